@@ -1,0 +1,252 @@
+"""A client for the snapshot REST API of an Amazon OpenSearch Service domain.
+
+It speaks every error dialect the service answers in (engine envelope, plain string ``error``,
+Amazon's ``{"Message"}``/``{"message"}``, non-JSON gateway bodies) and turns each into one
+exception of :mod:`snapshot_sentinel.errors`. Idempotent GETs are retried with jittered
+backoff; nothing that creates or deletes is ever retried here, because after a timeout only
+the caller can tell whether the work was done.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from snapshot_sentinel import errors
+from snapshot_sentinel.models import EngineVersion, SnapshotInfo
+
+logger = logging.getLogger(__name__)
+
+JsonDoc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff for idempotent reads: full jitter, ``base * 2**attempt`` capped at ``cap``."""
+
+    attempts: int = 3
+    base_seconds: float = 0.5
+    cap_seconds: float = 4.0
+
+    def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        return rng() * min(self.cap_seconds, self.base_seconds * 2**attempt)
+
+
+READ_RETRYABLE = (
+    errors.ThrottledError,
+    errors.DomainUnavailableError,
+    errors.GatewayTimeoutError,
+    errors.DomainConnectionError,
+)
+
+_ENGINE_TYPES: dict[str, type[errors.DomainError]] = {
+    "repository_missing_exception": errors.RepositoryMissingError,
+    "snapshot_missing_exception": errors.SnapshotMissingError,
+    "concurrent_snapshot_execution_exception": errors.ConcurrentSnapshotError,
+    "es_rejected_execution_exception": errors.ThrottledError,
+    "rejected_execution_exception": errors.ThrottledError,
+    "process_cluster_event_timeout_exception": errors.DomainUnavailableError,
+    "master_not_discovered_exception": errors.DomainUnavailableError,
+    "cluster_manager_not_discovered_exception": errors.DomainUnavailableError,
+    "security_exception": errors.AuthorizationError,
+    "repository_verification_exception": errors.RepositoryVerificationError,
+}
+
+
+def _innermost_cause(error: JsonDoc) -> JsonDoc:
+    cause = error
+    while isinstance(cause.get("caused_by"), dict):
+        cause = cause["caused_by"]
+    return cause
+
+
+def _engine_error(status: int, error: JsonDoc) -> errors.DomainError:
+    error_type = str(error.get("type", ""))
+    reason = str(error.get("reason", "")) or error_type
+    cause = _innermost_cause(error)
+    if cause is not error and cause.get("reason"):
+        reason = f"{reason}; caused by {cause.get('type', 'error')}: {cause['reason']}"
+    cls: type[errors.DomainError]
+    if error_type == "invalid_snapshot_name_exception":
+        already = "already exists" in reason or "already in-progress" in reason
+        cls = errors.SnapshotAlreadyExistsError if already else errors.InvalidSnapshotNameError
+    elif error_type == "illegal_state_exception" and "currently used" in reason:
+        cls = errors.RepositoryInUseError
+    else:
+        cls = _ENGINE_TYPES.get(error_type) or _class_for_status(status)
+    return cls(reason, status=status, error_type=error_type)
+
+
+def _class_for_status(status: int) -> type[errors.DomainError]:
+    if status == 429:
+        return errors.ThrottledError
+    if status in (401, 403):
+        return errors.AuthorizationError
+    if status == 504:
+        return errors.GatewayTimeoutError
+    if status in (502, 503):
+        return errors.DomainUnavailableError
+    return errors.DomainRequestError
+
+
+def error_from_response(status: int, body: bytes) -> errors.DomainError:
+    """Map any error answer of the service to the exception the workflow must act on."""
+    text = body.decode("utf-8", "replace").strip()
+    try:
+        doc = json.loads(text) if text else None
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict):
+        error = doc.get("error")
+        if isinstance(error, dict):
+            return _engine_error(status, error)
+        if isinstance(error, str):
+            return _class_for_status(status)(error, status=status)
+        message = doc.get("Message", doc.get("message"))
+        if isinstance(message, str):
+            if "throttled" in message.lower():
+                return errors.ThrottledError(message, status=status)
+            return _class_for_status(status)(message, status=status)
+    if status == 403 and "throttled" in text.lower():
+        return errors.ThrottledError(text[:300], status=status)
+    summary = text[:300] if text and not text.startswith("<") else f"HTTP {status} from the gateway"
+    return _class_for_status(status)(summary, status=status)
+
+
+def _path(*segments: str) -> str:
+    return "/" + "/".join(quote(segment, safe=",*") for segment in segments)
+
+
+class DomainClient:
+    """The snapshot API of one domain, over an injected (signed) ``requests.Session``."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        session: requests.Session,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 50.0,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self._session = session
+        self._timeout = (connect_timeout, read_timeout)
+        self._retry = retry
+        self._sleep = sleep
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: JsonDoc | None = None,
+    ) -> Any:
+        """One HTTP exchange; the parsed JSON body on 2xx, a DomainError otherwise."""
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        try:
+            response = self._session.request(
+                method,
+                self.endpoint + path,
+                params=params,
+                data=data,
+                headers=headers,
+                timeout=self._timeout,
+            )
+        except requests.Timeout as exc:
+            raise errors.GatewayTimeoutError(f"no response to {method} {path} in time") from exc
+        except requests.ConnectionError as exc:
+            raise errors.DomainConnectionError(
+                f"connection to the domain failed during {method} {path}: {type(exc).__name__}"
+            ) from exc
+        logger.debug("domain answered", extra={"method": method, "path": path, "status": response.status_code})
+        if response.status_code >= 300:
+            raise error_from_response(response.status_code, response.content)
+        return response.json() if response.content else {}
+
+    def _read(self, path: str, params: dict[str, str] | None = None) -> Any:
+        for attempt in range(self._retry.attempts):
+            try:
+                return self.request("GET", path, params=params)
+            except READ_RETRYABLE:
+                if attempt + 1 >= self._retry.attempts:
+                    raise
+                self._sleep(self._retry.delay(attempt))
+        raise AssertionError("unreachable")
+
+    def engine_version(self) -> EngineVersion:
+        return EngineVersion.from_api(self._read("/"))
+
+    def get_repository(self, repository: str) -> JsonDoc | None:
+        """The repository's registration (type and settings), or None when not registered."""
+        try:
+            doc = self._read(_path("_snapshot", repository))
+        except errors.RepositoryMissingError:
+            return None
+        registration: JsonDoc | None = doc.get(repository)
+        return registration
+
+    def put_repository(self, repository: str, registration: JsonDoc, *, verify: bool = True) -> None:
+        self.request(
+            "PUT",
+            _path("_snapshot", repository),
+            params={"verify": str(verify).lower()},
+            body=registration,
+        )
+
+    def verify_repository(self, repository: str) -> JsonDoc:
+        result: JsonDoc = self.request("POST", _path("_snapshot", repository, "_verify"))
+        return result
+
+    def create_snapshot(self, repository: str, name: str, body: JsonDoc) -> None:
+        """Start a snapshot and return once the domain accepted it (never waits for it)."""
+        self.request(
+            "PUT",
+            _path("_snapshot", repository, name),
+            params={"wait_for_completion": "false"},
+            body=body,
+        )
+
+    def get_snapshot(self, repository: str, name: str) -> SnapshotInfo:
+        doc = self._read(_path("_snapshot", repository, name))
+        snapshots = doc.get("snapshots") or []
+        if not snapshots:
+            raise errors.SnapshotMissingError(f"[{repository}:{name}] is missing", status=404)
+        return SnapshotInfo.from_api(snapshots[0])
+
+    def find_snapshot(self, repository: str, name: str) -> SnapshotInfo | None:
+        try:
+            return self.get_snapshot(repository, name)
+        except errors.SnapshotMissingError:
+            return None
+
+    def list_snapshots(self, repository: str, pattern: str = "_all") -> list[SnapshotInfo]:
+        """Every snapshot matching ``pattern``, oldest first; an unmatched wildcard is empty."""
+        params = {
+            "ignore_unavailable": "true",
+            "filter_path": "snapshots.snapshot,snapshots.uuid,snapshots.state,"
+            "snapshots.start_time_in_millis,snapshots.metadata",
+        }
+        try:
+            doc = self._read(_path("_snapshot", repository, pattern), params)
+        except errors.SnapshotMissingError:
+            return []
+        return [SnapshotInfo.from_api(item) for item in doc.get("snapshots") or []]
+
+    def delete_snapshots(self, repository: str, names: Iterable[str]) -> None:
+        """Delete the named snapshots in one request (comma list: OpenSearch or ES 7.8+)."""
+        joined = ",".join(names)
+        if not joined:
+            return
+        self.request("DELETE", _path("_snapshot", repository, joined))

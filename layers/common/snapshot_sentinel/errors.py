@@ -1,0 +1,118 @@
+"""One exception class per failure a user or the state machine must tell apart.
+
+The class name is the error name Step Functions sees (``errorType`` of a failed Lambda), so the
+ASL's ``Retry`` and ``Catch`` blocks match on these names: renaming a class is a breaking change
+of ``statemachine/backup.asl.json``.
+"""
+
+from __future__ import annotations
+
+
+class SentinelError(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+class ConfigurationError(SentinelError):
+    """A function's environment is missing a variable or holds a malformed value."""
+
+
+class InvalidInputError(SentinelError):
+    """The state machine input is malformed; the message names the field and the fix."""
+
+
+class DomainError(SentinelError):
+    """The domain answered with an error, or could not be reached.
+
+    ``status`` is the HTTP status (0 when no response arrived), ``error_type`` the engine's
+    exception type (``repository_missing_exception``) or ``""`` when the body had none, and
+    ``reason`` the human sentence the domain gave.
+    """
+
+    def __init__(self, reason: str, *, status: int = 0, error_type: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.error_type = error_type
+
+    def __str__(self) -> str:
+        parts = [f"HTTP {self.status}" if self.status else "no response"]
+        if self.error_type:
+            parts.append(self.error_type)
+        return f"{self.reason} ({', '.join(parts)})"
+
+
+class RepositoryMissingError(DomainError):
+    """The snapshot repository is not registered on the domain."""
+
+
+class SnapshotMissingError(DomainError):
+    """The named snapshot does not exist in the repository."""
+
+
+class InvalidSnapshotNameError(DomainError):
+    """The domain rejected the snapshot name (rules of invalid_snapshot_name_exception)."""
+
+
+class SnapshotAlreadyExistsError(DomainError):
+    """A snapshot with that name exists, or is running, and it is not this execution's."""
+
+
+class ConcurrentSnapshotError(DomainError):
+    """Another snapshot operation blocks this one (concurrent_snapshot_execution_exception).
+
+    On Amazon ES before 7.9 the hourly automated snapshot in ``cs-automated`` blocks every
+    manual snapshot while it runs; the state machine retries with backoff for about an hour.
+    """
+
+
+class ThrottledError(DomainError):
+    """The domain refused the request for load (429, rejected_execution_exception)."""
+
+
+class GatewayTimeoutError(DomainError):
+    """The request timed out in front of the domain (504, or no response in time).
+
+    The work may still have been done: the caller must look before deciding anything.
+    """
+
+
+class DomainConnectionError(DomainError):
+    """The connection failed or was reset before a response arrived."""
+
+
+class DomainUnavailableError(DomainError):
+    """The domain is temporarily unable to answer (502/503 without an engine error)."""
+
+
+class AuthorizationError(DomainError):
+    """The request was refused: IAM policy, signature, token, iam:PassRole or FGAC mapping."""
+
+
+class RepositoryInUseError(DomainError):
+    """The repository cannot be changed while a snapshot, delete or restore runs in it."""
+
+
+class RepositoryVerificationError(DomainError):
+    """The domain could not read or write the repository's bucket with the snapshot role."""
+
+
+class DomainRequestError(DomainError):
+    """Any other error answer of the domain."""
+
+
+class SnapshotStartUnconfirmedError(SentinelError):
+    """The create request got no answer and the snapshot is not there: safe to try again."""
+
+
+class SnapshotDeadlineError(SentinelError):
+    """The snapshot was still running when MaxWaitMinutes ran out."""
+
+
+TRANSIENT_ERRORS: tuple[type[SentinelError], ...] = (
+    ThrottledError,
+    GatewayTimeoutError,
+    DomainConnectionError,
+    DomainUnavailableError,
+    SnapshotStartUnconfirmedError,
+)
+"""Errors a caller may retry as they are; the ASL's Retry blocks list the same names."""

@@ -1,0 +1,153 @@
+"""Typed settings per function, read once from the environment by ``from_env``.
+
+template.yaml sets these variables from the stack's parameters; a missing or malformed one
+raises :class:`ConfigurationError` naming the variable, before anything touches the domain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from snapshot_sentinel.errors import ConfigurationError
+
+
+def _text(environ: Mapping[str, str], name: str, default: str | None = None) -> str:
+    value = environ.get(name, "").strip()
+    if value:
+        return value
+    if default is not None:
+        return default
+    raise ConfigurationError(f"environment variable {name} is not set; template.yaml sets it")
+
+
+def _number(environ: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"environment variable {name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigurationError(f"environment variable {name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    return environ.get(name, "").strip().lower() in {"1", "true", "yes"}
+
+
+def domain_name(endpoint: str, domain_arn: str = "") -> str:
+    """A short name for people: the ARN's ``domain/<name>``, else the endpoint's host label."""
+    if "domain/" in domain_arn:
+        return domain_arn.rsplit("domain/", 1)[1]
+    host = urlparse(endpoint).hostname or endpoint
+    label = host.split(".", 1)[0]
+    match = re.fullmatch(r"(?:search|vpc)-(.+)-[a-z0-9]{26}", label)
+    return match.group(1) if match else host
+
+
+@dataclass(frozen=True)
+class DomainSettings:
+    endpoint: str
+    region: str
+    repository: str
+    name: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> DomainSettings:
+        endpoint = _text(environ, "DOMAIN_ENDPOINT").rstrip("/")
+        if urlparse(endpoint).scheme not in ("https", "http") or not urlparse(endpoint).hostname:
+            raise ConfigurationError(
+                f"DOMAIN_ENDPOINT must be a URL such as https://search-my-domain-....es.amazonaws.com, got {endpoint!r}"
+            )
+        return cls(
+            endpoint=endpoint,
+            region=_text(environ, "AWS_REGION"),
+            repository=_text(environ, "REPOSITORY_NAME"),
+            name=domain_name(endpoint, environ.get("DOMAIN_ARN", "")),
+        )
+
+
+@dataclass(frozen=True)
+class SnapshotSettings:
+    domain: DomainSettings
+    prefix: str
+    stack_name: str
+    poll_interval_seconds: int
+    max_wait_minutes: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> SnapshotSettings:
+        return cls(
+            domain=DomainSettings.from_env(environ),
+            prefix=_text(environ, "SNAPSHOT_PREFIX"),
+            stack_name=_text(environ, "STACK_NAME", "snapshot-sentinel"),
+            poll_interval_seconds=_number(environ, "POLL_INTERVAL_SECONDS", 60, minimum=1),
+            max_wait_minutes=_number(environ, "MAX_WAIT_MINUTES", 480, minimum=1),
+        )
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    domain: DomainSettings
+    prefix: str
+    stack_name: str
+    days: int
+    min_count: int
+    max_count: int
+    time_budget_seconds: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> RetentionSettings:
+        return cls(
+            domain=DomainSettings.from_env(environ),
+            prefix=_text(environ, "SNAPSHOT_PREFIX"),
+            stack_name=_text(environ, "STACK_NAME", "snapshot-sentinel"),
+            days=_number(environ, "RETENTION_DAYS", 14, minimum=1),
+            min_count=_number(environ, "RETENTION_MIN_COUNT", 7, minimum=1),
+            max_count=_number(environ, "RETENTION_MAX_COUNT", 0),
+            time_budget_seconds=_number(environ, "RETENTION_TIME_BUDGET_SECONDS", 600, minimum=10),
+        )
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    topic_arn: str
+    domain_name: str
+    endpoint: str
+    repository: str
+    region: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> AlertSettings:
+        domain = DomainSettings.from_env(environ)
+        return cls(
+            topic_arn=_text(environ, "ALERT_TOPIC_ARN"),
+            domain_name=domain.name,
+            endpoint=domain.endpoint,
+            repository=domain.repository,
+            region=domain.region,
+        )
+
+
+@dataclass(frozen=True)
+class RegistrationSettings:
+    domain: DomainSettings
+    bucket: str
+    role_arn: str
+    base_path: str
+    read_only: bool
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> RegistrationSettings:
+        return cls(
+            domain=DomainSettings.from_env(environ),
+            bucket=_text(environ, "SNAPSHOT_BUCKET"),
+            role_arn=_text(environ, "SNAPSHOT_ROLE_ARN"),
+            base_path=environ.get("SNAPSHOT_BASE_PATH", "").strip(),
+            read_only=_flag(environ, "REPOSITORY_READ_ONLY"),
+        )
