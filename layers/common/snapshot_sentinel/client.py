@@ -121,6 +121,11 @@ def error_from_response(status: int, body: bytes) -> errors.DomainError:
     return _class_for_status(status)(summary, status=status)
 
 
+def pause(seconds: float) -> None:
+    """The backoff between read attempts (a few seconds at most; the state machine does long waits)."""
+    time.sleep(seconds)
+
+
 def _path(*segments: str) -> str:
     return "/" + "/".join(quote(segment, safe=",*") for segment in segments)
 
@@ -136,7 +141,7 @@ class DomainClient:
         connect_timeout: float = 5.0,
         read_timeout: float = 50.0,
         retry: RetryPolicy = RetryPolicy(),
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self._session = session
@@ -182,7 +187,7 @@ class DomainClient:
             except READ_RETRYABLE:
                 if attempt + 1 >= self._retry.attempts:
                     raise
-                self._sleep(self._retry.delay(attempt))
+                (self._sleep or pause)(self._retry.delay(attempt))
         raise AssertionError("unreachable")
 
     def engine_version(self) -> EngineVersion:

@@ -79,6 +79,7 @@ class SnapshotSettings:
     stack_name: str
     poll_interval_seconds: int
     max_wait_minutes: int
+    read_only: bool
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SnapshotSettings:
@@ -88,6 +89,7 @@ class SnapshotSettings:
             stack_name=_text(environ, "STACK_NAME", "snapshot-sentinel"),
             poll_interval_seconds=_number(environ, "POLL_INTERVAL_SECONDS", 60, minimum=1),
             max_wait_minutes=_number(environ, "MAX_WAIT_MINUTES", 480, minimum=1),
+            read_only=_flag(environ, "REPOSITORY_READ_ONLY"),
         )
 
 

@@ -1,0 +1,31 @@
+"""Check snapshot: one GET of the snapshot's state; the state machine decides what follows."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from snapshot_sentinel import clock
+from snapshot_sentinel.observability import logger
+from snapshot_sentinel.settings import SnapshotSettings
+from snapshot_sentinel.snapshots import check_snapshot
+from snapshot_sentinel.wiring import domain_client
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = SnapshotSettings.from_env(os.environ)
+    name = event["snapshot_name"]
+    logger.append_keys(domain=settings.domain.name, repository=settings.domain.repository, snapshot=name)
+    facts = check_snapshot(
+        domain_client(settings.domain, os.environ),
+        settings.domain.repository,
+        name,
+        deadline=event["deadline"],
+        polls=int(event.get("polls", 0)),
+        now=clock.utc_now(),
+    )
+    logger.info("snapshot checked", extra={"state": facts["state"], "polls": facts["polls"]})
+    return facts
