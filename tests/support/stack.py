@@ -1,0 +1,317 @@
+"""A rehearsal of the deployed stack: moto's real ASL interpreter runs the definition from
+template.yaml, and each Lambda task is dispatched in-process to its real handler.
+
+The pieces:
+- functions are created in moto under their logical IDs; ``LambdaFunction._invoke_lambda`` is
+  replaced so an invocation imports ``functions/<dir>/app.py`` and calls ``lambda_handler`` with
+  the environment template.yaml gives that function. An exception becomes a Lambda error whose
+  ``errorType`` is the class name, exactly what ``Retry``/``Catch`` match in AWS.
+- time is virtual: Wait states and Retry back-offs advance a :class:`VirtualClock` instead of
+  sleeping, and the handlers and the emulated domain read that clock, so a 40-poll snapshot or an
+  hour of concurrent-snapshot retries runs in well under a second.
+- alerts are read from an SQS queue subscribed to AlertTopic: what a subscriber really receives.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+import threading
+import types
+import zipfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import boto3
+from moto import mock_aws
+
+from tests.support.template import ROOT, Resolver, function_code_dir, function_environment, load_template
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STATE_MACHINE = "BackupStateMachine"
+
+
+class VirtualClock:
+    """Shared, thread-safe time that only moves when someone waits."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime.now(UTC)
+        self._lock = threading.Lock()
+        self.waited: list[float] = []
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+            self.waited.append(seconds)
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str
+    timeout_seconds: int = 60
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_seconds * 1000
+
+
+@dataclass
+class Invocation:
+    function: str
+    event: Any
+    result: Any = None
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    status: str
+    output: dict[str, Any]
+    error: str | None
+    cause: str | None
+    events: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    invocations: list[Invocation]
+
+    @property
+    def states_entered(self) -> list[str]:
+        return [e["stateEnteredEventDetails"]["name"] for e in self.events if "stateEnteredEventDetails" in e]
+
+    @property
+    def transitions(self) -> int:
+        return len(self.states_entered)
+
+    def calls(self, function: str) -> list[Invocation]:
+        return [i for i in self.invocations if i.function == function]
+
+
+def _load_handler(code_dir: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(f"handler_{code_dir.name}", code_dir / "app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lambda_handler
+
+
+def _dummy_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def lambda_handler(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+class RehearsalStack:
+    """The stack of template.yaml, deployed into moto and pointed at an emulated domain."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        parameters: dict[str, Any] | None = None,
+        clock: VirtualClock | None = None,
+        credentials: dict[str, str] | None = None,
+        stack_name: str = "snapshot-sentinel",
+    ) -> None:
+        self.template = load_template()
+        self.parameters = {"DomainEndpoint": endpoint, **(parameters or {})}
+        self.clock = clock or VirtualClock()
+        self.credentials = credentials or {
+            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            "AWS_SESSION_TOKEN": "FwoGZXIvYXdzEXAMPLETOKEN",
+        }
+        self.stack_name = stack_name
+        self.invocations: list[Invocation] = []
+        self._threads: list[threading.Thread] = []
+        self._handlers: dict[str, Any] = {}
+        self._environments: dict[str, dict[str, str]] = {}
+        self._timeouts: dict[str, int] = {}
+        self._env_lock = threading.Lock()
+        self._stack = ExitStack()
+
+    def __enter__(self) -> RehearsalStack:
+        self._stack.enter_context(mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": REGION}))
+        self._stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        self._patch_time_and_dispatch()
+        self._deploy()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._join()
+        self._stack.close()
+
+    # -- wiring -------------------------------------------------------------------------------
+
+    def _patch_time_and_dispatch(self) -> None:
+        from moto.awslambda.models import LambdaFunction
+        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+        from moto.stepfunctions.parser.backend import execution_worker
+
+        clock = self.clock
+        harness = self
+
+        def virtual_wait(self: Any, env: Any, wait_seconds: int) -> None:
+            clock.advance(wait_seconds)
+
+        def dispatch(function: Any, event: Any = None) -> tuple[str, bool, str]:
+            return harness._invoke(function.function_name, event)
+
+        class RecordedThread(threading.Thread):
+            def start(self) -> None:
+                harness._threads.append(self)
+                super().start()
+
+        patches = [
+            mock.patch.object(wait_function.WaitFunction, "_wait_interval", virtual_wait),
+            mock.patch.object(retrier_decl, "time", types.SimpleNamespace(sleep=clock.advance, time=lambda: 0.0)),
+            mock.patch.object(LambdaFunction, "_invoke_lambda", dispatch),
+            mock.patch.object(execution_worker, "Thread", RecordedThread),
+            mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
+            mock.patch("snapshot_sentinel.client.pause", clock.advance),
+        ]
+        for patch in patches:
+            self._stack.enter_context(patch)
+
+    def _deploy(self) -> None:
+        iam = boto3.client("iam", region_name=REGION)
+        role = iam.create_role(
+            RoleName="rehearsal-role",
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )["Role"]["Arn"]
+        sns = boto3.client("sns", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        self.topic_arn = sns.create_topic(Name="AlertTopic")["TopicArn"]
+        self.alert_queue_url = sqs.create_queue(QueueName="alert-inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=self.alert_queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn)
+
+        resources = self.template["Resources"]
+        functions = [name for name, res in resources.items() if res["Type"] == "AWS::Serverless::Function"]
+        lambda_client = boto3.client("lambda", region_name=REGION)
+        attributes: dict[str, str] = {"AlertTopic": self.topic_arn, "AlertTopic.TopicArn": self.topic_arn}
+        for name in functions:
+            arn = lambda_client.create_function(
+                FunctionName=name,
+                Runtime="python3.13",
+                Role=role,
+                Handler="app.lambda_handler",
+                Code={"ZipFile": _dummy_zip()},
+            )["FunctionArn"]
+            attributes[f"{name}.Arn"] = arn
+            attributes[name] = name
+        self.resolver = Resolver(
+            self.template, self.parameters, attributes, region=REGION, account=ACCOUNT, stack_name=self.stack_name
+        )
+        global_timeout = int(self.template.get("Globals", {}).get("Function", {}).get("Timeout", 60))
+        for name in functions:
+            self._environments[name] = function_environment(self.resolver, name)
+            self._timeouts[name] = int(resources[name]["Properties"].get("Timeout", global_timeout))
+            self._handlers[name] = function_code_dir(self.template, name)
+
+        machine = resources[STATE_MACHINE]["Properties"]
+        definition = (ROOT / str(machine["DefinitionUri"])).read_text()
+        for key, value in self.resolver.resolve(machine.get("DefinitionSubstitutions", {})).items():
+            definition = definition.replace("${" + key + "}", str(value))
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        self.state_machine_arn = sfn.create_state_machine(
+            name=STATE_MACHINE, definition=definition, roleArn=role
+        )["stateMachineArn"]
+
+    def _invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
+        handler = self._handlers[function_name]
+        if isinstance(handler, Path):
+            handler = self._handlers[function_name] = _load_handler(handler)
+        if isinstance(event, str):
+            event = json.loads(event)
+        record = Invocation(function_name, event)
+        self.invocations.append(record)
+        environment = {
+            **self._environments[function_name],
+            **self.credentials,
+            "AWS_REGION": REGION,
+            "AWS_LAMBDA_FUNCTION_NAME": function_name,
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("SENTINEL_LOG_LEVEL", "WARNING"),
+        }
+        context = FakeLambdaContext(function_name, timeout_seconds=self._timeouts[function_name])
+        with self._env_lock, mock.patch.dict(os.environ, environment):
+            try:
+                record.result = handler(event, context)
+            except Exception as exc:  # surfaces as a Lambda function error, as in AWS
+                record.error = type(exc).__name__
+                payload = {"errorType": type(exc).__name__, "errorMessage": str(exc), "stackTrace": []}
+                return json.dumps(payload), True, ""
+        return json.dumps(record.result), False, ""
+
+    def _join(self) -> None:
+        for thread in list(self._threads):
+            thread.join(timeout=60)
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self, run_input: Any = None, *, name: str | None = None) -> RunResult:
+        """Start an execution with ``run_input`` (a scheduled run passes {}) and wait for its end."""
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        started = len(self.invocations)
+        kwargs: dict[str, Any] = {"stateMachineArn": self.state_machine_arn, "input": json.dumps(run_input or {})}
+        if name:
+            kwargs["name"] = name
+        arn = sfn.start_execution(**kwargs)["executionArn"]
+        self._join()
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] == "RUNNING":
+            raise AssertionError(f"execution {arn} still running after its worker thread ended")
+        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        return RunResult(
+            status=described["status"],
+            output=json.loads(described.get("output") or "{}"),
+            error=described.get("error"),
+            cause=described.get("cause"),
+            events=events,
+            alerts=self.read_alerts(),
+            invocations=self.invocations[started:],
+        )
+
+    def read_alerts(self) -> list[dict[str, Any]]:
+        """Every alert delivered since the last read: ``{"subject", "message", "attributes"}``."""
+        sqs = boto3.client("sqs", region_name=REGION)
+        alerts = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.alert_queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return alerts
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                alerts.append(
+                    {
+                        "subject": envelope.get("Subject"),
+                        "message": envelope.get("Message"),
+                        "attributes": envelope.get("MessageAttributes", {}),
+                    }
+                )
+                sqs.delete_message(QueueUrl=self.alert_queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@contextmanager
+def rehearsal(endpoint: str, **kwargs: Any) -> Iterator[RehearsalStack]:
+    with RehearsalStack(endpoint, **kwargs) as stack:
+        yield stack
