@@ -1,0 +1,339 @@
+"""Property-based proof of the retention rules over arbitrary repositories.
+
+Hypothesis generates repositories mixing our prefix with look-alikes (``nightly2-``, ``nightlyx``,
+``nightly`` alone), other stacks' and people's metadata, every state (and some the engine never
+wrote), start times that tie, sit exactly on the age boundary, lie in the future or are missing,
+and arbitrary RetentionDays / MinCount / MaxCount. Each test states one rule of issue 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from snapshot_sentinel.models import FAILED, IN_PROGRESS, INCOMPATIBLE, PARTIAL, SUCCESS, SnapshotInfo
+from snapshot_sentinel.retention_plan import (
+    TAKEN_BY,
+    Action,
+    RetentionPlan,
+    RetentionPolicy,
+    Rule,
+    plan_retention,
+)
+
+NOW = datetime(2024, 6, 1, 2, 0, tzinfo=UTC)
+PREFIX = "nightly"
+STACK = "prod-backups"
+STATES = st.sampled_from([SUCCESS] * 5 + [PARTIAL, FAILED, IN_PROGRESS, INCOMPATIBLE, "", "SOMETHING_NEW"])
+
+settings.register_profile("retention", max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("retention")
+
+
+def ours() -> dict[str, Any]:
+    return {"taken_by": TAKEN_BY, "stack": STACK, "execution_id": "arn:aws:states:us-east-1:1:execution:m:x"}
+
+
+METADATA = st.sampled_from(
+    [
+        None,
+        {},
+        ours(),
+        ours(),
+        ours(),
+        ours(),
+        {"taken_by": TAKEN_BY, "stack": "staging-backups", "execution_id": "arn:x"},
+        {"taken_by": "someone-else", "stack": STACK},
+        {"note": "taken by hand before the upgrade"},
+    ]
+)
+
+NAME_STEMS = st.sampled_from(
+    [f"{PREFIX}-"] * 6 + [f"{PREFIX}2-", f"{PREFIX}x", f"{PREFIX}", "weekly-", "cs-", "nightl-"]
+)
+
+
+def start_times(days: int) -> st.SearchStrategy[datetime | None]:
+    boundary = NOW - timedelta(days=days)
+    return st.one_of(
+        st.none(),
+        st.sampled_from([boundary, boundary - timedelta(milliseconds=1), boundary + timedelta(milliseconds=1)]),
+        st.sampled_from([NOW - timedelta(days=n) for n in range(0, 60, 3)]),
+        st.integers(min_value=-60 * 24, max_value=72).map(lambda hours: NOW + timedelta(hours=hours)),
+    )
+
+
+@st.composite
+def repositories(draw: st.DrawFn) -> tuple[list[SnapshotInfo], RetentionPolicy, frozenset[str]]:
+    """Random snapshots of every kind, plus a nightly series of ours like a real repository holds."""
+    policy = RetentionPolicy(
+        prefix=PREFIX,
+        stack_name=STACK,
+        days=draw(st.integers(min_value=1, max_value=40)),
+        min_count=draw(st.integers(min_value=1, max_value=8)),
+        max_count=draw(st.sampled_from([0, 0, 1, 2, 3, 5, 8])),
+    )
+    facts = st.tuples(
+        NAME_STEMS, st.sampled_from(["", "t020000z", "-manual"]), STATES, start_times(policy.days), METADATA
+    )
+    snapshots = [
+        SnapshotInfo(
+            name=f"{stem}{index:03d}{suffix}",
+            state=state,
+            uuid=f"uuid-{index}",
+            start_time=start,
+            metadata=metadata or {},
+        )
+        for index, (stem, suffix, state, start, metadata) in enumerate(draw(st.lists(facts, max_size=30)))
+    ]
+    nightly_series = st.lists(st.tuples(STATES, st.sampled_from([None, ours()])), max_size=25)
+    snapshots += [
+        SnapshotInfo(
+            name=f"{PREFIX}-day{day:03d}",
+            state=state,
+            start_time=NOW - timedelta(days=day, minutes=draw(st.sampled_from([0, 1, 90]))),
+            metadata=metadata or {},
+        )
+        for day, (state, metadata) in enumerate(draw(nightly_series))
+    ]
+    snapshots = draw(st.permutations(snapshots))
+    names = [s.name for s in snapshots]
+    protect = draw(st.sets(st.sampled_from([*names, f"{PREFIX}-not-listed"]), max_size=2) if names else st.just(set()))
+    return list(snapshots), policy, frozenset(protect)
+
+
+def is_ours(snapshot: SnapshotInfo) -> bool:
+    if not snapshot.name.startswith(f"{PREFIX}-"):
+        return False
+    metadata = snapshot.metadata
+    return not metadata or (metadata.get("taken_by") == TAKEN_BY and metadata.get("stack") == STACK)
+
+
+def rankable_successes(snapshots: list[SnapshotInfo]) -> list[SnapshotInfo]:
+    """Managed SUCCESS snapshots with a start time, newest first (ties broken by name)."""
+    found = [s for s in snapshots if is_ours(s) and s.state == SUCCESS and s.start_time is not None]
+    return sorted(found, key=lambda s: (s.start_time, s.name), reverse=True)
+
+
+def deleted_names(plan: RetentionPlan) -> set[str]:
+    return {d.name for d in plan.to_delete}
+
+
+def older_than_days(snapshot: SnapshotInfo, policy: RetentionPolicy) -> bool:
+    assert snapshot.start_time is not None
+    return NOW - snapshot.start_time > timedelta(days=policy.days)
+
+
+@given(repositories())
+def test_every_snapshot_gets_exactly_one_decision_with_its_facts(repo: Any) -> None:
+    # Given an arbitrary repository / When it is planned
+    snapshots, policy, protect = repo
+    plan = plan_retention(snapshots, policy, NOW, protect)
+
+    # Then each snapshot appears once, carrying its name, state, start time, action, rule and sentence
+    assert sorted(d.name for d in plan.decisions) == sorted(s.name for s in snapshots)
+    by_name = {s.name: s for s in snapshots}
+    for decision in plan.decisions:
+        snapshot = by_name[decision.name]
+        assert (decision.state, decision.start_time) == (snapshot.state, snapshot.start_time)
+        assert decision.action in (Action.KEEP, Action.DELETE)
+        assert decision.rule in Rule
+        assert decision.reason.startswith(("Kept", "Deleted", "Not managed"))
+        assert decision.reason.startswith("Deleted") == (decision.action is Action.DELETE)
+
+
+@given(repositories())
+def test_nothing_outside_the_prefix_or_taken_by_another_stack_is_ever_deleted(repo: Any) -> None:
+    snapshots, policy, protect = repo
+
+    plan = plan_retention(snapshots, policy, NOW, protect)
+
+    for decision in plan.decisions:
+        if not is_ours(decision.snapshot):
+            assert decision.action is Action.KEEP
+            assert decision.rule in (Rule.FOREIGN_PREFIX, Rule.OTHER_OWNER)
+            assert not decision.managed
+        else:
+            assert decision.managed
+
+
+@given(repositories())
+def test_in_progress_protected_unrecognised_and_undated_snapshots_are_kept(repo: Any) -> None:
+    snapshots, policy, protect = repo
+
+    plan = plan_retention(snapshots, policy, NOW, protect)
+
+    for decision in plan.to_delete:
+        assert decision.name not in protect
+        assert decision.state in (SUCCESS, PARTIAL, FAILED)
+        assert decision.start_time is not None
+
+
+@given(repositories())
+def test_the_newest_success_and_the_min_count_newest_successes_are_kept(repo: Any) -> None:
+    snapshots, policy, protect = repo
+
+    plan = plan_retention(snapshots, policy, NOW, protect)
+
+    successes = rankable_successes(snapshots)
+    assert not deleted_names(plan) & {s.name for s in successes[: policy.min_count]}
+    kept_successes = [s for s in successes if s.name not in deleted_names(plan)]
+    assert len(kept_successes) >= min(policy.min_count, len(successes))
+
+
+@given(repositories())
+def test_success_is_deleted_exactly_when_beyond_the_minimum_and_expired_or_over_the_cap(repo: Any) -> None:
+    snapshots, policy, protect = repo
+
+    plan = plan_retention(snapshots, policy, NOW, protect)
+
+    cap = max(policy.max_count, policy.min_count)
+    for rank, snapshot in enumerate(rankable_successes(snapshots)):
+        beyond_minimum = rank >= policy.min_count
+        over_cap = policy.max_count > 0 and rank >= cap
+        expected = snapshot.name not in protect and beyond_minimum and (older_than_days(snapshot, policy) or over_cap)
+        assert (snapshot.name in deleted_names(plan)) == expected, (rank, snapshot)
+
+
+@given(repositories())
+def test_the_cap_deletes_oldest_first_and_never_leaves_more_than_allowed(repo: Any) -> None:
+    snapshots, policy, protect = repo
+
+    plan = plan_retention(snapshots, policy, NOW, protect)
+
+    successes = rankable_successes(snapshots)
+    deleted = deleted_names(plan)
+    kept = [s for s in successes if s.name not in deleted and s.name not in protect]
+    if policy.max_count:
+        assert len(kept) <= max(policy.max_count, policy.min_count)
+    for gone in (s for s in successes if s.name in deleted):
+        assert all((gone.start_time, gone.name) < (k.start_time, k.name) for k in kept if k.name not in protect)
+
+
+@given(repositories())
+def test_partial_and_failed_go_only_when_expired_and_a_newer_success_exists(repo: Any) -> None:
+    snapshots, policy, protect = repo
+
+    plan = plan_retention(snapshots, policy, NOW, protect)
+
+    success_starts = [s.start_time for s in rankable_successes(snapshots)]
+    for snapshot in snapshots:
+        if not is_ours(snapshot) or snapshot.state not in (PARTIAL, FAILED) or snapshot.start_time is None:
+            continue
+        newer_success = any(start > snapshot.start_time for start in success_starts if start is not None)
+        expected = snapshot.name not in protect and older_than_days(snapshot, policy) and newer_success
+        assert (snapshot.name in deleted_names(plan)) == expected, snapshot
+
+
+@given(repositories())
+def test_partial_and_failed_never_count_toward_the_minimum(repo: Any) -> None:
+    # Given a repository, and the same repository with every PARTIAL and FAILED snapshot removed
+    snapshots, policy, protect = repo
+    without_failures = [s for s in snapshots if s.state not in (PARTIAL, FAILED)]
+
+    # When both are planned
+    with_plan = plan_retention(snapshots, policy, NOW, protect)
+    without_plan = plan_retention(without_failures, policy, NOW, protect)
+
+    # Then the failures change nothing about the other snapshots
+    def rules(plan: RetentionPlan) -> dict[str, Rule]:
+        return {d.name: d.rule for d in plan.decisions if d.state not in (PARTIAL, FAILED)}
+
+    assert rules(with_plan) == rules(without_plan)
+
+
+@given(repositories(), st.lists(st.sampled_from(["weekly-", "nightly2-", "nightlyx", "cs-automated-"]), max_size=5))
+def test_snapshots_that_are_not_ours_change_no_decision_about_ours(repo: Any, stems: list[str]) -> None:
+    snapshots, policy, protect = repo
+    strangers = [
+        SnapshotInfo(name=f"{stem}stranger-{i}", state=SUCCESS, start_time=NOW + timedelta(days=1))
+        for i, stem in enumerate(stems)
+    ]
+    strangers.append(SnapshotInfo(name=f"{PREFIX}-other-stack", state=SUCCESS, start_time=NOW, metadata={"stack": "x"}))
+
+    alone = plan_retention(snapshots, policy, NOW, protect)
+    crowded = plan_retention([*snapshots, *strangers], policy, NOW, protect)
+
+    stranger_names = {s.name for s in strangers}
+    assert {d.name: d.rule for d in alone.decisions} == {
+        d.name: d.rule for d in crowded.decisions if d.name not in stranger_names
+    }
+    assert all(not d.managed for d in crowded.decisions if d.name in stranger_names)
+
+
+@given(repositories())
+def test_a_second_run_at_the_same_moment_deletes_nothing_more(repo: Any) -> None:
+    # Given a repository planned and pruned once
+    snapshots, policy, protect = repo
+    first = plan_retention(snapshots, policy, NOW, protect)
+    survivors = [s for s in snapshots if s.name not in deleted_names(first)]
+
+    # When the survivors are planned again
+    second = plan_retention(survivors, policy, NOW, protect)
+
+    # Then the plan is stable: retention converges in one pass
+    assert second.to_delete == ()
+
+
+@given(repositories())
+def test_deletions_come_oldest_first(repo: Any) -> None:
+    snapshots, policy, protect = repo
+
+    plan = plan_retention(snapshots, policy, NOW, protect)
+
+    starts = [d.start_time for d in plan.to_delete]
+    assert starts == sorted(starts)  # type: ignore[type-var]
+
+
+@given(repositories(), st.integers(min_value=0, max_value=400))
+def test_time_passing_never_resurrects_a_deleted_success(repo: Any, hours_later: int) -> None:
+    # Given a plan now, and the same repository planned later with nothing new
+    snapshots, policy, protect = repo
+    later = NOW + timedelta(hours=hours_later)
+
+    now_plan = plan_retention(snapshots, policy, NOW, protect)
+    later_plan = plan_retention(snapshots, policy, later, protect)
+
+    # Then whatever was due for deletion is still due
+    assert deleted_names(now_plan) <= deleted_names(later_plan)
+
+
+def test_plans_are_deterministic_under_reordering() -> None:
+    snapshots = [
+        SnapshotInfo(name=f"{PREFIX}-{i}", state=SUCCESS, start_time=NOW - timedelta(days=30)) for i in range(10)
+    ]
+    policy = RetentionPolicy(PREFIX, STACK, days=7, min_count=3)
+
+    forward = plan_retention(snapshots, policy, NOW)
+    backward = plan_retention(list(reversed(snapshots)), policy, NOW)
+
+    assert [(d.name, d.rule) for d in forward.decisions] == [(d.name, d.rule) for d in backward.decisions]
+    assert {d.name for d in forward.to_keep} == {f"{PREFIX}-9", f"{PREFIX}-8", f"{PREFIX}-7"}
+
+
+def test_generated_repositories_reach_every_rule() -> None:
+    """Guards the generator: a property over repositories that never hit a rule proves nothing."""
+    seen: set[Rule] = set()
+
+    @given(repositories())
+    @settings(max_examples=400)
+    def collect(repo: Any) -> None:
+        snapshots, policy, protect = repo
+        seen.update(d.rule for d in plan_retention(snapshots, policy, NOW, protect).decisions)
+
+    collect()
+
+    assert seen == set(Rule)
+
+
+def test_replacing_metadata_with_another_stack_makes_a_snapshot_foreign() -> None:
+    ours_snapshot = SnapshotInfo(name=f"{PREFIX}-a", state=SUCCESS, start_time=NOW - timedelta(days=90))
+    theirs = replace(ours_snapshot, metadata={"taken_by": TAKEN_BY, "stack": "other"})
+    policy = RetentionPolicy(PREFIX, STACK, days=1, min_count=1)
+
+    plan = plan_retention([theirs], policy, NOW)
+
+    assert [d.rule for d in plan.decisions] == [Rule.OTHER_OWNER]
