@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from snapshot_sentinel.errors import ConfigurationError
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, INCOMPATIBLE, PARTIAL, SUCCESS, SnapshotInfo
-from snapshot_sentinel.retention_plan import TAKEN_BY, Action, RetentionPolicy, Rule, plan_retention
+from snapshot_sentinel.retention_plan import Action, RetentionPolicy, Rule, plan_retention
 from snapshot_sentinel.settings import RetentionSettings
+from snapshot_sentinel.snapshots import TAKEN_BY
 
 NOW = datetime(2024, 6, 1, 2, 0, tzinfo=UTC)
 POLICY = RetentionPolicy(prefix="nightly", stack_name="prod-backups", days=14, min_count=7)

@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, INCOMPATIBLE, PARTIAL, SUCCESS, SnapshotInfo
 from snapshot_sentinel.retention_plan import (
-    TAKEN_BY,
     Action,
     RetentionPlan,
     RetentionPolicy,
     Rule,
     plan_retention,
 )
+from snapshot_sentinel.snapshots import TAKEN_BY
 
 NOW = datetime(2024, 6, 1, 2, 0, tzinfo=UTC)
 PREFIX = "nightly"

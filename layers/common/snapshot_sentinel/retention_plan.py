@@ -35,9 +35,7 @@ from enum import StrEnum
 from snapshot_sentinel.errors import ConfigurationError
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, PARTIAL, SUCCESS, SnapshotInfo
 from snapshot_sentinel.settings import RetentionSettings
-
-TAKEN_BY = "snapshot-sentinel"
-"""The ``taken_by`` value the take step writes into every snapshot's metadata."""
+from snapshot_sentinel.snapshots import TAKEN_BY
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
