@@ -704,7 +704,7 @@ def _shards(snapshot: Mapping[str, Any]) -> dict[str, int] | None:
 def _times(config: Mapping[str, Any], snapshot: Mapping[str, Any]) -> dict[str, Any]:
     started = _timestamp(snapshot.get("start_time"))
     ended = _timestamp(snapshot.get("end_time"))
-    deadline = _timestamp(config.get("deadline"))
+    deadline = _timestamp(config.get("deadline")) or _timestamp(snapshot.get("deadline"))
     duration = snapshot.get("duration_seconds")
     seconds: float | None = float(duration) if isinstance(duration, int | float) and duration > 0 else None
     if seconds is None and started and ended:
