@@ -1,0 +1,196 @@
+"""SendAlert against moto's SNS: what a subscriber of AlertTopic really receives."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from functions.send_alert import app
+from snapshot_sentinel.alerts import FACTS_SEPARATOR
+from snapshot_sentinel.errors import ConfigurationError
+
+REGION = "us-east-1"
+EVENTS = Path(__file__).resolve().parents[2] / "events" / "send_alert"
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "SendAlertFunction"
+    memory_limit_in_mb: int = 128
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:SendAlertFunction"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+
+
+@dataclass
+class Topic:
+    arn: str
+    sqs: Any
+
+    def subscribe_queue(self, name: str, *, filter_policy: dict[str, Any] | None = None) -> str:
+        queue_url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        attributes = {"FilterPolicy": json.dumps(filter_policy)} if filter_policy else {}
+        boto3.client("sns", region_name=REGION).subscribe(
+            TopicArn=self.arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes
+        )
+        return queue_url
+
+    def received(self, queue_url: str) -> list[dict[str, Any]]:
+        messages = self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(message["Body"]) for message in messages]
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "DOMAIN_ENDPOINT": "https://search-my-domain-abcdefghijklmnopqrstuvwxyz.us-east-1.es.amazonaws.com",
+        "DOMAIN_ARN": "arn:aws:es:us-east-1:123456789012:domain/my-domain",
+        "REPOSITORY_NAME": "nightly-backups",
+        "POWERTOOLS_SERVICE_NAME": "snapshot-sentinel",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ALERT_TOPIC_ARN", raising=False)
+
+
+@pytest.fixture
+def topic(environment: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Topic]:
+    with mock_aws():
+        app.sns_client.cache_clear()
+        arn = boto3.client("sns", region_name=REGION).create_topic(Name="AlertTopic")["TopicArn"]
+        monkeypatch.setenv("ALERT_TOPIC_ARN", arn)
+        yield Topic(arn=arn, sqs=boto3.client("sqs", region_name=REGION))
+    app.sns_client.cache_clear()
+
+
+def sample(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / f"{name}.json").read_text())
+
+
+def test_a_partial_run_reaches_a_queue_subscriber_as_json_facts(topic: Topic):
+    # Given a queue subscribed to AlertTopic
+    inbox = topic.subscribe_queue("alert-inbox")
+
+    # When SendAlert handles a PARTIAL run
+    result = app.lambda_handler(sample("partial"), LambdaContext())
+
+    # Then it reports the publish
+    assert result["published"] is True
+    assert result["message_id"]
+    assert result["subject"] == "[PARTIAL] my-domain: nightly-2026-11-28t02-00-00z"
+    # And the subscriber receives the SNS envelope with the subject, the JSON facts and the attributes
+    [notification] = topic.received(inbox)
+    assert notification["MessageId"] == result["message_id"]
+    assert notification["Subject"] == result["subject"]
+    facts = json.loads(notification["Message"])
+    assert facts["outcome"] == "PARTIAL"
+    assert facts["domain"] == "my-domain"
+    assert facts["repository"] == "nightly-backups"
+    assert [(f["index"], f["shard_id"]) for f in facts["failures"]] == [
+        ("logs-2026.11.27", 2),
+        ("logs-2026.11.27", 4),
+        ("orders", 0),
+    ]
+    assert facts["console_url"].startswith("https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/")
+    assert notification["MessageAttributes"]["outcome"] == {"Type": "String", "Value": "PARTIAL"}
+    assert notification["MessageAttributes"]["domain"] == {"Type": "String", "Value": "my-domain"}
+    # And no text meant for people leaks into the machine message
+    assert FACTS_SEPARATOR not in notification["Message"]
+
+
+def test_a_filter_policy_on_outcome_lets_a_subscriber_take_only_failed_runs(topic: Topic):
+    # Given one queue for everything and one that only wants FAILED snapshots
+    everything = topic.subscribe_queue("everything")
+    failed_only = topic.subscribe_queue("failed-only", filter_policy={"outcome": ["FAILED"]})
+
+    # When a PARTIAL and then a FAILED run are alerted
+    app.lambda_handler(sample("partial"), LambdaContext())
+    app.lambda_handler(sample("failed"), LambdaContext())
+
+    # Then the filtered subscriber gets the FAILED one only
+    assert [json.loads(n["Message"])["outcome"] for n in topic.received(failed_only)] == ["FAILED"]
+    assert sorted(json.loads(n["Message"])["outcome"] for n in topic.received(everything)) == ["FAILED", "PARTIAL"]
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome", "subject"),
+    [
+        ("partial", "PARTIAL", "[PARTIAL] my-domain: nightly-2026-11-28t02-00-00z"),
+        ("failed", "FAILED", "[FAILED] my-domain: nightly-2026-11-28t02-00-00z"),
+        ("deadline", "DEADLINE", "[DEADLINE] my-domain: nightly-2026-11-28t02-00-00z still running at the deadline"),
+        ("error_concurrent", "ERROR", "[ERROR] my-domain: nightly-2026-11-28t02-00-00z (ConcurrentSnapshotError)"),
+        ("invalid_input", "ERROR", "[ERROR] my-domain: backup run (InvalidInputError)"),
+    ],
+)
+def test_every_sample_event_is_delivered_with_its_outcome(topic: Topic, name: str, outcome: str, subject: str):
+    inbox = topic.subscribe_queue("alert-inbox")
+
+    result = app.lambda_handler(sample(name), LambdaContext())
+
+    [notification] = topic.received(inbox)
+    assert notification["Subject"] == subject == result["subject"]
+    assert json.loads(notification["Message"])["outcome"] == outcome == result["outcome"]
+
+
+def test_an_event_of_an_unexpected_shape_is_still_published(topic: Topic):
+    inbox = topic.subscribe_queue("alert-inbox")
+
+    app.lambda_handler(
+        {"Error": "States.Runtime", "Cause": "An error occurred while executing the state"}, LambdaContext()
+    )
+
+    [notification] = topic.received(inbox)
+    facts = json.loads(notification["Message"])
+    assert facts["outcome"] == "UNKNOWN"
+    assert "States.Runtime" in facts["raw_event"]
+
+
+def test_the_email_text_is_what_email_subscribers_get(topic: Topic, monkeypatch: pytest.MonkeyPatch):
+    # Given the publish call is observed on its way to moto (moto does not deliver email)
+    published: list[dict[str, Any]] = []
+    client = app.sns_client(REGION)
+    real_publish = client.publish
+
+    def observe(**kwargs: Any) -> Any:
+        published.append(kwargs)
+        return real_publish(**kwargs)
+
+    monkeypatch.setattr(client, "publish", observe)
+
+    # When a PARTIAL run is alerted
+    app.lambda_handler(sample("partial"), LambdaContext())
+
+    # Then the email protocol gets the text for people, with the facts after the separator
+    [call] = published
+    assert call["MessageStructure"] == "json"
+    email = json.loads(call["Message"])["email"]
+    text, facts = email.split(FACTS_SEPARATOR)
+    assert text.startswith("The snapshot finished PARTIAL: 3 of 47 shards failed.")
+    assert "What this means for restore" in text
+    assert json.loads(facts)["outcome"] == "PARTIAL"
+
+
+def test_a_publish_that_fails_raises_so_the_execution_records_it(topic: Topic, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ALERT_TOPIC_ARN", f"arn:aws:sns:{REGION}:123456789012:NoSuchTopic")
+
+    with pytest.raises(ClientError):
+        app.lambda_handler(sample("failed"), LambdaContext())
+
+
+def test_a_missing_topic_variable_is_a_configuration_error(environment: None):
+    with pytest.raises(ConfigurationError, match="ALERT_TOPIC_ARN"):
+        app.lambda_handler(sample("failed"), LambdaContext())
