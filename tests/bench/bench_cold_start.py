@@ -1,0 +1,186 @@
+"""Cold-start cost of each handler: the time to import it in a fresh Python process.
+
+Run: ``python -m tests.bench.bench_cold_start [--runs 7] [--breakdown]``. Prints a table; asserts
+nothing. ``--breakdown`` adds, per handler, what its heaviest dependencies cost (one extra run
+with ``-X importtime``, cumulative microseconds of each package's first import).
+
+Each figure is the median over ``--runs`` fresh subprocesses of the wall time of ``import app``
+(``time.perf_counter`` around the import inside the subprocess, so interpreter start-up is not
+counted), with ``PYTHONPATH=layers/common:functions/<handler>`` and the project venv's Python, as
+the Lambda runtime sees the layer and the function. One unmeasured run first writes the
+bytecode caches, as pip does for the layer's packages at build time.
+
+The reference is a naive handler that imports boto3, requests, requests-aws4auth and Powertools.
+Issue 2's target: each snapshot Lambda (validate, take, check, retention) at most half of it,
+which means they must not import boto3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "common"
+FUNCTIONS = ROOT / "functions"
+HANDLERS = ("validate_input", "take_snapshot", "check_snapshot", "apply_retention", "send_alert", "register_repository")
+SNAPSHOT_PATH = frozenset({"validate_input", "take_snapshot", "check_snapshot", "apply_retention"})
+TARGET_RATIO = 0.5
+
+NAIVE_HANDLER = """\
+import boto3
+import requests
+from aws_lambda_powertools import Logger
+from requests_aws4auth import AWS4Auth
+
+logger = Logger()
+
+
+def lambda_handler(event, context):
+    return {}
+"""
+BOTO3_ONLY = "import boto3\n"
+
+BREAKDOWN_PACKAGES = (
+    "snapshot_sentinel",
+    "requests",
+    "urllib3",
+    "requests_aws4auth",
+    "aws_lambda_powertools",
+    "boto3",
+    "botocore",
+)
+
+PROBE = """\
+import sys, time
+started = time.perf_counter()
+import app
+elapsed = time.perf_counter() - started
+print(elapsed, int("boto3" in sys.modules))
+"""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    label: str
+    seconds: list[float]
+    loads_boto3: bool
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def venv_python() -> str:
+    candidate = ROOT / ".venv" / "bin" / "python"
+    return str(candidate) if candidate.exists() else sys.executable
+
+
+def _environment(handler_dir: Path) -> dict[str, str]:
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    environ["PYTHONPATH"] = os.pathsep.join([str(LAYER), str(handler_dir)])
+    return environ
+
+
+def import_once(python: str, handler_dir: Path) -> tuple[float, bool]:
+    completed = subprocess.run(
+        [python, "-c", PROBE], cwd=handler_dir, env=_environment(handler_dir), capture_output=True, text=True
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"importing {handler_dir / 'app.py'} failed:\n{completed.stderr.strip()}")
+    elapsed, boto3_loaded = completed.stdout.split()
+    return float(elapsed), boto3_loaded == "1"
+
+
+def breakdown(python: str, handler_dir: Path) -> dict[str, float]:
+    """Cumulative import time in ms of each package in BREAKDOWN_PACKAGES that the handler loads."""
+    completed = subprocess.run(
+        [python, "-X", "importtime", "-c", "import app"],
+        cwd=handler_dir,
+        env=_environment(handler_dir),
+        capture_output=True,
+        text=True,
+    )
+    costs: dict[str, float] = {}
+    for line in completed.stderr.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) != 3 or not fields[1].strip().isdigit():
+            continue
+        package = fields[2].strip()
+        if package in BREAKDOWN_PACKAGES and package not in costs:
+            costs[package] = int(fields[1]) / 1000
+    return costs
+
+
+def measure(label: str, python: str, handler_dir: Path, runs: int) -> Measurement:
+    import_once(python, handler_dir)
+    samples = [import_once(python, handler_dir) for _ in range(runs)]
+    return Measurement(label, [seconds for seconds, _ in samples], any(loaded for _, loaded in samples))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="fresh processes per handler (default 7)")
+    parser.add_argument("--breakdown", action="store_true", help="also show the heaviest dependencies per handler")
+    args = parser.parse_args(argv)
+    python = venv_python()
+
+    with (
+        tempfile.TemporaryDirectory(prefix="naive-handler-") as naive_dir,
+        tempfile.TemporaryDirectory(prefix="boto3-only-") as boto3_dir,
+    ):
+        (Path(naive_dir) / "app.py").write_text(NAIVE_HANDLER)
+        (Path(boto3_dir) / "app.py").write_text(BOTO3_ONLY)
+        naive = measure("naive (boto3+requests+aws4auth+powertools)", python, Path(naive_dir), args.runs)
+        boto3_only = measure("boto3 alone", python, Path(boto3_dir), args.runs)
+
+    measured: list[tuple[str, Measurement]] = []
+    missing: list[str] = []
+    for name in HANDLERS:
+        handler_dir = FUNCTIONS / name
+        if not (handler_dir / "app.py").exists():
+            missing.append(name)
+            continue
+        measured.append((name, measure(name, python, handler_dir, args.runs)))
+
+    print(f"Handler import time in a fresh process: median of {args.runs} runs ({python})")
+    print()
+    header = f"{'handler':<44} {'median ms':>9} {'min ms':>7} {'max ms':>7} {'x naive':>7}  {'boto3':<5}  target"
+    print(header)
+    print("-" * len(header))
+    for name, row in measured:
+        ratio = row.median / naive.median
+        if name in SNAPSHOT_PATH:
+            target = f"<= {TARGET_RATIO:.2f}: {'met' if ratio <= TARGET_RATIO else 'MISSED'}"
+        else:
+            target = "-"
+        print(_row(row, ratio, target))
+    print("-" * len(header))
+    print(_row(naive, 1.0, "reference"))
+    print(_row(boto3_only, boto3_only.median / naive.median, "reference"))
+    if missing:
+        print()
+        print(f"not measured (no functions/<name>/app.py yet): {', '.join(missing)}")
+    if args.breakdown:
+        print()
+        print("cumulative import time of each dependency, ms (-X importtime, one run; nested packages overlap)")
+        for name, _ in measured:
+            costs = breakdown(python, FUNCTIONS / name)
+            print(f"  {name:<20} " + ", ".join(f"{package} {ms:.1f}" for package, ms in costs.items()))
+
+
+def _row(row: Measurement, ratio: float, target: str) -> str:
+    return (
+        f"{row.label:<44} {row.median * 1000:>9.1f} {min(row.seconds) * 1000:>7.1f} {max(row.seconds) * 1000:>7.1f}"
+        f" {ratio:>7.2f}  {'yes' if row.loads_boto3 else 'no':<5}  {target}"
+    )
+
+
+if __name__ == "__main__":
+    main()
