@@ -269,6 +269,12 @@ class EmulatedDomain:
             }
             self._snapshots.setdefault(name, {})
 
+    def delete_repository(self, name: str) -> None:
+        """Unregister a repository directly (no HTTP); its snapshots are forgotten with it."""
+        with self._lock:
+            self._repositories.pop(name, None)
+            self._snapshots.pop(name, None)
+
     def add_snapshot(
         self,
         repository: str,

@@ -105,7 +105,7 @@ class EmulatorServer:
         self.endpoint = f"http://{HOST}:{self.port}"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name=f"emulator-{self.port}",
             daemon=True,
         )
