@@ -22,6 +22,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _DomainHTTPServer
     timeout = 60
+    # Headers and body go out in two writes; with Nagle on, each kept-alive exchange waits ~40 ms
+    # for the client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def _dispatch(self) -> None:
         body = self._read_body()
