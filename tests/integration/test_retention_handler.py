@@ -1,0 +1,132 @@
+"""The ApplyRetention Lambda handler, signed with the function's credentials, against the emulated domain."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from snapshot_sentinel.errors import InvalidInputError
+from snapshot_sentinel.snapshots import TAKEN_BY
+
+from functions.apply_retention import app
+from tests.emulator import SUCCESS, EmulatedDomain, EmulatorCredentials, serve
+
+REGION = "us-east-1"
+REPO = "sentinel"
+STACK = "prod-backups"
+EVENTS = Path(__file__).resolve().parents[2] / "events" / "apply_retention"
+TAKEN = "nightly-2026-11-28t02-00-00z"
+
+
+@dataclass
+class LambdaContext:
+    remaining_millis: int = 900_000
+    function_name: str = "ApplyRetentionFunction"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:ApplyRetentionFunction"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_millis
+
+
+@pytest.fixture
+def domain(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatedDomain]:
+    credentials = EmulatorCredentials.testing()
+    emulated = EmulatedDomain(engine="opensearch", version="2.11.0", region=REGION, credentials=credentials)
+    emulated.register_repository(REPO, bucket="sentinel-snapshots")
+    now = datetime.now(UTC)
+    metadata = {"taken_by": TAKEN_BY, "stack": STACK, "execution_id": "arn:aws:states:::execution:x"}
+    for day in range(1, 31):
+        emulated.add_snapshot(
+            REPO, f"nightly-day-{day:02d}", state=SUCCESS, start_time=now - timedelta(days=day, hours=-1)
+        )
+    emulated.add_snapshot(REPO, TAKEN, start_time=now - timedelta(days=400), metadata=metadata)
+    with serve(emulated, port=0) as server:
+        environment = {
+            "DOMAIN_ENDPOINT": server.endpoint,
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": credentials.access_key,
+            "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
+            "AWS_SESSION_TOKEN": credentials.session_token or "",
+            "REPOSITORY_NAME": REPO,
+            "SNAPSHOT_PREFIX": "nightly",
+            "STACK_NAME": STACK,
+            "RETENTION_DAYS": "14",
+            "RETENTION_MIN_COUNT": "7",
+            "RETENTION_MAX_COUNT": "0",
+            "RETENTION_TIME_BUDGET_SECONDS": "600",
+        }
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        yield emulated
+
+
+def sample(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
+    return event
+
+
+def names(domain: EmulatedDomain) -> set[str]:
+    return {s.name for s in domain.snapshots(REPO)}
+
+
+def test_after_a_snapshot_the_handler_prunes_and_returns_the_report(domain: EmulatedDomain) -> None:
+    # Given 30 daily snapshots and this run's snapshot (with an odd start time far in the past)
+    # When the state machine invokes the handler with the sample event
+    result = app.lambda_handler(sample("after_snapshot"), LambdaContext())
+
+    # Then the 16 snapshots older than 14 days are deleted, this run's snapshot is protected,
+    # and the result is a plain JSON document
+    assert TAKEN in names(domain)
+    assert names(domain) == {TAKEN} | {f"nightly-day-{d:02d}" for d in range(1, 15)}
+    assert result["totals"]["deleted"] == 16
+    assert result["protected"] == [TAKEN]
+    assert json.loads(json.dumps(result)) == result
+
+
+def test_a_retention_only_run_protects_nothing_but_the_rules(domain: EmulatedDomain) -> None:
+    result = app.lambda_handler(sample("retention_only"), LambdaContext())
+
+    assert result["protected"] == []
+    assert TAKEN not in names(domain)
+    assert result["totals"]["deleted"] == 17
+
+
+def test_a_dry_run_event_deletes_nothing(domain: EmulatedDomain) -> None:
+    before = names(domain)
+
+    result = app.lambda_handler(sample("dry_run"), LambdaContext())
+
+    assert names(domain) == before
+    assert result["dry_run"] is True
+    assert len(result["would_delete"]) == 16
+    assert not any(r.method == "DELETE" for r in domain.requests)
+
+
+def test_a_lambda_nearly_out_of_time_deletes_nothing_and_reports_it(domain: EmulatedDomain) -> None:
+    # Given less time left than the handler keeps in reserve for one more request and the report
+    context = LambdaContext(remaining_millis=(app.RESERVE_SECONDS - 1) * 1000)
+
+    result = app.lambda_handler(sample("after_snapshot"), context)
+
+    assert not any(r.method == "DELETE" for r in domain.requests)
+    assert result["totals"]["not_reached"] == 16
+    assert "time budget" in result["stopped_because"]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{"snapshot_name": 7, "dry_run": False}, {"snapshot_name": None, "dry_run": "yes"}],
+    ids=["name-not-a-string", "dry-run-not-a-bool"],
+)
+def test_a_malformed_event_is_refused_before_touching_the_domain(domain: EmulatedDomain, event: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInputError):
+        app.lambda_handler(event, LambdaContext())
+
+    assert domain.requests == []
