@@ -42,7 +42,6 @@ CONFIG = {
     "skip_retention": False,
     "retention_dry_run": False,
     "retention_only": False,
-    "deadline": "2026-11-28T10:00:00.000Z",
     "execution_id": EXECUTION,
     "execution_start_time": "2026-11-28T02:00:00.123Z",
 }
@@ -88,7 +87,11 @@ def snapshot_facts(state: str, *, failures: list[dict[str, Any]] = (), total: in
         else {"total": 0, "failed": 0, "successful": 0},
         **extra,
     }
-    return SnapshotInfo.from_api(doc).to_dict() | {"deadline_passed": False, "polls": 12}
+    return SnapshotInfo.from_api(doc).to_dict() | {
+        "deadline": "2026-11-28T10:00:00.000Z",
+        "deadline_passed": False,
+        "polls": 12,
+    }
 
 
 def render(event: Any) -> Alert:
@@ -286,36 +289,86 @@ def test_invalid_input_names_the_field_and_shows_the_refused_input():
 
 
 def test_a_retention_failure_after_a_good_snapshot_says_the_backup_is_fine():
+    # Given the check read SUCCESS, then a step failed: only retention runs after a SUCCESS check
     event = {
         "run": {
             "config": CONFIG,
             "snapshot": snapshot_facts("SUCCESS"),
             "error": {"Error": "DomainRequestError", "Cause": json.dumps({"errorMessage": "boom (HTTP 500)"})},
         },
-        "failed_state": "Apply retention",
+    }
+
+    # When the alert is rendered
+    alert = render(event)
+
+    # Then it says the backup itself is good and that retention failed
+    assert alert.facts["outcome"] == "ERROR"
+    assert alert.facts["phase"] == "applying retention"
+    assert "The run stopped with DomainRequestError while applying retention." in alert.text
+    assert "completed SUCCESS and is restorable" in alert.text
+    assert "pruning old snapshots (retention)" in alert.text
+    assert f"POST _snapshot/nightly-backups/{NAME}/_restore" in alert.text
+
+
+def test_a_failed_retention_only_run_says_it_took_no_snapshot():
+    config = CONFIG | {"snapshot_name": None, "indices": None, "retention_only": True}
+    event = {
+        "run": {
+            "input": {"retention_only": True},
+            "config": config,
+            "error": {"Error": "AuthorizationError", "Cause": json.dumps({"errorMessage": "no permissions"})},
+        }
     }
 
     alert = render(event)
 
-    assert alert.facts["outcome"] == "ERROR"
-    assert "completed SUCCESS and is restorable" in alert.text
-    assert "retention" in alert.text
-    assert f"POST _snapshot/nightly-backups/{NAME}/_restore" in alert.text
+    assert alert.subject == "[ERROR] my-domain: backup run (AuthorizationError)"
+    assert "(none: this run only applied retention)" in alert.text
+    assert "This run only applied retention and took no snapshot." in alert.text
+    assert "pruning old snapshots (retention)" in alert.text
+    assert json.loads(shlex.split(alert.facts["rerun_command"])[-1]) == {"retention_only": True}
 
 
-def test_the_rerun_command_is_valid_shell_even_with_quotes_in_the_input():
-    # Given a run whose indices contain a single quote
-    config = CONFIG | {"indices": "it's-*", "skip_retention": True}
-    event = {"run": {"config": config, "snapshot": snapshot_facts("FAILED", reason="x")}}
+@pytest.mark.parametrize(
+    ("run", "phase"),
+    [
+        ({"input": {}}, "validating the input"),
+        ({"input": {}, "config": CONFIG}, "taking the snapshot"),
+        ({"input": {}, "config": CONFIG, "snapshot": snapshot_facts("IN_PROGRESS")}, "checking the snapshot"),
+        ({"input": {}, "config": CONFIG, "snapshot": snapshot_facts("SUCCESS")}, "applying retention"),
+    ],
+)
+def test_where_an_error_struck_is_read_from_what_the_run_recorded(run, phase):
+    event = {"run": run | {"error": {"Error": "States.TaskFailed", "Cause": "x"}}}
+
+    alert = render(event)
+
+    assert alert.facts["phase"] == phase
+    assert f"Failed while: {phase}" in alert.text
+
+
+def test_the_rerun_command_repeats_the_input_less_the_name_as_valid_shell():
+    # Given a manual run that named its snapshot and whose indices contain a single quote
+    run_input = {"snapshot_name": "before-upgrade", "indices": "it's-*", "poll_interval_seconds": 5}
+    event = {"run": {"input": run_input, "config": CONFIG, "snapshot": snapshot_facts("FAILED", reason="x")}}
 
     # When the alert is rendered
     command = render(event).facts["rerun_command"]
 
-    # Then a shell reads back the state machine ARN and the input exactly, without snapshot_name
+    # Then a shell reads back the state machine ARN and the same input, without the (taken) name
     words = shlex.split(command)
     assert words[:3] == ["aws", "stepfunctions", "start-execution"]
     assert words[words.index("--state-machine-arn") + 1] == MACHINE
-    assert json.loads(words[words.index("--input") + 1]) == {"indices": "it's-*", "skip_retention": True}
+    assert json.loads(words[words.index("--input") + 1]) == {"indices": "it's-*", "poll_interval_seconds": 5}
+
+
+def test_without_the_raw_input_the_rerun_command_is_rebuilt_from_the_config():
+    config = CONFIG | {"indices": "logs-*", "skip_retention": True}
+    event = {"run": {"config": config, "snapshot": snapshot_facts("FAILED", reason="x")}}
+
+    command = render(event).facts["rerun_command"]
+
+    assert json.loads(shlex.split(command)[-1]) == {"indices": "logs-*", "skip_retention": True}
 
 
 def test_hundreds_of_failures_are_counted_not_all_listed():

@@ -36,6 +36,12 @@ ERROR = "ERROR"
 UNKNOWN = "UNKNOWN"
 OUTCOMES = (PARTIAL, FAILED, INCOMPATIBLE, DEADLINE, ERROR, UNKNOWN)
 
+VALIDATING_INPUT = "validating the input"
+TAKING_SNAPSHOT = "taking the snapshot"
+CHECKING_SNAPSHOT = "checking the snapshot"
+APPLYING_RETENTION = "applying retention"
+PHASES = (VALIDATING_INPUT, TAKING_SNAPSHOT, CHECKING_SNAPSHOT, APPLYING_RETENTION)
+
 SUBJECT_MAX_CHARS = 99
 SNS_MESSAGE_MAX_BYTES = 262_144
 MESSAGE_BUDGET_BYTES = 240_000
@@ -180,7 +186,7 @@ def _render_run(event: Any, domain: _Domain, failures_max: int) -> Alert | None:
     config = _mapping(run.get("config"))
     snapshot = _mapping(run.get("snapshot"))
     error = _read_error(run.get("error"))
-    failed_state = _text(event.get("failed_state")) or _text(run.get("failed_state"))
+    failed_state = _text(event.get("failed_state")) or _text(run.get("failed_state")) or None
     state = _text(snapshot.get("state")).upper() or None
     outcome = _outcome(state, snapshot, error)
     if outcome is None:
@@ -194,13 +200,14 @@ def _render_run(event: Any, domain: _Domain, failures_max: int) -> Alert | None:
     affected = sorted({failure["index"] for failure in all_failures})
     times = _times(config, snapshot)
     machine_arn = state_machine_arn(execution_arn) if execution_arn else None
-    rerun = _rerun_command(machine_arn, outcome, error, config, run)
+    rerun = _rerun_command(machine_arn, error, config, run)
+    phase = _phase(config, snapshot, state, error)
     link = console_url(execution_arn, domain.region) if execution_arn else None
 
     facts: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "outcome": outcome,
-        "summary": _summary(outcome, state, shards, error, failed_state),
+        "summary": _summary(outcome, state, shards, error, failed_state or phase),
         "domain": domain.name,
         "endpoint": domain.endpoint,
         "region": domain.region,
@@ -218,6 +225,7 @@ def _render_run(event: Any, domain: _Domain, failures_max: int) -> Alert | None:
         "affected_indices_total": len(affected),
         "error": {"name": error.name, "message": error.message} if error else None,
         "execution": {"arn": execution_arn, "state_machine_arn": machine_arn, "failed_state": failed_state},
+        "phase": phase,
         "console_url": link,
         "rerun_command": rerun,
     }
@@ -236,6 +244,25 @@ def _outcome(state: str | None, snapshot: Mapping[str, Any], error: _Error | Non
     return None
 
 
+def _phase(
+    config: Mapping[str, Any], snapshot: Mapping[str, Any], state: str | None, error: _Error | None
+) -> str | None:
+    """Where a caught error most likely struck, from what the run had recorded by then.
+
+    Each step writes its own key: validation ``config``, the take and check steps ``snapshot``;
+    retention runs only after a SUCCESS check or in a retention-only run.
+    """
+    if error is None:
+        return None
+    if not config:
+        return VALIDATING_INPUT
+    if config.get("retention_only") is True or state == "SUCCESS":
+        return APPLYING_RETENTION
+    if not snapshot:
+        return TAKING_SNAPSHOT
+    return CHECKING_SNAPSHOT
+
+
 def _subject(outcome: str, domain_name: str, name: str | None, error: _Error | None) -> str:
     what = name or "backup run"
     detail = ""
@@ -247,9 +274,11 @@ def _subject(outcome: str, domain_name: str, name: str | None, error: _Error | N
 
 
 def _summary(
-    outcome: str, state: str | None, shards: dict[str, int] | None, error: _Error | None, failed_state: str | None
+    outcome: str, state: str | None, shards: dict[str, int] | None, error: _Error | None, where_failed: str | None
 ) -> str:
-    where = f" in state '{failed_state}'" if failed_state else ""
+    where = (
+        f" while {where_failed}" if where_failed in PHASES else f" in state '{where_failed}'" if where_failed else ""
+    )
     if outcome == PARTIAL and shards:
         return f"The snapshot finished PARTIAL: {shards['failed']} of {shards['total']} shards failed."
     if outcome == PARTIAL:
@@ -283,7 +312,7 @@ def _text_body(
     rows = [
         ("Domain", f"{domain.name} ({domain.endpoint})" if domain.endpoint else domain.name),
         ("Repository", domain.repository),
-        ("Snapshot", _snapshot_label(name, facts["state"])),
+        ("Snapshot", _snapshot_label(name, facts["state"], retention_only=facts["phase"] == APPLYING_RETENTION)),
         ("State", facts["state"]),
         ("Run started", times["run_started"]),
         ("Started", times["snapshot_started"]),
@@ -299,6 +328,7 @@ def _text_body(
         ),
         ("Reason", facts["reason"]),
         ("Failed state", facts["execution"]["failed_state"]),
+        ("Failed while", facts["phase"] if not facts["execution"]["failed_state"] else None),
     ]
     if error is not None:
         rows += [("Error", error.name), ("Message", error.message)]
@@ -336,9 +366,11 @@ def _text_body(
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _snapshot_label(name: str | None, state: str | None) -> str:
+def _snapshot_label(name: str | None, state: str | None, *, retention_only: bool) -> str:
     if name is None:
-        return "(none: the run stopped before it had one)"
+        return (
+            "(none: this run only applied retention)" if retention_only else "(none: the run stopped before it had one)"
+        )
     return name if state else f"{name} (the run never read its state)"
 
 
@@ -395,6 +427,7 @@ def _advice(
 def _error_advice(error: _Error, facts: Mapping[str, Any], domain: _Domain, run: Mapping[str, Any]) -> list[str]:
     repo, name = domain.repository, facts["snapshot"] or "<snapshot>"
     failed_state = facts["execution"]["failed_state"] or ""
+    in_retention = facts["phase"] == APPLYING_RETENTION or "retention" in failed_state.lower()
     advice: dict[str, list[str]] = {
         "ConcurrentSnapshotError": [
             "Another snapshot operation kept blocking this one through every retry (about an hour), so",
@@ -484,7 +517,7 @@ def _error_advice(error: _Error, facts: Mapping[str, Any], domain: _Domain, run:
             "The message above is the domain's or the function's own reason. The function's",
             "CloudWatch logs (linked from the execution's page) have the details.",
         ]
-    if "retention" in failed_state.lower() or "retention" in error.name.lower():
+    if in_retention:
         lines += [
             "",
             "This happened while pruning old snapshots (retention). Retention deletes only this stack's",
@@ -540,6 +573,8 @@ def _restore_advice(
             f"  GET _snapshot/{repo}/{name}",
             *good_backup,
         ]
+    elif facts["phase"] == APPLYING_RETENTION and state is None:
+        lines = ["This run only applied retention and took no snapshot.", *good_backup]
     elif state in (PARTIAL, FAILED, INCOMPATIBLE):
         lines = [f"The snapshot ended {state}; see the shard failures and reason above.", *good_backup]
     else:
@@ -588,10 +623,14 @@ def _rerun_lines(facts: Mapping[str, Any], outcome: str, error: _Error | None) -
 
 
 def _rerun_command(
-    machine_arn: str | None, outcome: str, error: _Error | None, config: Mapping[str, Any], run: Mapping[str, Any]
+    machine_arn: str | None, error: _Error | None, config: Mapping[str, Any], run: Mapping[str, Any]
 ) -> str:
+    """The same request again: the run's own input, less its snapshot name (a new run names its own)."""
+    raw_input = run.get("input")
     if error is not None and error.name == "InvalidInputError" and "input" in run:
-        run_input: Any = run.get("input")
+        run_input: Any = raw_input
+    elif isinstance(raw_input, Mapping):
+        run_input = {key: value for key, value in raw_input.items() if key != "snapshot_name"}
     else:
         run_input = {key: config[key] for key in _RERUN_KEYS if config.get(key) not in (None, False, "")}
     arn = machine_arn or "<BackupStateMachine ARN: aws stepfunctions list-state-machines>"
@@ -633,8 +672,9 @@ def _render_unreadable(event: Any, domain: _Domain) -> Alert:
         "affected_indices_total": 0,
         "error": None,
         "execution": {"arn": execution_arn, "state_machine_arn": machine_arn, "failed_state": None},
+        "phase": None,
         "console_url": link,
-        "rerun_command": _rerun_command(machine_arn, UNKNOWN, None, {}, {}),
+        "rerun_command": _rerun_command(machine_arn, None, {}, {}),
         "raw_event": raw,
     }
     lines = [
