@@ -395,6 +395,34 @@ def test_hundreds_of_failures_are_counted_not_all_listed():
     assert len(sns_message(alert).encode()) < SNS_MESSAGE_MAX_BYTES
 
 
+def test_huge_values_anywhere_are_clipped_to_what_sns_accepts():
+    # Given a run record whose every free-text field is a megabyte long
+    huge = "x" * 1_000_000
+    failures = [{"index": huge, "shard_id": i, "reason": huge, "node_id": huge, "status": huge} for i in range(300)]
+    snapshot = snapshot_facts("PARTIAL", failures=failures, total=600) | {"name": huge, "uuid": huge, "reason": huge}
+    event = {
+        "run": {
+            "input": {"indices": huge},
+            "config": CONFIG | {"indices": huge},
+            "snapshot": snapshot,
+            "error": {"Error": huge, "Cause": json.dumps({"errorMessage": huge})},
+        },
+        "failed_state": huge,
+    }
+
+    # When the alert is rendered
+    alert = render(event)
+
+    # Then it still renders, and what SNS receives stays within its limits
+    assert alert.facts["outcome"] == "ERROR"
+    assert_valid_subject(alert.subject)
+    assert len(sns_message(alert).encode()) < SNS_MESSAGE_MAX_BYTES
+    assert "more characters]" in alert.text
+    # And the failure list shrank to fit, keeping the true count
+    assert 0 < len(alert.facts["failures"]) < FACTS_FAILURES_MAX
+    assert alert.facts["failures_total"] == 300
+
+
 @pytest.mark.parametrize(
     "event",
     [

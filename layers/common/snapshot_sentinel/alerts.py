@@ -22,7 +22,7 @@ import re
 import shlex
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -94,18 +94,21 @@ def render_alert(
 ) -> Alert:
     """The alert for one run that did not succeed; never raises, whatever ``event`` holds."""
     domain = _Domain(domain_name or "unknown-domain", endpoint, repository, region)
-    alert: Alert | None = None
-    for failures_max in (FACTS_FAILURES_MAX, 40, 10, 0):
-        try:
-            alert = _render_run(event, domain, failures_max)
-        except Exception:  # an alert must go out even for a shape nobody expected
-            alert = None
+    for failures_max in (FACTS_FAILURES_MAX, 40, 10):
+        alert = _render_or_none(event, domain, failures_max)
         if alert is None:
             return _render_unreadable(event, domain)
         if len(sns_message(alert).encode()) <= MESSAGE_BUDGET_BYTES:
             return alert
-    assert alert is not None
-    return replace(alert, text=_clip(alert.text, MESSAGE_BUDGET_BYTES // 8))
+    # Without listed failures every field is clipped, which keeps the message far below the limit.
+    return _render_or_none(event, domain, 0) or _render_unreadable(event, domain)
+
+
+def _render_or_none(event: Any, domain: _Domain, failures_max: int) -> Alert | None:
+    try:
+        return _render_run(event, domain, failures_max)
+    except Exception:  # an alert must go out even for a shape nobody expected
+        return None
 
 
 def sns_message(alert: Alert) -> str:
@@ -186,13 +189,13 @@ def _render_run(event: Any, domain: _Domain, failures_max: int) -> Alert | None:
     config = _mapping(run.get("config"))
     snapshot = _mapping(run.get("snapshot"))
     error = _read_error(run.get("error"))
-    failed_state = _text(event.get("failed_state")) or _text(run.get("failed_state")) or None
-    state = _text(snapshot.get("state")).upper() or None
+    failed_state = _clip(_text(event.get("failed_state")) or _text(run.get("failed_state")), 200) or None
+    state = _clip(_text(snapshot.get("state")).upper(), 40) or None
     outcome = _outcome(state, snapshot, error)
     if outcome is None:
         return None
 
-    name = _text(snapshot.get("name")) or _text(config.get("snapshot_name")) or None
+    name = _clip(_text(snapshot.get("name")) or _text(config.get("snapshot_name")), 300) or None
     execution_arn = _execution_arn(event, config)
     shards = _shards(snapshot)
     all_failures = [_failure(doc) for doc in _sequence(snapshot.get("failures")) if isinstance(doc, Mapping)]
@@ -213,7 +216,7 @@ def _render_run(event: Any, domain: _Domain, failures_max: int) -> Alert | None:
         "region": domain.region,
         "repository": domain.repository,
         "snapshot": name,
-        "snapshot_uuid": _text(snapshot.get("uuid")) or None,
+        "snapshot_uuid": _clip(_text(snapshot.get("uuid")), 100) or None,
         "state": state,
         "reason": _clip(_text(snapshot.get("reason")), MESSAGE_MAX_CHARS) or None,
         "times": times,
@@ -817,7 +820,8 @@ def _json(value: Any) -> str:
 def _clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
-    return f"{text[: limit - 40]} ... [{len(text) - limit + 40} more characters]"
+    kept = max(limit - 40, limit // 2)
+    return f"{text[:kept]} ... [{len(text) - kept} more characters]"
 
 
 def _one_line(text: str, limit: int) -> str:
