@@ -121,7 +121,7 @@ def sns_message(alert: Alert) -> str:
     """
     facts_json = json.dumps(alert.facts, ensure_ascii=False, separators=(",", ":"))
     readable_facts = json.dumps(alert.facts, ensure_ascii=False, indent=2)
-    email = f"{alert.text}\n\n{FACTS_SEPARATOR}\n{readable_facts}\n"
+    email = f"{alert.text.rstrip()}\n\n{FACTS_SEPARATOR}\n{readable_facts}\n"
     return json.dumps({"default": facts_json, "email": email, "sms": alert.subject}, ensure_ascii=False)
 
 
