@@ -76,8 +76,10 @@ class FakeLambdaContext:
 class Invocation:
     function: str
     event: Any
+    at: datetime
     result: Any = None
     error: str | None = None
+    message: str | None = None
 
 
 @dataclass
@@ -243,7 +245,7 @@ class RehearsalStack:
             handler = self._handlers[function_name] = _load_handler(handler)
         if isinstance(event, str):
             event = json.loads(event)
-        record = Invocation(function_name, event)
+        record = Invocation(function_name, event, at=self.clock.now())
         self.invocations.append(record)
         environment = {
             **self._environments[function_name],
@@ -258,6 +260,7 @@ class RehearsalStack:
                 record.result = handler(event, context)
             except Exception as exc:  # surfaces as a Lambda function error, as in AWS
                 record.error = type(exc).__name__
+                record.message = str(exc)
                 payload = {"errorType": type(exc).__name__, "errorMessage": str(exc), "stackTrace": []}
                 return json.dumps(payload), True, ""
         return json.dumps(record.result), False, ""

@@ -1,0 +1,112 @@
+"""`make demo`: a local rehearsal of two nights of Snapshot Sentinel.
+
+An emulated OpenSearch 2.11 domain (real HTTP on 127.0.0.1, SigV4 checked) with a few indices
+and three weeks of earlier nightly snapshots; the real BackupStateMachine from template.yaml in
+moto's ASL interpreter; the real handlers. Night one ends in SUCCESS and prunes what the
+retention rules allow. Night two ends PARTIAL, and the alert is printed as a subscriber gets it.
+Time is virtual: Wait states advance a clock instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from datetime import datetime, timedelta
+
+from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
+from tests.support.stack import Invocation, RehearsalStack, RunResult, VirtualClock
+
+REPOSITORY = "nightly-backups"
+INDICES = ("logs-2026.11.26", "logs-2026.11.27", "logs-2026.11.28", "orders", ".kibana_1")
+WIDTH = 96
+
+
+def describe(call: Invocation) -> str:
+    if call.error:
+        return f"raised {call.error}: {textwrap.shorten(call.message or '', 70)}"
+    result = call.result or {}
+    if call.function == "ValidateInputFunction":
+        return f"input accepted; snapshot {result.get('snapshot_name')}, poll every {result.get('poll_interval_seconds')} s"
+    if call.function == "TakeSnapshotFunction":
+        return f"PUT _snapshot/{REPOSITORY}/{result.get('name')}?wait_for_completion=false -> accepted"
+    if call.function == "CheckSnapshotFunction":
+        shards = result.get("shards", {})
+        return (
+            f"GET _snapshot/{REPOSITORY}/{result.get('name')} -> {result.get('state')}"
+            f" (shards {shards.get('successful', 0)}/{shards.get('total', 0)}, failed {shards.get('failed', 0)})"
+        )
+    if call.function == "ApplyRetentionFunction":
+        totals = result.get("totals", {})
+        return "retention: " + ", ".join(f"{k} {v}" for k, v in totals.items())
+    if call.function == "SendAlertFunction":
+        return f"alert published: {result.get('subject')}"
+    return json.dumps(result)[:80]
+
+
+def print_timeline(title: str, run: RunResult, started: datetime) -> None:
+    print(f"\n{title}\n" + "-" * len(title))
+    for call in run.invocations:
+        offset = call.at - started
+        minutes, seconds = divmod(int(offset.total_seconds()), 60)
+        step = call.function.removesuffix("Function")
+        print(f"  +{minutes:3d}m{seconds:02d}s  {step:<15} {describe(call)}")
+    print(f"  result: {run.status}; {run.transitions} state transitions; {len(run.calls('CheckSnapshotFunction'))} polls")
+
+
+def seed_history(domain: EmulatedDomain, now: datetime) -> None:
+    for days_ago in range(21, 0, -1):
+        start = (now - timedelta(days=days_ago)).replace(hour=2, minute=0, second=0, microsecond=0)
+        name = f"nightly-{start:%Y-%m-%dt%H-%M-%Sz}"
+        domain.add_snapshot(REPOSITORY, name, state="SUCCESS", start_time=start, end_time=start + timedelta(minutes=9))
+    domain.add_snapshot(REPOSITORY, "before-upgrade-2-11", state="SUCCESS", start_time=now - timedelta(days=40))
+
+
+def main() -> int:
+    clock = VirtualClock()
+    credentials = EmulatorCredentials.testing()
+    domain = EmulatedDomain(
+        engine="opensearch", version="2.11.0", region="us-east-1", credentials=credentials, indices=INDICES, clock=clock.now
+    )
+    domain.register_repository(REPOSITORY, bucket="my-snapshot-bucket")
+    seed_history(domain, clock.now())
+    env = {
+        "AWS_ACCESS_KEY_ID": credentials.access_key,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
+        "AWS_SESSION_TOKEN": credentials.session_token or "",
+    }
+    print("Snapshot Sentinel rehearsal: emulated OpenSearch 2.11 domain + the real state machine in moto")
+    with serve(domain, port=0) as server, RehearsalStack(server.endpoint, clock=clock, credentials=env) as stack:
+        print(f"domain {server.endpoint}, repository {REPOSITORY}: {len(domain.snapshots(REPOSITORY))} snapshots")
+        print("parameters: RetentionDays 14, RetentionMinCount 7, PollIntervalSeconds 60, MaxWaitMinutes 480")
+
+        domain.progress = SnapshotProgress(polls=4, outcome="SUCCESS")
+        started = clock.now()
+        night_one = stack.run({}, name="night-one")
+        print_timeline("Night one: a scheduled run ({}), snapshot ends SUCCESS", night_one, started)
+        print(f"  repository now holds {len(domain.snapshots(REPOSITORY))} snapshots; 'before-upgrade-2-11' is not managed, kept")
+
+        clock.advance(24 * 3600 - (clock.now() - started).total_seconds())
+        failure = {
+            "index": "orders",
+            "shard_id": 1,
+            "reason": "IndexShardSnapshotFailedException[[orders][1] failed to snapshot: node left the cluster]",
+        }
+        domain.progress = SnapshotProgress(polls=3, outcome="PARTIAL", failures=(failure,))
+        started = clock.now()
+        night_two = stack.run({}, name="night-two")
+        print_timeline("Night two: a scheduled run ({}), a node drops out, snapshot ends PARTIAL", night_two, started)
+
+    for alert in night_two.alerts:
+        print("\nThe email an AlertEmail subscriber receives")
+        print("=" * WIDTH)
+        print(f"Subject: {alert['subject']}\n")
+        print(alert.get("email") or alert["message"])
+        print("=" * WIDTH)
+    ok = night_one.status == "SUCCEEDED" and night_two.status == "FAILED" and len(night_two.alerts) == 1
+    print("\nrehearsal " + ("passed: one SUCCESS night, one PARTIAL night with its alert" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
