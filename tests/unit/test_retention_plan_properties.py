@@ -29,8 +29,8 @@ PREFIX = "nightly"
 STACK = "prod-backups"
 STATES = st.sampled_from([SUCCESS] * 5 + [PARTIAL, FAILED, IN_PROGRESS, INCOMPATIBLE, "", "SOMETHING_NEW"])
 
-settings.register_profile("retention", max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-settings.load_profile("retention")
+proves = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+"""Per test, not a global profile: other modules' Hypothesis tests keep their own settings."""
 
 
 def ours() -> dict[str, Any]:
@@ -89,7 +89,8 @@ def repositories(draw: st.DrawFn) -> tuple[list[SnapshotInfo], RetentionPolicy, 
         )
         for index, (stem, suffix, state, start, metadata) in enumerate(draw(st.lists(facts, max_size=30)))
     ]
-    nightly_series = st.lists(st.tuples(STATES, st.sampled_from([None, ours()])), max_size=25)
+    series_states = draw(st.sampled_from([STATES, STATES, st.sampled_from([FAILED, PARTIAL])]))
+    nightly_series = st.lists(st.tuples(series_states, st.sampled_from([None, ours()])), max_size=25)
     snapshots += [
         SnapshotInfo(
             name=f"{PREFIX}-day{day:03d}",
@@ -127,6 +128,7 @@ def older_than_days(snapshot: SnapshotInfo, policy: RetentionPolicy) -> bool:
     return NOW - snapshot.start_time > timedelta(days=policy.days)
 
 
+@proves
 @given(repositories())
 def test_every_snapshot_gets_exactly_one_decision_with_its_facts(repo: Any) -> None:
     # Given an arbitrary repository / When it is planned
@@ -145,6 +147,7 @@ def test_every_snapshot_gets_exactly_one_decision_with_its_facts(repo: Any) -> N
         assert decision.reason.startswith("Deleted") == (decision.action is Action.DELETE)
 
 
+@proves
 @given(repositories())
 def test_nothing_outside_the_prefix_or_taken_by_another_stack_is_ever_deleted(repo: Any) -> None:
     snapshots, policy, protect = repo
@@ -160,6 +163,7 @@ def test_nothing_outside_the_prefix_or_taken_by_another_stack_is_ever_deleted(re
             assert decision.managed
 
 
+@proves
 @given(repositories())
 def test_in_progress_protected_unrecognised_and_undated_snapshots_are_kept(repo: Any) -> None:
     snapshots, policy, protect = repo
@@ -172,6 +176,7 @@ def test_in_progress_protected_unrecognised_and_undated_snapshots_are_kept(repo:
         assert decision.start_time is not None
 
 
+@proves
 @given(repositories())
 def test_the_newest_success_and_the_min_count_newest_successes_are_kept(repo: Any) -> None:
     snapshots, policy, protect = repo
@@ -184,6 +189,7 @@ def test_the_newest_success_and_the_min_count_newest_successes_are_kept(repo: An
     assert len(kept_successes) >= min(policy.min_count, len(successes))
 
 
+@proves
 @given(repositories())
 def test_success_is_deleted_exactly_when_beyond_the_minimum_and_expired_or_over_the_cap(repo: Any) -> None:
     snapshots, policy, protect = repo
@@ -198,6 +204,7 @@ def test_success_is_deleted_exactly_when_beyond_the_minimum_and_expired_or_over_
         assert (snapshot.name in deleted_names(plan)) == expected, (rank, snapshot)
 
 
+@proves
 @given(repositories())
 def test_the_cap_deletes_oldest_first_and_never_leaves_more_than_allowed(repo: Any) -> None:
     snapshots, policy, protect = repo
@@ -213,6 +220,7 @@ def test_the_cap_deletes_oldest_first_and_never_leaves_more_than_allowed(repo: A
         assert all((gone.start_time, gone.name) < (k.start_time, k.name) for k in kept if k.name not in protect)
 
 
+@proves
 @given(repositories())
 def test_partial_and_failed_go_only_when_expired_and_a_newer_success_exists(repo: Any) -> None:
     snapshots, policy, protect = repo
@@ -228,6 +236,7 @@ def test_partial_and_failed_go_only_when_expired_and_a_newer_success_exists(repo
         assert (snapshot.name in deleted_names(plan)) == expected, snapshot
 
 
+@proves
 @given(repositories())
 def test_partial_and_failed_never_count_toward_the_minimum(repo: Any) -> None:
     # Given a repository, and the same repository with every PARTIAL and FAILED snapshot removed
@@ -245,6 +254,7 @@ def test_partial_and_failed_never_count_toward_the_minimum(repo: Any) -> None:
     assert rules(with_plan) == rules(without_plan)
 
 
+@proves
 @given(repositories(), st.lists(st.sampled_from(["weekly-", "nightly2-", "nightlyx", "cs-automated-"]), max_size=5))
 def test_snapshots_that_are_not_ours_change_no_decision_about_ours(repo: Any, stems: list[str]) -> None:
     snapshots, policy, protect = repo
@@ -264,6 +274,7 @@ def test_snapshots_that_are_not_ours_change_no_decision_about_ours(repo: Any, st
     assert all(not d.managed for d in crowded.decisions if d.name in stranger_names)
 
 
+@proves
 @given(repositories())
 def test_a_second_run_at_the_same_moment_deletes_nothing_more(repo: Any) -> None:
     # Given a repository planned and pruned once
@@ -278,6 +289,7 @@ def test_a_second_run_at_the_same_moment_deletes_nothing_more(repo: Any) -> None
     assert second.to_delete == ()
 
 
+@proves
 @given(repositories())
 def test_deletions_come_oldest_first(repo: Any) -> None:
     snapshots, policy, protect = repo
@@ -288,6 +300,7 @@ def test_deletions_come_oldest_first(repo: Any) -> None:
     assert starts == sorted(starts)  # type: ignore[type-var]
 
 
+@proves
 @given(repositories(), st.integers(min_value=0, max_value=400))
 def test_time_passing_never_resurrects_a_deleted_success(repo: Any, hours_later: int) -> None:
     # Given a plan now, and the same repository planned later with nothing new
@@ -319,7 +332,7 @@ def test_generated_repositories_reach_every_rule() -> None:
     seen: set[Rule] = set()
 
     @given(repositories())
-    @settings(max_examples=400)
+    @settings(max_examples=400, derandomize=True)
     def collect(repo: Any) -> None:
         snapshots, policy, protect = repo
         seen.update(d.rule for d in plan_retention(snapshots, policy, NOW, protect).decisions)

@@ -11,9 +11,12 @@ The alternatives were measured against what the engine does (OpenSearch
 - A verbose get resolves the wildcard against the repository index first, then reads only the
   matching snapshots' SnapshotInfo blobs: the cost is one small S3 read per *managed* snapshot,
   nothing for other prefixes. ``filter_path`` trims the answer to name, uuid, state, start time
-  and metadata (5,000 snapshots: about 0.9 MB instead of several). ``ignore_unavailable`` makes
-  an empty match ``{"snapshots":[]}`` instead of a 404, and skips an unreadable snapshot, which
-  is then simply not deleted.
+  and metadata: 5,000 snapshots carrying our metadata answer 1.75 MB instead of 3.7 MB (emulator
+  figures; ``verbose=false`` would be 0.86 MB and ``_cat`` 1.24 MB, both unusable as said). The
+  metadata stays whole: filtering it to ``stack``/``taken_by`` would make a snapshot whose
+  metadata names neither look like one without metadata, that is, like ours.
+  ``ignore_unavailable`` makes an empty match ``{"snapshots":[]}`` instead of a 404, and skips an
+  unreadable snapshot, which is then simply not deleted.
 
 **Deleting.** Only what the plan marked ``delete``, oldest first. ``GET /`` decides the batching:
 OpenSearch and Elasticsearch 7.8+ take comma-separated names, cut so that no request carries more
