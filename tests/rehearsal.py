@@ -10,9 +10,10 @@ Time is virtual: Wait states advance a clock instead of sleeping.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import textwrap
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
 from tests.support.stack import Invocation, RehearsalStack, RunResult, VirtualClock
@@ -20,6 +21,7 @@ from tests.support.stack import Invocation, RehearsalStack, RunResult, VirtualCl
 REPOSITORY = "nightly-backups"
 INDICES = ("logs-2026.11.26", "logs-2026.11.27", "logs-2026.11.28", "orders", ".kibana_1")
 WIDTH = 96
+PARAMETERS = {"DomainArn": "arn:aws:es:us-east-1:123456789012:domain/my-domain"}
 
 
 def describe(call: Invocation) -> str:
@@ -63,7 +65,8 @@ def seed_history(domain: EmulatedDomain, now: datetime) -> None:
 
 
 def main() -> int:
-    clock = VirtualClock()
+    logging.getLogger("moto").setLevel(logging.CRITICAL)
+    clock = VirtualClock(datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0))
     credentials = EmulatorCredentials.testing()
     domain = EmulatedDomain(
         engine="opensearch", version="2.11.0", region="us-east-1", credentials=credentials, indices=INDICES, clock=clock.now
@@ -76,7 +79,9 @@ def main() -> int:
         "AWS_SESSION_TOKEN": credentials.session_token or "",
     }
     print("Snapshot Sentinel rehearsal: emulated OpenSearch 2.11 domain + the real state machine in moto")
-    with serve(domain, port=0) as server, RehearsalStack(server.endpoint, clock=clock, credentials=env) as stack:
+    with serve(domain, port=0) as server, RehearsalStack(
+        server.endpoint, parameters=PARAMETERS, clock=clock, credentials=env
+    ) as stack:
         print(f"domain {server.endpoint}, repository {REPOSITORY}: {len(domain.snapshots(REPOSITORY))} snapshots")
         print("parameters: RetentionDays 14, RetentionMinCount 7, PollIntervalSeconds 60, MaxWaitMinutes 480")
 

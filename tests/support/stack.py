@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -164,6 +164,7 @@ class RehearsalStack:
     def _patch_time_and_dispatch(self) -> None:
         from moto.awslambda.models import LambdaFunction
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser import models as sfn_models
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
         from moto.stepfunctions.parser.backend import execution_worker
 
@@ -176,6 +177,11 @@ class RehearsalStack:
         def dispatch(function: Any, event: Any = None) -> tuple[str, bool, str]:
             return harness._invoke(function.function_name, event)
 
+        class VirtualDatetime(datetime):
+            @classmethod
+            def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+                return clock.now().astimezone(tz) if tz else clock.now()
+
         class RecordedThread(threading.Thread):
             def start(self) -> None:
                 harness._threads.append(self)
@@ -186,6 +192,9 @@ class RehearsalStack:
             mock.patch.object(retrier_decl, "time", types.SimpleNamespace(sleep=clock.advance, time=lambda: 0.0)),
             mock.patch.object(LambdaFunction, "_invoke_lambda", dispatch),
             mock.patch.object(execution_worker, "Thread", RecordedThread),
+            mock.patch.object(
+                sfn_models, "datetime", types.SimpleNamespace(datetime=VirtualDatetime, timezone=timezone)
+            ),
             mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
             mock.patch("snapshot_sentinel.client.pause", clock.advance),
         ]
@@ -241,8 +250,6 @@ class RehearsalStack:
 
     def _invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
         handler = self._handlers[function_name]
-        if isinstance(handler, Path):
-            handler = self._handlers[function_name] = _load_handler(handler)
         if isinstance(event, str):
             event = json.loads(event)
         record = Invocation(function_name, event, at=self.clock.now())
@@ -256,6 +263,8 @@ class RehearsalStack:
         }
         context = FakeLambdaContext(function_name, timeout_seconds=self._timeouts[function_name])
         with self._env_lock, mock.patch.dict(os.environ, environment):
+            if isinstance(handler, Path):
+                handler = self._handlers[function_name] = _load_handler(handler)
             try:
                 record.result = handler(event, context)
             except Exception as exc:  # surfaces as a Lambda function error, as in AWS
@@ -294,8 +303,24 @@ class RehearsalStack:
             invocations=self.invocations[started:],
         )
 
+    def _published_email_texts(self) -> dict[str, str]:
+        """What SNS would email, by message id (moto keeps each published message as sent)."""
+        from moto.sns.models import sns_backends
+
+        texts = {}
+        topic = sns_backends[ACCOUNT][REGION].topics[self.topic_arn]
+        for message_id, message, *_ in topic.sent_notifications:
+            try:
+                per_protocol = json.loads(message)
+            except ValueError:
+                per_protocol = {}
+            texts[message_id] = per_protocol.get("email") or per_protocol.get("default") or message
+        return texts
+
     def read_alerts(self) -> list[dict[str, Any]]:
-        """Every alert delivered since the last read: ``{"subject", "message", "attributes"}``."""
+        """Every alert delivered since the last read, as the SQS subscriber got it
+        (``subject``, ``message``, ``attributes``) plus the ``email`` an AlertEmail subscriber gets."""
+        emails = self._published_email_texts()
         sqs = boto3.client("sqs", region_name=REGION)
         alerts = []
         while True:
@@ -309,6 +334,7 @@ class RehearsalStack:
                         "subject": envelope.get("Subject"),
                         "message": envelope.get("Message"),
                         "attributes": envelope.get("MessageAttributes", {}),
+                        "email": emails.get(envelope.get("MessageId", "")),
                     }
                 )
                 sqs.delete_message(QueueUrl=self.alert_queue_url, ReceiptHandle=message["ReceiptHandle"])
