@@ -584,9 +584,11 @@ class EmulatedDomain:
         _, route, params = matches[0]
         if method not in route.methods:
             allowed = ", ".join(m for m in _METHOD_ORDER if m in route.methods)
-            raise string_error(
+            error = string_error(
                 405, f"Incorrect HTTP method for uri [{target}] and method [{method}], allowed: [{allowed}]"
             )
+            error.reply.headers["Allow"] = ",".join(m for m in _METHOD_ORDER if m in route.methods)
+            raise error
         handler, accepted, takes_body = route.methods[method]
         lowered = {k.lower(): v for k, v in headers.items()}
         parsed: Any = None
@@ -604,15 +606,21 @@ class EmulatedDomain:
                 )
             try:
                 parsed = json.loads(body)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 raise engine_error(
                     400,
                     "json_parse_exception",
                     f"Unexpected character: {exc.msg} at [Source: (byte[]); line: {exc.lineno}]",
                 ) from None
+            except UnicodeDecodeError:
+                raise engine_error(400, "json_parse_exception", "Invalid UTF-8 start byte") from None
         call = _Call(method, unquote(raw_path), target, params, query, parsed)
-        self._check_parameters(call, accepted | _COMMON_PARAMS)
-        reply = handler(call)
+        try:
+            self._check_parameters(call, accepted | _COMMON_PARAMS)
+            reply = handler(call)
+        except ApiError as error:
+            # the engine pretty-prints errors too, but never filters them (filter_path is off for errors)
+            raise ApiError(self._render(error.reply, call, filtering=False)) from None
         return self._render(reply, call)
 
     @staticmethod
@@ -640,10 +648,10 @@ class EmulatedDomain:
         )
 
     @staticmethod
-    def _render(reply: Reply, call: _Call) -> Reply:
+    def _render(reply: Reply, call: _Call, *, filtering: bool = True) -> Reply:
         if reply.content_type.startswith("application/json") and reply.body:
             document = json.loads(reply.body)
-            if call.query.get("filter_path"):
+            if filtering and call.query.get("filter_path"):
                 document = filter_path(document, call.query["filter_path"])
             if call.query.get("pretty") in ("", "true"):
                 text = json.dumps(document, indent=2, separators=(",", " : ")) + "\n"
@@ -999,7 +1007,12 @@ class EmulatedDomain:
                 if token not in chosen:
                     chosen.append(token)
             elif not ignore_unavailable:
-                extra = {"resource.type": "index_or_alias", "resource.id": token, "index_uuid": "_na_", "index": token}
+                extra: dict[str, Any] = {
+                    "resource.type": "index_or_alias",
+                    "resource.id": token,
+                    "index_uuid": "_na_",
+                    "index": token,
+                }
                 raise engine_error(404, "index_not_found_exception", f"no such index [{token}]", **extra)
         return chosen
 

@@ -121,7 +121,9 @@ def verify(
         )
     scope = fields["Credential"].split("/")
     if len(scope) != 5 or scope[4] != "aws4_request":
-        raise amazon_error(403, f"Credential should be scoped to a valid region, not '{scope[2:3]}'. ")
+        raise amazon_error(
+            403, f"Credential should be scoped with a valid terminator: 'aws4_request', not '{scope[-1]}'. "
+        )
     access_key, scope_date, scope_region, scope_service, _ = scope
 
     if access_key != credentials.access_key:

@@ -579,3 +579,28 @@ def test_concurrent_clients_are_served_and_the_server_leaves_no_thread_behind() 
         assert results == [200] * 8
         assert len(run.domain.snapshots(REPO)) == 8
     assert set(threading.enumerate()) <= before
+
+
+def test_errors_are_pretty_printed_on_request_but_never_filtered(run: Emulated) -> None:
+    answer = run.api.get(f"/_snapshot/{REPO}/nope", pretty="true", filter_path="snapshots.snapshot")
+    assert answer.status == 404
+    assert answer.body.startswith(b'{\n  "error" : {')
+    assert answer.error_type == "snapshot_missing_exception"
+
+
+def test_a_405_names_the_allowed_methods_in_its_allow_header(run: Emulated) -> None:
+    response = run.api.session.patch(f"{run.api.endpoint}/_snapshot/{REPO}/snap", timeout=5)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET,POST,PUT,DELETE"
+
+
+def test_a_malformed_body_is_a_400_parse_error_and_a_body_on_a_get_is_refused(run: Emulated) -> None:
+    broken = run.api.call("PUT", f"/_snapshot/{REPO}/snap", body=None, headers={"Content-Type": "application/json"})
+    assert broken.status == 200  # no body at all is fine: every create setting has a default
+    garbage = run.api.session.put(
+        f"{run.api.endpoint}/_snapshot/{REPO}/other", data=b"{nope", headers={"Content-Type": "application/json"}
+    )
+    assert (garbage.status_code, garbage.json()["error"]["type"]) == (400, "json_parse_exception")
+    with_body = run.api.call("GET", f"/_snapshot/{REPO}/snap", body={"x": 1})
+    assert (with_body.status, with_body.error_type) == (400, "illegal_argument_exception")
+    assert with_body.reason == f"request [GET /_snapshot/{REPO}/snap] does not support having a body"
