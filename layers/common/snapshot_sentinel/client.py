@@ -37,7 +37,7 @@ class RetryPolicy:
     cap_seconds: float = 4.0
 
     def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
-        return rng() * min(self.cap_seconds, self.base_seconds * 2**attempt)
+        return rng() * min(self.cap_seconds, self.base_seconds * 2.0**attempt)
 
 
 READ_RETRYABLE = (
