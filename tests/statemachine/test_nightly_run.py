@@ -175,7 +175,9 @@ def test_invalid_input_alerts_naming_the_field_and_touches_nothing(stack, domain
     assert run.status == "FAILED"
     assert domain.requests == []
     [alert] = run.alerts
-    assert field in json.dumps(alert_facts(alert))
+    facts = alert_facts(alert)
+    assert field in json.dumps(facts)
+    assert ":execution:BackupStateMachine:" in facts["console_url"]
     assert [c.error for c in run.calls("ValidateInputFunction")] == ["InvalidInputError"]
 
 
