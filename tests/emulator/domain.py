@@ -797,7 +797,7 @@ class EmulatedDomain:
                 root_cause=[inner],
             )
         if self._repository_in_use(name):
-            raise self._in_use(name)
+            raise self._in_use()
         self._repositories[name] = {
             "type": repo_type,
             "settings": {k: _as_setting(v) for k, v in settings.items()},
@@ -809,11 +809,11 @@ class EmulatedDomain:
         return Reply.json(200, {"acknowledged": True})
 
     @staticmethod
-    def _in_use(name: str) -> ApiError:
+    def _in_use() -> ApiError:
         return engine_error(
             500,
             "illegal_state_exception",
-            f"trying to modify or unregister repository that is currently used [{name}]",
+            "trying to modify or unregister repository that is currently used ",
         )
 
     def _delete_repository(self, call: _Call) -> Reply:
@@ -833,7 +833,7 @@ class EmulatedDomain:
             raise self._repository_missing(requested)
         for name in chosen:
             if self._repository_in_use(name):
-                raise self._in_use(name)
+                raise self._in_use()
         for name in chosen:
             del self._repositories[name]
             self._snapshots.pop(name, None)
