@@ -20,6 +20,11 @@ class InvalidInputError(SentinelError):
     """The state machine input is malformed; the message names the field and the fix."""
 
 
+class InvalidRegistrationError(SentinelError):
+    """The repository registration CloudFormation asked for is invalid (a reserved ``cs-`` name,
+    a missing bucket or role); nothing was sent to the domain."""
+
+
 class DomainError(SentinelError):
     """The domain answered with an error, or could not be reached.
 
