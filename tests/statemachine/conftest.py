@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -21,9 +22,13 @@ def credentials_env(credentials: EmulatorCredentials) -> dict[str, str]:
     }
 
 
+NIGHTLY_START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+
+
 @pytest.fixture
 def clock() -> VirtualClock:
-    return VirtualClock()
+    """Virtual time from 02:00 UTC, when the default schedule starts a nightly run."""
+    return VirtualClock(NIGHTLY_START)
 
 
 @pytest.fixture

@@ -141,6 +141,7 @@ class RehearsalStack:
         }
         self.stack_name = stack_name
         self.invocations: list[Invocation] = []
+        self._runs = 0
         self._threads: list[threading.Thread] = []
         self._handlers: dict[str, Any] = {}
         self._environments: dict[str, dict[str, str]] = {}
@@ -284,10 +285,12 @@ class RehearsalStack:
         """Start an execution with ``run_input`` (a scheduled run passes {}) and wait for its end."""
         sfn = boto3.client("stepfunctions", region_name=REGION)
         started = len(self.invocations)
-        kwargs: dict[str, Any] = {"stateMachineArn": self.state_machine_arn, "input": json.dumps(run_input or {})}
-        if name:
-            kwargs["name"] = name
-        arn = sfn.start_execution(**kwargs)["executionArn"]
+        self._runs += 1
+        arn = sfn.start_execution(
+            stateMachineArn=self.state_machine_arn,
+            name=name or f"run-{self._runs}",
+            input=json.dumps(run_input if run_input is not None else {}),
+        )["executionArn"]
         self._join()
         described = sfn.describe_execution(executionArn=arn)
         if described["status"] == "RUNNING":
