@@ -40,7 +40,13 @@ def describe(call: Invocation) -> str:
         )
     if call.function == "ApplyRetentionFunction":
         totals = result.get("totals", {})
-        return "retention: " + ", ".join(f"{k} {v}" for k, v in totals.items())
+        requests = totals.get("delete_requests", 0)
+        summary = f"retention: kept {totals.get('kept', 0)}, deleted {totals.get('deleted', 0)}"
+        summary += f" in {requests} request{'s' if requests != 1 else ''}"
+        for key in ("deferred", "not_reached"):
+            if totals.get(key):
+                summary += f", {key.replace('_', ' ')} {totals[key]}"
+        return summary
     if call.function == "SendAlertFunction":
         return f"alert published: {result.get('subject')}"
     return json.dumps(result)[:80]
