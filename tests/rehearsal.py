@@ -29,7 +29,8 @@ def describe(call: Invocation) -> str:
         return f"raised {call.error}: {textwrap.shorten(call.message or '', 70)}"
     result = call.result or {}
     if call.function == "ValidateInputFunction":
-        return f"input accepted; snapshot {result.get('snapshot_name')}, poll every {result.get('poll_interval_seconds')} s"
+        poll = result.get("poll_interval_seconds")
+        return f"input accepted; snapshot {result.get('snapshot_name')}, poll every {poll} s"
     if call.function == "TakeSnapshotFunction":
         return f"PUT _snapshot/{REPOSITORY}/{result.get('name')}?wait_for_completion=false -> accepted"
     if call.function == "CheckSnapshotFunction":
@@ -59,7 +60,9 @@ def print_timeline(title: str, run: RunResult, started: datetime) -> None:
         minutes, seconds = divmod(int(offset.total_seconds()), 60)
         step = call.function.removesuffix("Function")
         print(f"  +{minutes:3d}m{seconds:02d}s  {step:<15} {describe(call)}")
-    print(f"  result: {run.status}; {run.transitions} state transitions; {len(run.calls('CheckSnapshotFunction'))} polls")
+    print(
+        f"  result: {run.status}; {run.transitions} state transitions; {len(run.calls('CheckSnapshotFunction'))} polls"
+    )
 
 
 def seed_history(domain: EmulatedDomain, now: datetime) -> None:
@@ -75,7 +78,12 @@ def main() -> int:
     clock = VirtualClock(datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0))
     credentials = EmulatorCredentials.testing()
     domain = EmulatedDomain(
-        engine="opensearch", version="2.11.0", region="us-east-1", credentials=credentials, indices=INDICES, clock=clock.now
+        engine="opensearch",
+        version="2.11.0",
+        region="us-east-1",
+        credentials=credentials,
+        indices=INDICES,
+        clock=clock.now,
     )
     domain.register_repository(REPOSITORY, bucket="my-snapshot-bucket")
     seed_history(domain, clock.now())
@@ -85,9 +93,10 @@ def main() -> int:
         "AWS_SESSION_TOKEN": credentials.session_token or "",
     }
     print("Snapshot Sentinel rehearsal: emulated OpenSearch 2.11 domain + the real state machine in moto")
-    with serve(domain, port=0) as server, RehearsalStack(
-        server.endpoint, parameters=PARAMETERS, clock=clock, credentials=env
-    ) as stack:
+    with (
+        serve(domain, port=0) as server,
+        RehearsalStack(server.endpoint, parameters=PARAMETERS, clock=clock, credentials=env) as stack,
+    ):
         print(f"domain {server.endpoint}, repository {REPOSITORY}: {len(domain.snapshots(REPOSITORY))} snapshots")
         print("parameters: RetentionDays 14, RetentionMinCount 7, PollIntervalSeconds 60, MaxWaitMinutes 480")
 
@@ -95,7 +104,8 @@ def main() -> int:
         started = clock.now()
         night_one = stack.run({}, name="night-one")
         print_timeline("Night one: a scheduled run ({}), snapshot ends SUCCESS", night_one, started)
-        print(f"  repository now holds {len(domain.snapshots(REPOSITORY))} snapshots; 'before-upgrade-2-11' is not managed, kept")
+        held = len(domain.snapshots(REPOSITORY))
+        print(f"  repository now holds {held} snapshots; 'before-upgrade-2-11' is not managed, kept")
 
         clock.advance(24 * 3600 - (clock.now() - started).total_seconds())
         failure = {

@@ -11,6 +11,7 @@ import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from snapshot_sentinel import clock
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.observability import logger

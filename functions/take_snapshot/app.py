@@ -27,7 +27,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         execution_start=clock.parse_timestamp(event["execution_start_time"]),
     )
     logger.append_keys(
-        domain=settings.domain.name, repository=request.repository, snapshot=request.name, execution=request.execution_id
+        domain=settings.domain.name,
+        repository=request.repository,
+        snapshot=request.name,
+        execution=request.execution_id,
     )
     result = take_snapshot(
         domain_client(settings.domain, os.environ),

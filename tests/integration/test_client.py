@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient, RetryPolicy
 from snapshot_sentinel.signing import Credentials, signed_session
-
 from tests.emulator import EmulatedDomain, EmulatorCredentials, Fault, SnapshotProgress, serve
 
 REPO = "nightly-backups"

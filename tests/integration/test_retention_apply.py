@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 import requests
+
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient, RetryPolicy
 from snapshot_sentinel.retention_apply import RetentionReport, apply_retention
 from snapshot_sentinel.retention_plan import RetentionPolicy
 from snapshot_sentinel.snapshots import TAKEN_BY
-
 from tests.emulator import FAILED, IN_PROGRESS, SUCCESS, EmulatedDomain, Fault, serve
 
 REPO = "sentinel"

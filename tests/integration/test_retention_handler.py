@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from snapshot_sentinel.errors import InvalidInputError
-from snapshot_sentinel.snapshots import TAKEN_BY
 
 from functions.apply_retention import app
+from snapshot_sentinel.errors import InvalidInputError
+from snapshot_sentinel.snapshots import TAKEN_BY
 from tests.emulator import SUCCESS, EmulatedDomain, EmulatorCredentials, serve
 
 REGION = "us-east-1"

@@ -60,7 +60,10 @@ def parameters() -> dict[str, object]:
 def stack(
     domain: EmulatedDomain, clock: VirtualClock, credentials: EmulatorCredentials, parameters: dict[str, object]
 ) -> Iterator[RehearsalStack]:
-    with serve(domain, port=0) as server, RehearsalStack(
-        server.endpoint, parameters=parameters, clock=clock, credentials=credentials_env(credentials)
-    ) as rehearsal:
+    with (
+        serve(domain, port=0) as server,
+        RehearsalStack(
+            server.endpoint, parameters=parameters, clock=clock, credentials=credentials_env(credentials)
+        ) as rehearsal,
+    ):
         yield rehearsal

@@ -23,7 +23,7 @@ import types
 import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -164,8 +164,8 @@ class RehearsalStack:
 
     def _patch_time_and_dispatch(self) -> None:
         from moto.awslambda.models import LambdaFunction
-        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser import models as sfn_models
+        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
         from moto.stepfunctions.parser.backend import execution_worker
 
@@ -212,9 +212,9 @@ class RehearsalStack:
         sqs = boto3.client("sqs", region_name=REGION)
         self.topic_arn = sns.create_topic(Name="AlertTopic")["TopicArn"]
         self.alert_queue_url = sqs.create_queue(QueueName="alert-inbox")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=self.alert_queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=self.alert_queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn)
 
         resources = self.template["Resources"]
@@ -245,9 +245,9 @@ class RehearsalStack:
         for key, value in self.resolver.resolve(machine.get("DefinitionSubstitutions", {})).items():
             definition = definition.replace("${" + key + "}", str(value))
         sfn = boto3.client("stepfunctions", region_name=REGION)
-        self.state_machine_arn = sfn.create_state_machine(
-            name=STATE_MACHINE, definition=definition, roleArn=role
-        )["stateMachineArn"]
+        self.state_machine_arn = sfn.create_state_machine(name=STATE_MACHINE, definition=definition, roleArn=role)[
+            "stateMachineArn"
+        ]
 
     def _invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
         handler = self._handlers[function_name]

@@ -45,7 +45,9 @@ def envelope(error_type, reason, status, caused_by=None):
             errors.ConcurrentSnapshotError,
         ),
         (
-            envelope("concurrent_snapshot_execution_exception", "[r:s] cannot snapshot while a repository cleanup", 409),
+            envelope(
+                "concurrent_snapshot_execution_exception", "[r:s] cannot snapshot while a repository cleanup", 409
+            ),
             errors.ConcurrentSnapshotError,
         ),
         (
@@ -60,7 +62,9 @@ def envelope(error_type, reason, status, caused_by=None):
             errors.AuthorizationError,
         ),
         (
-            envelope("illegal_state_exception", "trying to modify or unregister repository that is currently used", 500),
+            envelope(
+                "illegal_state_exception", "trying to modify or unregister repository that is currently used", 500
+            ),
             errors.RepositoryInUseError,
         ),
         (
@@ -72,9 +76,14 @@ def envelope(error_type, reason, status, caused_by=None):
             ),
             errors.RepositoryVerificationError,
         ),
-        (envelope("illegal_argument_exception", "request contains unrecognized parameter", 400), errors.DomainRequestError),
-        ((405, b'{"error":"Incorrect HTTP method for uri [/x] and method [GET], allowed: [POST]","status":405}'),
-         errors.DomainRequestError),
+        (
+            envelope("illegal_argument_exception", "request contains unrecognized parameter", 400),
+            errors.DomainRequestError,
+        ),
+        (
+            (405, b'{"error":"Incorrect HTTP method for uri [/x] and method [GET], allowed: [POST]","status":405}'),
+            errors.DomainRequestError,
+        ),
         ((403, b'{"Message":"User: anonymous is not authorized to perform: es:ESHttpGet"}'), errors.AuthorizationError),
         ((403, b'{"message":"The security token included in the request is invalid."}'), errors.AuthorizationError),
         ((429, b'{"message":"Too Many Requests"}'), errors.ThrottledError),

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from snapshot_sentinel.errors import ConfigurationError
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, INCOMPATIBLE, PARTIAL, SUCCESS, SnapshotInfo
 from snapshot_sentinel.retention_plan import Action, RetentionPolicy, Rule, plan_retention

@@ -134,22 +134,3 @@ class AlertSettings:
             repository=domain.repository,
             region=domain.region,
         )
-
-
-@dataclass(frozen=True)
-class RegistrationSettings:
-    domain: DomainSettings
-    bucket: str
-    role_arn: str
-    base_path: str
-    read_only: bool
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> RegistrationSettings:
-        return cls(
-            domain=DomainSettings.from_env(environ),
-            bucket=_text(environ, "SNAPSHOT_BUCKET"),
-            role_arn=_text(environ, "SNAPSHOT_ROLE_ARN"),
-            base_path=environ.get("SNAPSHOT_BASE_PATH", "").strip(),
-            read_only=_flag(environ, "REPOSITORY_READ_ONLY"),
-        )

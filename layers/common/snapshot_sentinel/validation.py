@@ -19,7 +19,7 @@ MIN_POLL_SECONDS = 1
 MAX_POLL_SECONDS = 3600
 
 INPUT_KEYS: dict[str, str] = {
-    "snapshot_name": "a snapshot name (lowercase, no spaces or \\ / * ? \" < > | , #, not starting with _)",
+    "snapshot_name": 'a snapshot name (lowercase, no spaces or \\ / * ? " < > | , #, not starting with _)',
     "indices": 'indices to include, a comma string or a list, e.g. "logs-*,-.kibana*"',
     "poll_interval_seconds": f"seconds between status checks, {MIN_POLL_SECONDS} to {MAX_POLL_SECONDS}",
     "skip_retention": "true to take the snapshot without pruning old ones",
@@ -64,9 +64,7 @@ def _bool(data: Mapping[str, Any], key: str) -> bool:
 def _poll_interval(data: Mapping[str, Any], default: int) -> int:
     value = data.get("poll_interval_seconds", default)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInputError(
-            f"input field 'poll_interval_seconds' must be a whole number of seconds, got {value!r}"
-        )
+        raise InvalidInputError(f"input field 'poll_interval_seconds' must be a whole number of seconds, got {value!r}")
     if not MIN_POLL_SECONDS <= value <= MAX_POLL_SECONDS:
         raise InvalidInputError(
             f"input field 'poll_interval_seconds' must be between {MIN_POLL_SECONDS} and {MAX_POLL_SECONDS}, "
@@ -85,7 +83,7 @@ def _indices(data: Mapping[str, Any]) -> str | None:
         parts = [part.strip() for part in value]
     else:
         raise InvalidInputError(
-            f'input field \'indices\' must be a comma string or a list of strings such as "logs-*,-.kibana*", '
+            f"input field 'indices' must be a comma string or a list of strings such as \"logs-*,-.kibana*\", "
             f"got {value!r}"
         )
     if not parts or any(not part or any(ch.isspace() for ch in part) for part in parts):
@@ -119,11 +117,15 @@ def validate_run_input(
 ) -> RunConfig:
     """Check a run's input and decide its snapshot name; raise InvalidInputError naming the field."""
     if not isinstance(data, Mapping):
-        raise InvalidInputError(f"the input must be a JSON object such as {{}} or {{\"skip_retention\": true}}, got {data!r}")
+        raise InvalidInputError(
+            f'the input must be a JSON object such as {{}} or {{"skip_retention": true}}, got {data!r}'
+        )
     unknown = sorted(set(data) - set(INPUT_KEYS))
     if unknown:
         allowed = "; ".join(f"{key}: {meaning}" for key, meaning in INPUT_KEYS.items())
-        raise InvalidInputError(f"unknown input field(s) {', '.join(map(repr, unknown))}; the allowed fields are {allowed}")
+        raise InvalidInputError(
+            f"unknown input field(s) {', '.join(map(repr, unknown))}; the allowed fields are {allowed}"
+        )
     name = _snapshot_name(data)
     indices = _indices(data)
     poll = _poll_interval(data, default_poll_seconds)
