@@ -8,12 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REGION ?= us-east-1
 
-# sam build needs the Lambda runtime's interpreter (python3.13) on PATH. pyenv installs keep it
-# under $(pyenv root)/versions/3.13.*/bin, where the pyenv shim may refuse to run it.
-PY313_DIR := $(shell for d in $$(command -v pyenv >/dev/null && ls -d $$(pyenv root)/versions/3.13*/bin 2>/dev/null | sort -V | tail -n 1) $$(dirname "$$(command -v python3.13 2>/dev/null)" 2>/dev/null) /usr/local/bin /usr/bin; do \
-	[ -x "$$d/python3.13" ] && "$$d/python3.13" -c 'import sys' >/dev/null 2>&1 && { echo "$$d"; break; }; done)
-
-.PHONY: help venv demo test lint typecheck validate build deploy bench emulator security clean
+.PHONY: help venv demo test lint typecheck validate iam build deploy bench emulator security clean
 
 help:
 	@echo "make demo      local rehearsal of a nightly run (emulated domain + moto), under a minute"
@@ -22,7 +17,8 @@ help:
 	@echo "make validate  sam validate --lint;  make build: sam build;  make deploy: sam deploy --guided"
 	@echo "make bench     benchmarks (cold start, requests and transitions per run, retention planning)"
 	@echo "make emulator  serve an emulated domain on 127.0.0.1:9200 (PORT=..., ARGS=--no-sigv4)"
-	@echo "make security  cfn-lint, sam validate --lint, checkov, bandit, sam build + arch check"
+	@echo "make security  cfn-lint, sam validate --lint, IAM '*' audit, checkov, bandit, sam build + arch check"
+	@echo "make iam       IAM statements left on '*' after the SAM transform, each with its reason"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,10 +56,15 @@ security:
 validate:
 	bash .ci/security-checks validate
 
-build:
-	@[ -n "$(PY313_DIR)" ] || { echo "sam build needs python3.13: 'pyenv install 3.13' (or apt/python.org), then re-run"; exit 1; }
-	PATH="$(PY313_DIR):$$PATH" bash .ci/security-checks build
+iam:
+	bash .ci/security-checks iam
 
+# sam build needs python3.13 (the Lambda runtime); the script finds a pyenv 3.13 or one on PATH,
+# or says how to get it.
+build:
+	bash .ci/security-checks build
+
+# When --guided asks for the "SAM configuration file", answer samconfig.local.toml to keep yours apart.
 deploy: build
 	.tools/sam/bin/sam deploy --guided
 
