@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 from requests_aws4auth import AWS4Auth
 
+from tests.emulator.domain import EmulatedDomain
+from tests.emulator.server import serve
 from tests.emulator.sigv4 import EmulatorCredentials
 
 
@@ -81,3 +85,24 @@ class RestCaller:
 
     def close(self) -> None:
         self.session.close()
+
+
+@dataclass
+class Emulated:
+    """An emulated domain being served, and a caller pointed at it."""
+
+    domain: EmulatedDomain
+    api: RestCaller
+
+
+@contextmanager
+def emulated(repository: str, *, bucket: str = "my-bucket", **options: Any) -> Iterator[Emulated]:
+    """Serve an ``EmulatedDomain(**options)`` with ``repository`` registered, for the test's duration."""
+    domain = EmulatedDomain(**options)
+    domain.register_repository(repository, bucket=bucket)
+    with serve(domain) as server:
+        api = RestCaller(server.endpoint)
+        try:
+            yield Emulated(domain, api)
+        finally:
+            api.close()

@@ -5,35 +5,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.emulator import EmulatedDomain, SnapshotProgress, serve
-from tests.emulator.rest import RestCaller
+from tests.emulator import EmulatedDomain, SnapshotProgress
+from tests.emulator.rest import Emulated
+from tests.emulator.rest import emulated as emulated_domain
 
 REPO = "nightly-backups"
 NOW = datetime(2026, 11, 28, 2, 0, 0, 123000, tzinfo=UTC)
 INDICES = {"logs-2026.11.27": 2, "logs-2026.11.28": 2, "metrics-app": 1, ".kibana_1": 1}
 
 
-@dataclass
-class Emulated:
-    domain: EmulatedDomain
-    api: RestCaller
-
-
 @contextmanager
 def emulated(engine: str = "opensearch", version: str = "2.11.0", **options: object) -> Iterator[Emulated]:
-    domain = EmulatedDomain(engine=engine, version=version, indices=INDICES, clock=lambda: NOW, **options)  # type: ignore[arg-type]
-    domain.register_repository(REPO, bucket="my-bucket")
-    with serve(domain) as server:
-        api = RestCaller(server.endpoint)
-        try:
-            yield Emulated(domain, api)
-        finally:
-            api.close()
+    with emulated_domain(REPO, engine=engine, version=version, indices=INDICES, clock=lambda: NOW, **options) as run:
+        yield run
 
 
 @pytest.fixture

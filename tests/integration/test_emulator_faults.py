@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 
 import pytest
 import requests
 
 from tests.emulator import EmulatedDomain, Fault, serve
-from tests.emulator.rest import RestCaller
+from tests.emulator.rest import Emulated, RestCaller
+from tests.emulator.rest import emulated as emulated_domain
 
 REPO = "nightly-backups"
 SNAPSHOT_PATH = r"^/_snapshot/[^/]+/[^/]+$"
 
 
-@dataclass
-class Emulated:
-    domain: EmulatedDomain
-    api: RestCaller
-
-
-@contextmanager
-def emulated(engine: str, version: str) -> Iterator[Emulated]:
-    domain = EmulatedDomain(engine=engine, version=version)
-    domain.register_repository(REPO, bucket="b")
-    with serve(domain) as server:
-        api = RestCaller(server.endpoint)
-        try:
-            yield Emulated(domain, api)
-        finally:
-            api.close()
+def emulated(engine: str, version: str) -> AbstractContextManager[Emulated]:
+    return emulated_domain(REPO, bucket="b", engine=engine, version=version)
 
 
 @pytest.fixture
