@@ -1,0 +1,54 @@
+"""The ASL and the Python code agree on error names: a renamed exception class would silently
+turn a retried failure into an alert, or an alert into a retry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from snapshot_sentinel import errors
+
+DEFINITION = json.loads((Path(__file__).resolve().parents[2] / "statemachine" / "backup.asl.json").read_text())
+STATES = DEFINITION["States"]
+
+
+def error_names(state: dict, block: str) -> set[str]:
+    return {name for rule in state.get(block, []) for name in rule["ErrorEquals"]}
+
+
+def test_every_error_the_definition_names_is_a_class_the_code_raises():
+    named = set()
+    for state in STATES.values():
+        named |= error_names(state, "Retry") | error_names(state, "Catch")
+    ours = {name for name in named if not name.startswith(("States.", "Lambda."))}
+
+    assert ours, "the definition retries on no error of ours"
+    for name in ours:
+        assert issubclass(getattr(errors, name, type(None)), errors.SentinelError), name
+
+
+def test_the_take_step_retries_every_transient_error_and_the_concurrent_snapshot():
+    retried = error_names(STATES["Take snapshot"], "Retry")
+
+    assert {cls.__name__ for cls in errors.TRANSIENT_ERRORS} <= retried
+    assert "ConcurrentSnapshotError" in retried
+
+
+def test_every_task_catches_everything_into_the_alert():
+    for name, state in STATES.items():
+        if state["Type"] != "Task" or name == "Send alert":
+            continue
+        assert any(rule["ErrorEquals"] == ["States.ALL"] and rule["Next"] == "Send alert" for rule in state["Catch"]), (
+            name
+        )
+        assert state["Retry"], name
+
+
+def test_the_concurrent_snapshot_is_retried_for_about_an_hour():
+    [rule] = [r for r in STATES["Take snapshot"]["Retry"] if r["ErrorEquals"] == ["ConcurrentSnapshotError"]]
+    delays = [
+        min(rule["IntervalSeconds"] * rule["BackoffRate"] ** attempt, rule["MaxDelaySeconds"])
+        for attempt in range(rule["MaxAttempts"])
+    ]
+
+    assert 50 * 60 <= sum(delays) <= 65 * 60
