@@ -88,10 +88,16 @@ def _environment(handler_dir: Path) -> dict[str, str]:
     return environ
 
 
+COLD_BYTECODE = False
+"""With --cold-bytecode every run compiles every module afresh (an empty PYTHONPYCACHEPREFIX)."""
+
+
 def import_once(python: str, handler_dir: Path) -> tuple[float, bool]:
-    completed = subprocess.run(
-        [python, "-c", PROBE], cwd=handler_dir, env=_environment(handler_dir), capture_output=True, text=True
-    )
+    environ = _environment(handler_dir)
+    with tempfile.TemporaryDirectory(prefix="pycache-") as empty_cache:
+        if COLD_BYTECODE:
+            environ["PYTHONPYCACHEPREFIX"] = empty_cache
+        completed = subprocess.run([python, "-c", PROBE], cwd=handler_dir, env=environ, capture_output=True, text=True)
     if completed.returncode != 0:
         raise RuntimeError(f"importing {handler_dir / 'app.py'} failed:\n{completed.stderr.strip()}")
     elapsed, boto3_loaded = completed.stdout.split()
@@ -128,7 +134,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="fresh processes per handler (default 7)")
     parser.add_argument("--breakdown", action="store_true", help="also show the heaviest dependencies per handler")
+    parser.add_argument(
+        "--cold-bytecode", action="store_true", help="compile every module on import, as without shipped .pyc files"
+    )
     args = parser.parse_args(argv)
+    global COLD_BYTECODE
+    COLD_BYTECODE = args.cold_bytecode
     python = venv_python()
 
     with (
@@ -149,7 +160,8 @@ def main(argv: list[str] | None = None) -> None:
             continue
         measured.append((name, measure(name, python, handler_dir, args.runs)))
 
-    print(f"Handler import time in a fresh process: median of {args.runs} runs ({python})")
+    caches = "no bytecode caches, every module compiled" if COLD_BYTECODE else "bytecode cached"
+    print(f"Handler import time in a fresh process: median of {args.runs} runs, {caches} ({python})")
     print()
     header = f"{'handler':<44} {'median ms':>9} {'min ms':>7} {'max ms':>7} {'x naive':>7}  {'boto3':<5}  target"
     print(header)
