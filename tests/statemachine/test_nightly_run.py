@@ -226,3 +226,29 @@ def test_a_scheduled_run_names_its_snapshot_from_the_execution_start(stack, doma
     name = run.calls("ValidateInputFunction")[0].result["snapshot_name"]
     started = run.calls("ValidateInputFunction")[0].event["execution_start_time"]
     assert name == "nightly-" + started[:19].lower().replace(":", "-") + "z"
+
+
+@pytest.mark.parametrize("engine", [("elasticsearch", "6.8.0"), ("elasticsearch", "7.10.2"), ("opensearch", "3.1.0")])
+def test_every_engine_generation_adopts_its_own_snapshot_after_a_504(stack, domain):
+    """Elasticsearch 6.8 drops metadata: there the name and the start time tell the run its own snapshot."""
+    domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
+    domain.inject(Fault(method="PUT", path=SNAPSHOT_PATH, kind="gateway_timeout_after", times=1))
+
+    run = stack.run({"skip_retention": True})
+
+    assert run.status == "SUCCEEDED"
+    assert run.alerts == []
+    [snapshot] = managed(domain)
+    assert (snapshot.metadata is None) == domain.version.startswith("6.")
+
+
+@pytest.mark.parametrize("engine", [("opensearch", "3.1.0")])
+def test_opensearch_3_answers_409_for_a_concurrent_snapshot_and_it_is_still_retried(stack, domain):
+    domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
+    domain.inject(Fault(method="PUT", path=SNAPSHOT_PATH, kind="concurrent", times=1))
+
+    run = stack.run({"skip_retention": True})
+
+    assert run.status == "SUCCEEDED"
+    assert [c.error for c in run.calls("TakeSnapshotFunction")] == ["ConcurrentSnapshotError", None]
+    assert any(r.status == 409 for r in domain.requests if r.method == "PUT")
