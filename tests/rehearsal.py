@@ -87,15 +87,10 @@ def main() -> int:
     )
     domain.register_repository(REPOSITORY, bucket="my-snapshot-bucket")
     seed_history(domain, clock.now())
-    env = {
-        "AWS_ACCESS_KEY_ID": credentials.access_key,
-        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
-        "AWS_SESSION_TOKEN": credentials.session_token or "",
-    }
     print("Snapshot Sentinel rehearsal: emulated OpenSearch 2.11 domain + the real state machine in moto")
     with (
         serve(domain, port=0) as server,
-        RehearsalStack(server.endpoint, parameters=PARAMETERS, clock=clock, credentials=env) as stack,
+        RehearsalStack(server.endpoint, parameters=PARAMETERS, clock=clock, credentials=credentials) as stack,
     ):
         print(f"domain {server.endpoint}, repository {REPOSITORY}: {len(domain.snapshots(REPOSITORY))} snapshots")
         print("parameters: RetentionDays 14, RetentionMinCount 7, PollIntervalSeconds 60, MaxWaitMinutes 480")

@@ -88,14 +88,11 @@ def _environment(handler_dir: Path) -> dict[str, str]:
     return environ
 
 
-COLD_BYTECODE = False
-"""With --cold-bytecode every run compiles every module afresh (an empty PYTHONPYCACHEPREFIX)."""
-
-
-def import_once(python: str, handler_dir: Path) -> tuple[float, bool]:
+def import_once(python: str, handler_dir: Path, *, cold_bytecode: bool = False) -> tuple[float, bool]:
+    """One import in a fresh process; ``cold_bytecode`` compiles every module afresh (empty cache)."""
     environ = _environment(handler_dir)
     with tempfile.TemporaryDirectory(prefix="pycache-") as empty_cache:
-        if COLD_BYTECODE:
+        if cold_bytecode:
             environ["PYTHONPYCACHEPREFIX"] = empty_cache
         completed = subprocess.run([python, "-c", PROBE], cwd=handler_dir, env=environ, capture_output=True, text=True)
     if completed.returncode != 0:
@@ -124,9 +121,9 @@ def breakdown(python: str, handler_dir: Path) -> dict[str, float]:
     return costs
 
 
-def measure(label: str, python: str, handler_dir: Path, runs: int) -> Measurement:
+def measure(label: str, python: str, handler_dir: Path, runs: int, *, cold_bytecode: bool) -> Measurement:
     import_once(python, handler_dir)
-    samples = [import_once(python, handler_dir) for _ in range(runs)]
+    samples = [import_once(python, handler_dir, cold_bytecode=cold_bytecode) for _ in range(runs)]
     return Measurement(label, [seconds for seconds, _ in samples], any(loaded for _, loaded in samples))
 
 
@@ -138,8 +135,6 @@ def main(argv: list[str] | None = None) -> None:
         "--cold-bytecode", action="store_true", help="compile every module on import, as without shipped .pyc files"
     )
     args = parser.parse_args(argv)
-    global COLD_BYTECODE
-    COLD_BYTECODE = args.cold_bytecode
     python = venv_python()
 
     with (
@@ -148,8 +143,14 @@ def main(argv: list[str] | None = None) -> None:
     ):
         (Path(naive_dir) / "app.py").write_text(NAIVE_HANDLER)
         (Path(boto3_dir) / "app.py").write_text(BOTO3_ONLY)
-        naive = measure("naive (boto3+requests+aws4auth+powertools)", python, Path(naive_dir), args.runs)
-        boto3_only = measure("boto3 alone", python, Path(boto3_dir), args.runs)
+        naive = measure(
+            "naive (boto3+requests+aws4auth+powertools)",
+            python,
+            Path(naive_dir),
+            args.runs,
+            cold_bytecode=args.cold_bytecode,
+        )
+        boto3_only = measure("boto3 alone", python, Path(boto3_dir), args.runs, cold_bytecode=args.cold_bytecode)
 
     measured: list[tuple[str, Measurement]] = []
     missing: list[str] = []
@@ -158,9 +159,9 @@ def main(argv: list[str] | None = None) -> None:
         if not (handler_dir / "app.py").exists():
             missing.append(name)
             continue
-        measured.append((name, measure(name, python, handler_dir, args.runs)))
+        measured.append((name, measure(name, python, handler_dir, args.runs, cold_bytecode=args.cold_bytecode)))
 
-    caches = "no bytecode caches, every module compiled" if COLD_BYTECODE else "bytecode cached"
+    caches = "no bytecode caches, every module compiled" if args.cold_bytecode else "bytecode cached"
     print(f"Handler import time in a fresh process: median of {args.runs} runs, {caches} ({python})")
     print()
     header = f"{'handler':<44} {'median ms':>9} {'min ms':>7} {'max ms':>7} {'x naive':>7}  {'boto3':<5}  target"

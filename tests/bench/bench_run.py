@@ -44,12 +44,10 @@ def measure(polls: int, *, skip_retention: bool) -> dict[str, object]:
     )
     domain.register_repository(REPOSITORY, bucket="b")
     domain.progress = SnapshotProgress(polls=polls, outcome="SUCCESS")
-    env = {
-        "AWS_ACCESS_KEY_ID": credentials.access_key,
-        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
-        "AWS_SESSION_TOKEN": credentials.session_token or "",
-    }
-    with serve(domain, port=0) as server, RehearsalStack(server.endpoint, clock=clock, credentials=env) as stack:
+    with (
+        serve(domain, port=0) as server,
+        RehearsalStack(server.endpoint, clock=clock, credentials=credentials) as stack,
+    ):
         started = time.perf_counter()
         run = stack.run({"skip_retention": skip_retention})
         elapsed = time.perf_counter() - started

@@ -90,9 +90,7 @@ def stack() -> Iterator[Stack]:
     with serve(domain, port=0) as server, cloudformation_inbox() as inbox:
         environment = {
             "AWS_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": credentials.access_key,
-            "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
-            "AWS_SESSION_TOKEN": credentials.session_token or "",
+            **credentials.as_environment(),
             "DOMAIN_ENDPOINT": server.endpoint,
             "DOMAIN_ARN": "arn:aws:es:us-east-1:123456789012:domain/emulated-domain",
             "REPOSITORY_NAME": REPO,

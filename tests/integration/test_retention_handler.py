@@ -51,9 +51,7 @@ def domain(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatedDomain]:
         environment = {
             "DOMAIN_ENDPOINT": server.endpoint,
             "AWS_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": credentials.access_key,
-            "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
-            "AWS_SESSION_TOKEN": credentials.session_token or "",
+            **credentials.as_environment(),
             "REPOSITORY_NAME": REPO,
             "SNAPSHOT_PREFIX": "nightly",
             "STACK_NAME": STACK,

@@ -14,14 +14,6 @@ REPOSITORY = "nightly-backups"
 INDICES = ("logs-2026.11.26", "logs-2026.11.27", "logs-2026.11.28", ".kibana_1")
 
 
-def credentials_env(credentials: EmulatorCredentials) -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": credentials.access_key,
-        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
-        "AWS_SESSION_TOKEN": credentials.session_token or "",
-    }
-
-
 NIGHTLY_START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 
 
@@ -62,8 +54,6 @@ def stack(
 ) -> Iterator[RehearsalStack]:
     with (
         serve(domain, port=0) as server,
-        RehearsalStack(
-            server.endpoint, parameters=parameters, clock=clock, credentials=credentials_env(credentials)
-        ) as rehearsal,
+        RehearsalStack(server.endpoint, parameters=parameters, clock=clock, credentials=credentials) as rehearsal,
     ):
         yield rehearsal

@@ -21,8 +21,7 @@ import os
 import threading
 import types
 import zipfile
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -32,6 +31,7 @@ from unittest import mock
 import boto3
 from moto import mock_aws
 
+from tests.emulator import EmulatorCredentials
 from tests.support.template import ROOT, Resolver, function_code_dir, function_environment, load_template
 
 REGION = "us-east-1"
@@ -128,17 +128,13 @@ class RehearsalStack:
         *,
         parameters: dict[str, Any] | None = None,
         clock: VirtualClock | None = None,
-        credentials: dict[str, str] | None = None,
+        credentials: EmulatorCredentials | None = None,
         stack_name: str = "snapshot-sentinel",
     ) -> None:
         self.template = load_template()
         self.parameters = {"DomainEndpoint": endpoint, **(parameters or {})}
         self.clock = clock or VirtualClock()
-        self.credentials = credentials or {
-            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-            "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-            "AWS_SESSION_TOKEN": "FwoGZXIvYXdzEXAMPLETOKEN",
-        }
+        self.credentials = (credentials or EmulatorCredentials.testing()).as_environment()
         self.stack_name = stack_name
         self.invocations: list[Invocation] = []
         self._runs = 0
@@ -341,9 +337,3 @@ class RehearsalStack:
                     }
                 )
                 sqs.delete_message(QueueUrl=self.alert_queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-
-@contextmanager
-def rehearsal(endpoint: str, **kwargs: Any) -> Iterator[RehearsalStack]:
-    with RehearsalStack(endpoint, **kwargs) as stack:
-        yield stack
