@@ -20,10 +20,10 @@ from snapshot_sentinel.retention_plan import RetentionPolicy
 from snapshot_sentinel.settings import RetentionSettings
 from snapshot_sentinel.wiring import domain_client
 
-RESERVE_SECONDS = 200
+RESERVE_SECONDS = 120
 """Time kept back from the Lambda's timeout. A delete started just before the budget ends may
-take the client's 55 s (connect + read) timeout, and the look-up after a failed delete up to
-three more reads; the report must still be returned."""
+take the client's 55 s (connect + read) timeout, and the look-up after a failed delete one more
+(the client sends each request once); the report must still be returned: 110 s, and a margin."""
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -37,7 +37,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     report = apply_retention(
         domain_client(settings.domain, os.environ),
         settings.domain.repository,
-        RetentionPolicy.from_settings(settings),
+        RetentionPolicy(
+            prefix=settings.prefix,
+            stack_name=settings.stack_name,
+            days=settings.days,
+            min_count=settings.min_count,
+            max_count=settings.max_count,
+        ),
         now=clock.utc_now(),
         protect=frozenset({taken}) if taken else frozenset(),
         dry_run=dry_run,

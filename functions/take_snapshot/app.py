@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
+from snapshot_sentinel.naming import run_snapshot_name
 from snapshot_sentinel.observability import logger
 from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.snapshots import TakeRequest, take_snapshot
@@ -18,13 +19,17 @@ from snapshot_sentinel.wiring import domain_client
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = SnapshotSettings.from_env(os.environ)
+    execution_start = clock.parse_timestamp(event["execution_start_time"])
+    indices = event.get("indices")
     request = TakeRequest(
         repository=settings.domain.repository,
         name=event["snapshot_name"],
-        indices=event.get("indices"),
+        indices=indices,
         stack_name=settings.stack_name,
         execution_id=event["execution_id"],
-        execution_start=clock.parse_timestamp(event["execution_start_time"]),
+        execution_start=execution_start,
+        derived_name=event["snapshot_name"]
+        == run_snapshot_name(settings.prefix, execution_start, subset=indices is not None),
     )
     logger.append_keys(
         domain=settings.domain.name,
@@ -38,5 +43,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         now=clock.utc_now(),
         max_wait=timedelta(minutes=settings.max_wait_minutes),
     )
-    logger.info("snapshot started", extra={"deadline": result["deadline"]})
+    if "duplicate_of" in result:
+        logger.info("duplicate start: another execution watches this snapshot", extra={"owner": result["duplicate_of"]})
+    else:
+        logger.info("snapshot started", extra={"deadline": result["deadline"]})
     return result

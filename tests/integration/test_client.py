@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from snapshot_sentinel import errors
-from snapshot_sentinel.client import DomainClient, RetryPolicy
+from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.signing import Credentials, signed_session
 from tests.emulator import EmulatedDomain, EmulatorCredentials, Fault, SnapshotProgress, serve
 
@@ -25,21 +25,17 @@ REGISTRATION = {"type": "s3", "settings": {"bucket": "b", "region": "us-east-1",
 class Run:
     domain: EmulatedDomain
     client: DomainClient
-    sleeps: list[float]
 
 
 @contextmanager
 def running(engine: str = "opensearch", version: str = "2.11.0", *, signed: bool = True) -> Iterator[Run]:
     domain = EmulatedDomain(engine=engine, version=version, credentials=CREDS if signed else None, clock=lambda: NOW)
     domain.register_repository(REPO, bucket="b")
-    sleeps: list[float] = []
     with serve(domain) as server:
         session = signed_session("us-east-1", Credentials(CREDS.access_key, CREDS.secret_key, CREDS.session_token))
-        client = DomainClient(
-            server.endpoint, session, read_timeout=5, sleep=sleeps.append, retry=RetryPolicy(attempts=3)
-        )
+        client = DomainClient(server.endpoint, session, read_timeout=5)
         try:
-            yield Run(domain, client, sleeps)
+            yield Run(domain, client)
         finally:
             session.close()
 
@@ -242,7 +238,7 @@ def test_a_passrole_denial_keeps_amazons_message(run: Run) -> None:
     ids=["wrong-secret", "missing-token"],
 )
 def test_signing_failures_are_authorization_errors(run: Run, credentials: Credentials, message: str) -> None:
-    client = DomainClient(run.client.endpoint, signed_session("us-east-1", credentials), sleep=run.sleeps.append)
+    client = DomainClient(run.client.endpoint, signed_session("us-east-1", credentials))
     with pytest.raises(errors.AuthorizationError) as caught:
         client.engine_version()
     assert message in caught.value.reason
@@ -250,7 +246,7 @@ def test_signing_failures_are_authorization_errors(run: Run, credentials: Creden
 
 
 def test_unsigned_requests_are_authorization_errors(run: Run) -> None:
-    client = DomainClient(run.client.endpoint, requests.Session(), sleep=run.sleeps.append)
+    client = DomainClient(run.client.endpoint, requests.Session())
     with pytest.raises(errors.AuthorizationError, match="anonymous is not authorized"):
         client.engine_version()
 
@@ -258,20 +254,25 @@ def test_unsigned_requests_are_authorization_errors(run: Run) -> None:
 # ---------------------------------------------------------------- retries
 
 
-def test_reads_are_retried_past_transient_errors(run: Run) -> None:
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [
+        ("throttle", errors.ThrottledError),
+        ("unavailable", errors.DomainUnavailableError),
+        ("gateway_timeout_before", errors.GatewayTimeoutError),
+        ("reset", errors.DomainConnectionError),
+    ],
+)
+def test_a_transient_read_error_reaches_the_caller_at_once(run: Run, kind: str, error: type[Exception]) -> None:
+    """The state machine's Retry owns retries: the client sends each request once and never sleeps."""
     run.domain.add_snapshot(REPO, "s")
-    run.domain.inject(Fault(method="GET", kind="throttle"))
-    run.domain.inject(Fault(method="GET", kind="unavailable"))
-    assert run.client.get_snapshot(REPO, "s").state == "SUCCESS"
-    assert [r.status for r in run.domain.requests] == [429, 503, 200]
-    assert len(run.sleeps) == 2
+    run.domain.inject(Fault(method="GET", kind=kind, times=5))
 
-
-def test_reads_give_up_after_the_policys_attempts(run: Run) -> None:
-    run.domain.inject(Fault(method="GET", kind="gateway_timeout_before", times=5))
-    with pytest.raises(errors.GatewayTimeoutError):
+    with pytest.raises(error):
         run.client.get_snapshot(REPO, "s")
-    assert len(run.domain.requests) == 3
+
+    assert len(run.domain.requests) == 1
+    assert isinstance(error(""), errors.TRANSIENT_ERRORS)
 
 
 def test_a_create_is_never_retried_by_the_client(run: Run) -> None:

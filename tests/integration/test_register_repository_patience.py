@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from snapshot_sentinel.client import DomainClient, RetryPolicy
+from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.registration import WORK_MARGIN_SECONDS, Patience, handle_request
 from tests.emulator import EmulatedDomain, Fault, serve
 from tests.integration.cfn_inbox import CloudFormationInbox, cloudformation_inbox
@@ -57,9 +57,7 @@ class Setup:
         started = self.time.now
         handle_request(
             event,
-            connect=lambda: DomainClient(
-                self.endpoint, requests.Session(), retry=RetryPolicy(attempts=1), sleep=self.time.sleep
-            ),
+            connect=lambda: DomainClient(self.endpoint, requests.Session()),
             remaining_seconds=lambda: seconds_left - (self.time.now - started),
             session=requests.Session(),
             clock=self.time.clock,

@@ -13,10 +13,10 @@ import pytest
 import requests
 
 from snapshot_sentinel import errors
-from snapshot_sentinel.client import DomainClient, RetryPolicy
+from snapshot_sentinel.client import DomainClient
+from snapshot_sentinel.identity import TAKEN_BY
 from snapshot_sentinel.retention_apply import RetentionReport, apply_retention
 from snapshot_sentinel.retention_plan import RetentionPolicy
-from snapshot_sentinel.snapshots import TAKEN_BY
 from tests.emulator import FAILED, IN_PROGRESS, SUCCESS, EmulatedDomain, Fault, serve
 
 REPO = "sentinel"
@@ -77,8 +77,6 @@ class Run:
             self.endpoint,
             TimedSession(self.clock, seconds_per_request),
             read_timeout=5.0,
-            retry=RetryPolicy(attempts=2),
-            sleep=lambda _: None,
         )
 
     def retention(
@@ -133,10 +131,19 @@ def test_thirty_nightlies_among_strangers_lose_only_the_expired_ones(opensearch:
     # Amazon's automated snapshot running in its own repository
     domain = opensearch.domain
     ours = seed_nightlies(domain, range(30))
-    domain.add_snapshot(REPO, "nightly-stuck", state=IN_PROGRESS, start_time=NOW - timedelta(days=40), metadata=OURS)
-    strangers = ["weekly-2026-01-01", "nightly2-2026-01-01", "nightlyx-2026-01-01", "nightly-staging-2026-01-01"]
-    for name in strangers:
-        metadata = {"taken_by": TAKEN_BY, "stack": "staging"} if "staging" in name else None
+    stuck = nightly(40)
+    domain.add_snapshot(REPO, stuck, state=IN_PROGRESS, start_time=NOW - timedelta(days=40), metadata=OURS)
+    staging, by_hand = nightly(300), nightly(301)
+    strangers = {
+        "weekly-2026-01-01": OURS,
+        "nightly2-2026-01-01": OURS,
+        "nightlyx-2026-01-01": OURS,
+        "nightly-archive-before-migration": None,
+        "nightly-before-upgrade-2-17": OURS,
+        staging: {"taken_by": TAKEN_BY, "stack": "staging"},
+        by_hand: None,
+    }
+    for name, metadata in strangers.items():
         domain.add_snapshot(REPO, name, start_time=NOW - timedelta(days=300), metadata=metadata)
     automated = domain.start_automated_snapshot()
 
@@ -145,7 +152,7 @@ def test_thirty_nightlies_among_strangers_lose_only_the_expired_ones(opensearch:
 
     # Then exactly the 16 nightlies older than 14 days are gone, in one listing and one delete
     expired = set(ours[14:])
-    assert opensearch.names() == (set(ours) - expired) | {"nightly-stuck", *strangers}
+    assert opensearch.names() == (set(ours) - expired) | {stuck, *strangers}
     assert automated in opensearch.names("cs-automated-enc")
     assert {d.name for d in report.deleted} == expired
     assert opensearch.requests("GET") == ["/_snapshot/sentinel/nightly-*", "/"]
@@ -160,7 +167,7 @@ def test_thirty_nightlies_among_strangers_lose_only_the_expired_ones(opensearch:
     assert document["totals"] | {"listed": 0} == {
         "listed": 0,
         "managed": 31,
-        "not_managed": 1,
+        "not_managed": 4,
         "kept": 15,
         "to_delete": 16,
         "deleted": 16,
@@ -171,10 +178,17 @@ def test_thirty_nightlies_among_strangers_lose_only_the_expired_ones(opensearch:
     }
     kept_rules = {e["name"]: e["rule"] for e in document["kept"]}
     assert kept_rules[ours[0]] == "protected"
-    assert kept_rules["nightly-stuck"] == "in_progress"
+    assert kept_rules[stuck] == "in_progress"
     assert kept_rules[ours[6]] == "minimum_count"
     assert kept_rules[ours[13]] == "within_retention"
-    assert document["not_managed"][0]["name"] == "nightly-staging-2026-01-01"
+    assert {e["name"]: e["rule"] for e in document["not_managed"]} == {
+        "nightly-archive-before-migration": "foreign_name",
+        "nightly-before-upgrade-2-17": "foreign_name",
+        staging: "other_owner",
+        by_hand: "no_metadata",
+        # weekly-, nightly2- and nightlyx- are not even listed: the listing asks for nightly-*
+    }
+    assert "snapshots.version_id" in listing.query["filter_path"]
     assert document["engine"] == {"distribution": "opensearch", "version": "2.11.0", "multi_delete": True}
 
 

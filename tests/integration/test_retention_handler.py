@@ -13,7 +13,8 @@ import pytest
 
 from functions.apply_retention import app
 from snapshot_sentinel.errors import InvalidInputError
-from snapshot_sentinel.snapshots import TAKEN_BY
+from snapshot_sentinel.identity import TAKEN_BY
+from snapshot_sentinel.naming import managed_snapshot_name
 from tests.emulator import SUCCESS, EmulatedDomain, EmulatorCredentials, serve
 
 REGION = "us-east-1"
@@ -44,7 +45,7 @@ def domain(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatedDomain]:
     metadata = {"taken_by": TAKEN_BY, "stack": STACK, "execution_id": "arn:aws:states:::execution:x"}
     for day in range(1, 31):
         emulated.add_snapshot(
-            REPO, f"nightly-day-{day:02d}", state=SUCCESS, start_time=now - timedelta(days=day, hours=-1)
+            REPO, day_name(now, day), state=SUCCESS, start_time=now - timedelta(days=day, hours=-1), metadata=metadata
         )
     emulated.add_snapshot(REPO, TAKEN, start_time=now - timedelta(days=400), metadata=metadata)
     with serve(emulated, port=0) as server:
@@ -65,6 +66,11 @@ def domain(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatedDomain]:
         yield emulated
 
 
+def day_name(now: datetime, day: int) -> str:
+    """The managed name of the nightly ``day`` days before ``now`` (at 03:00, whatever the time now)."""
+    return managed_snapshot_name("nightly", (now - timedelta(days=day)).replace(hour=3, minute=0, second=0))
+
+
 def sample(name: str) -> dict[str, Any]:
     event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
     return event
@@ -82,7 +88,8 @@ def test_after_a_snapshot_the_handler_prunes_and_returns_the_report(domain: Emul
     # Then the 16 snapshots older than 14 days are deleted, this run's snapshot is protected,
     # and the result is a plain JSON document
     assert TAKEN in names(domain)
-    assert names(domain) == {TAKEN} | {f"nightly-day-{d:02d}" for d in range(1, 15)}
+    now = datetime.now(UTC)
+    assert names(domain) - {TAKEN} == {day_name(now, d) for d in range(1, 15)}
     assert result["totals"]["deleted"] == 16
     assert result["protected"] == [TAKEN]
     assert json.loads(json.dumps(result)) == result

@@ -91,6 +91,7 @@ class RunResult:
     events: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
     invocations: list[Invocation]
+    arn: str = ""
 
     @property
     def states_entered(self) -> list[str]:
@@ -139,6 +140,7 @@ class RehearsalStack:
         self.invocations: list[Invocation] = []
         self._runs = 0
         self._threads: list[threading.Thread] = []
+        self._held: list[threading.Thread] | None = None
         self._handlers: dict[str, Any] = {}
         self._environments: dict[str, dict[str, str]] = {}
         self._timeouts: dict[str, int] = {}
@@ -182,7 +184,10 @@ class RehearsalStack:
         class RecordedThread(threading.Thread):
             def start(self) -> None:
                 harness._threads.append(self)
-                super().start()
+                if harness._held is not None:
+                    harness._held.append(self)
+                else:
+                    super().start()
 
         patches = [
             mock.patch.object(wait_function.WaitFunction, "_wait_interval", virtual_wait),
@@ -193,7 +198,6 @@ class RehearsalStack:
                 sfn_models, "datetime", types.SimpleNamespace(datetime=VirtualDatetime, timezone=timezone)
             ),
             mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
-            mock.patch("snapshot_sentinel.client.pause", clock.advance),
         ]
         for patch in patches:
             self._stack.enter_context(patch)
@@ -279,28 +283,52 @@ class RehearsalStack:
 
     def run(self, run_input: Any = None, *, name: str | None = None) -> RunResult:
         """Start an execution with ``run_input`` (a scheduled run passes {}) and wait for its end."""
+        [result] = self.run_together([run_input], names=[name] if name else None)
+        return result
+
+    def run_together(self, run_inputs: list[Any], *, names: list[str] | None = None) -> list[RunResult]:
+        """Start one execution per input at the same (virtual) instant, as EventBridge Scheduler does when
+        it delivers a schedule twice, and wait for all of them. No execution takes a step before every one
+        has started. Each result carries the invocations and the alerts of all of them."""
         sfn = boto3.client("stepfunctions", region_name=REGION)
         started = len(self.invocations)
-        self._runs += 1
-        arn = sfn.start_execution(
-            stateMachineArn=self.state_machine_arn,
-            name=name or f"run-{self._runs}",
-            input=json.dumps(run_input if run_input is not None else {}),
-        )["executionArn"]
+        arns = []
+        self._held = []
+        try:
+            for position, run_input in enumerate(run_inputs):
+                self._runs += 1
+                arns.append(
+                    sfn.start_execution(
+                        stateMachineArn=self.state_machine_arn,
+                        name=names[position] if names else f"run-{self._runs}",
+                        input=json.dumps(run_input if run_input is not None else {}),
+                    )["executionArn"]
+                )
+        finally:
+            held, self._held = self._held, None
+        for thread in held:
+            threading.Thread.start(thread)
         self._join()
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] == "RUNNING":
-            raise AssertionError(f"execution {arn} still running after its worker thread ended")
-        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-        return RunResult(
-            status=described["status"],
-            output=json.loads(described.get("output") or "{}"),
-            error=described.get("error"),
-            cause=described.get("cause"),
-            events=events,
-            alerts=self.read_alerts(),
-            invocations=self.invocations[started:],
-        )
+        alerts = self.read_alerts()
+        results = []
+        for arn in arns:
+            described = sfn.describe_execution(executionArn=arn)
+            if described["status"] == "RUNNING":
+                raise AssertionError(f"execution {arn} still running after its worker thread ended")
+            events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+            results.append(
+                RunResult(
+                    status=described["status"],
+                    output=json.loads(described.get("output") or "{}"),
+                    error=described.get("error"),
+                    cause=described.get("cause"),
+                    events=events,
+                    alerts=alerts,
+                    invocations=self.invocations[started:],
+                    arn=arn,
+                )
+            )
+        return results
 
     def _published_email_texts(self) -> dict[str, str]:
         """What SNS would email, by message id (moto keeps each published message as sent)."""

@@ -1,13 +1,17 @@
 """Property-based proof of the retention rules over arbitrary repositories.
 
-Hypothesis generates repositories mixing our prefix with look-alikes (``nightly2-``, ``nightlyx``,
-``nightly`` alone), other stacks' and people's metadata, every state (and some the engine never
-wrote), start times that tie, sit exactly on the age boundary, lie in the future or are missing,
-and arbitrary RetentionDays / MinCount / MaxCount. Each test states one rule of issue 3.
+Hypothesis generates repositories mixing our managed names with look-alikes under and around the
+prefix (``nightly-archive-...``, ``nightly-before-upgrade-...``, a managed name with a suffix,
+``nightlyx-<timestamp>``), other stacks' and people's metadata or none, full and subset scopes,
+snapshots of every engine generation (Elasticsearch before 7.3 stores no metadata), every state
+(and some the engine never wrote), start times that tie, sit exactly on the age boundary, lie in
+the future or are missing, and arbitrary RetentionDays / MinCount / MaxCount. Each test states one
+rule of issues 3 and 9.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from snapshot_sentinel.identity import TAKEN_BY
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, INCOMPATIBLE, PARTIAL, SUCCESS, SnapshotInfo
 from snapshot_sentinel.retention_plan import (
     Action,
@@ -23,19 +28,33 @@ from snapshot_sentinel.retention_plan import (
     Rule,
     plan_retention,
 )
-from snapshot_sentinel.snapshots import TAKEN_BY
 
 NOW = datetime(2024, 6, 1, 2, 0, tzinfo=UTC)
 PREFIX = "nightly"
 STACK = "prod-backups"
 STATES = st.sampled_from([SUCCESS] * 5 + [PARTIAL, FAILED, IN_PROGRESS, INCOMPATIBLE, "", "SOMETHING_NEW"])
+ES_6_8, ES_7_1, ES_7_3, ES_7_10, OS_1_3, OS_2_11, OS_3_1 = (
+    6_080_099,
+    7_010_099,
+    7_030_099,
+    7_100_299,
+    1_030_099 ^ 0x08000000,
+    2_110_099 ^ 0x08000000,
+    3_010_099 ^ 0x08000000,
+)
+WITHOUT_METADATA = (ES_6_8, ES_7_1)
+ENGINES = st.sampled_from([ES_6_8, ES_7_1, ES_7_3, ES_7_10, OS_1_3, OS_2_11, OS_3_1, None])
+"""Every engine generation's version id (None: the listing did not say), as the snapshot reports it."""
 
 proves = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 """Per test, not a global profile: other modules' Hypothesis tests keep their own settings."""
 
 
-def ours() -> dict[str, Any]:
-    return {"taken_by": TAKEN_BY, "stack": STACK, "execution_id": "arn:aws:states:us-east-1:1:execution:m:x"}
+def ours(scope: str | None = "full") -> dict[str, Any]:
+    metadata = {"taken_by": TAKEN_BY, "stack": STACK, "execution_id": "arn:aws:states:us-east-1:1:execution:m:x"}
+    if scope is not None:
+        metadata["scope"] = scope
+    return metadata
 
 
 METADATA = st.sampled_from(
@@ -45,16 +64,35 @@ METADATA = st.sampled_from(
         ours(),
         ours(),
         ours(),
-        ours(),
-        {"taken_by": TAKEN_BY, "stack": "staging-backups", "execution_id": "arn:x"},
+        ours(None),
+        ours("subset"),
+        {"taken_by": TAKEN_BY, "stack": "staging-backups", "execution_id": "arn:x", "scope": "full"},
         {"taken_by": "someone-else", "stack": STACK},
         {"note": "taken by hand before the upgrade"},
     ]
 )
 
-NAME_STEMS = st.sampled_from(
-    [f"{PREFIX}-"] * 6 + [f"{PREFIX}2-", f"{PREFIX}x", f"{PREFIX}", "weekly-", "cs-", "nightl-"]
-)
+
+def stamp(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%dt%H-%M-%S}z"
+
+
+NAME_KINDS = st.sampled_from(["managed"] * 6 + ["suffixed", "subset", "archive", "upgrade", "longer", "other", "bare"])
+"""How a generated name relates to ours: only ``managed`` is exactly ``<prefix>-<UTC timestamp>``."""
+
+
+def name_of(kind: str, index: int) -> str:
+    moment = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=index)
+    return {
+        "managed": f"{PREFIX}-{stamp(moment)}",
+        "suffixed": f"{PREFIX}-{stamp(moment)}-manual",
+        "subset": f"{PREFIX}-{stamp(moment)}-subset",
+        "archive": f"{PREFIX}-archive-before-migration-{index}",
+        "upgrade": f"{PREFIX}-before-upgrade-2-{index}",
+        "longer": f"{PREFIX}x-{stamp(moment)}",
+        "other": f"weekly-{stamp(moment)}",
+        "bare": f"{PREFIX}{stamp(moment)}",
+    }[kind]
 
 
 def start_times(days: int) -> st.SearchStrategy[datetime | None]:
@@ -77,27 +115,28 @@ def repositories(draw: st.DrawFn) -> tuple[list[SnapshotInfo], RetentionPolicy, 
         min_count=draw(st.integers(min_value=1, max_value=8)),
         max_count=draw(st.sampled_from([0, 0, 1, 2, 3, 5, 8])),
     )
-    facts = st.tuples(
-        NAME_STEMS, st.sampled_from(["", "t020000z", "-manual"]), STATES, start_times(policy.days), METADATA
-    )
+    facts = st.tuples(NAME_KINDS, STATES, start_times(policy.days), METADATA, ENGINES)
     snapshots = [
         SnapshotInfo(
-            name=f"{stem}{index:03d}{suffix}",
+            name=name_of(kind, index),
             state=state,
             uuid=f"uuid-{index}",
             start_time=start,
             metadata=metadata or {},
+            version_id=engine,
         )
-        for index, (stem, suffix, state, start, metadata) in enumerate(draw(st.lists(facts, max_size=30)))
+        for index, (kind, state, start, metadata, engine) in enumerate(draw(st.lists(facts, max_size=30)))
     ]
     series_states = draw(st.sampled_from([STATES, STATES, st.sampled_from([FAILED, PARTIAL])]))
-    nightly_series = st.lists(st.tuples(series_states, st.sampled_from([None, ours()])), max_size=25)
+    series_engine = draw(ENGINES)
+    nightly_series = st.lists(st.tuples(series_states, st.sampled_from([None, ours(), ours()])), max_size=25)
     snapshots += [
         SnapshotInfo(
-            name=f"{PREFIX}-day{day:03d}",
+            name=f"{PREFIX}-{stamp(NOW - timedelta(days=day, seconds=7))}",
             state=state,
             start_time=NOW - timedelta(days=day, minutes=draw(st.sampled_from([0, 1, 90]))),
             metadata=metadata or {},
+            version_id=series_engine,
         )
         for day, (state, metadata) in enumerate(draw(nightly_series))
     ]
@@ -107,16 +146,26 @@ def repositories(draw: st.DrawFn) -> tuple[list[SnapshotInfo], RetentionPolicy, 
     return list(snapshots), policy, frozenset(protect)
 
 
+MANAGED_NAME = re.compile(rf"{PREFIX}-\d{{4}}-\d\d-\d\dt\d\d-\d\d-\d\dz")
+
+
 def is_ours(snapshot: SnapshotInfo) -> bool:
-    if not snapshot.name.startswith(f"{PREFIX}-"):
+    """The ownership rule, restated independently of the code under test."""
+    if not MANAGED_NAME.fullmatch(snapshot.name):
         return False
     metadata = snapshot.metadata
-    return not metadata or (metadata.get("taken_by") == TAKEN_BY and metadata.get("stack") == STACK)
+    if metadata:
+        return metadata.get("taken_by") == TAKEN_BY and metadata.get("stack") == STACK
+    return snapshot.version_id in WITHOUT_METADATA
+
+
+def is_full(snapshot: SnapshotInfo) -> bool:
+    return snapshot.metadata.get("scope") != "subset"
 
 
 def rankable_successes(snapshots: list[SnapshotInfo]) -> list[SnapshotInfo]:
     """Managed SUCCESS snapshots with a start time, newest first (ties broken by name)."""
-    found = [s for s in snapshots if is_ours(s) and s.state == SUCCESS and s.start_time is not None]
+    found = [s for s in snapshots if is_ours(s) and is_full(s) and s.state == SUCCESS and s.start_time is not None]
     return sorted(found, key=lambda s: (s.start_time, s.name), reverse=True)
 
 
@@ -150,7 +199,8 @@ def test_every_snapshot_gets_exactly_one_decision_with_its_facts(repo: Any) -> N
 
 @proves
 @given(repositories())
-def test_nothing_outside_the_prefix_or_taken_by_another_stack_is_ever_deleted(repo: Any) -> None:
+def test_nothing_but_managed_snapshots_is_ever_deleted(repo: Any) -> None:
+    """The ownership rule: exact name, and this stack's metadata (or an engine without metadata)."""
     snapshots, policy, protect = repo
 
     plan = plan_retention(snapshots, policy, NOW, protect)
@@ -158,7 +208,7 @@ def test_nothing_outside_the_prefix_or_taken_by_another_stack_is_ever_deleted(re
     for decision in plan.decisions:
         if not is_ours(decision.snapshot):
             assert decision.action is Action.KEEP
-            assert decision.rule in (Rule.FOREIGN_PREFIX, Rule.OTHER_OWNER)
+            assert decision.rule in (Rule.FOREIGN_NAME, Rule.OTHER_OWNER, Rule.NO_METADATA)
             assert not decision.managed
         else:
             assert decision.managed
@@ -230,7 +280,12 @@ def test_partial_and_failed_go_only_when_expired_and_a_newer_success_exists(repo
 
     success_starts = [s.start_time for s in rankable_successes(snapshots)]
     for snapshot in snapshots:
-        if not is_ours(snapshot) or snapshot.state not in (PARTIAL, FAILED) or snapshot.start_time is None:
+        if (
+            not is_ours(snapshot)
+            or not is_full(snapshot)
+            or snapshot.state not in (PARTIAL, FAILED)
+            or snapshot.start_time is None
+        ):
             continue
         newer_success = any(start > snapshot.start_time for start in success_starts if start is not None)
         expected = snapshot.name not in protect and older_than_days(snapshot, policy) and newer_success
@@ -263,7 +318,11 @@ def test_snapshots_that_are_not_ours_change_no_decision_about_ours(repo: Any, st
         SnapshotInfo(name=f"{stem}stranger-{i}", state=SUCCESS, start_time=NOW + timedelta(days=1))
         for i, stem in enumerate(stems)
     ]
-    strangers.append(SnapshotInfo(name=f"{PREFIX}-other-stack", state=SUCCESS, start_time=NOW, metadata={"stack": "x"}))
+    strangers += [
+        SnapshotInfo(name=f"{PREFIX}-other-stack", state=SUCCESS, start_time=NOW, metadata={"stack": "x"}),
+        SnapshotInfo(name=f"{PREFIX}-2024-06-01t01-00-00z", state=SUCCESS, start_time=NOW, version_id=OS_2_11),
+        SnapshotInfo(name=f"{PREFIX}-archive-before-migration", state=SUCCESS, start_time=NOW, version_id=ES_6_8),
+    ]
 
     alone = plan_retention(snapshots, policy, NOW, protect)
     crowded = plan_retention([*snapshots, *strangers], policy, NOW, protect)
@@ -316,8 +375,9 @@ def test_time_passing_never_resurrects_a_deleted_success(repo: Any, hours_later:
 
 
 def test_plans_are_deterministic_under_reordering() -> None:
+    names = [name_of("managed", i) for i in range(10)]
     snapshots = [
-        SnapshotInfo(name=f"{PREFIX}-{i}", state=SUCCESS, start_time=NOW - timedelta(days=30)) for i in range(10)
+        SnapshotInfo(name=name, state=SUCCESS, start_time=NOW - timedelta(days=30), metadata=ours()) for name in names
     ]
     policy = RetentionPolicy(PREFIX, STACK, days=7, min_count=3)
 
@@ -325,7 +385,7 @@ def test_plans_are_deterministic_under_reordering() -> None:
     backward = plan_retention(list(reversed(snapshots)), policy, NOW)
 
     assert [(d.name, d.rule) for d in forward.decisions] == [(d.name, d.rule) for d in backward.decisions]
-    assert {d.name for d in forward.to_keep} == {f"{PREFIX}-9", f"{PREFIX}-8", f"{PREFIX}-7"}
+    assert {d.name for d in forward.to_keep} == set(names[-3:])
 
 
 def test_generated_repositories_reach_every_rule() -> None:
@@ -344,10 +404,48 @@ def test_generated_repositories_reach_every_rule() -> None:
 
 
 def test_replacing_metadata_with_another_stack_makes_a_snapshot_foreign() -> None:
-    ours_snapshot = SnapshotInfo(name=f"{PREFIX}-a", state=SUCCESS, start_time=NOW - timedelta(days=90))
+    ours_snapshot = SnapshotInfo(
+        name=name_of("managed", 1), state=SUCCESS, start_time=NOW - timedelta(days=90), metadata=ours()
+    )
     theirs = replace(ours_snapshot, metadata={"taken_by": TAKEN_BY, "stack": "other"})
     policy = RetentionPolicy(PREFIX, STACK, days=1, min_count=1)
 
     plan = plan_retention([theirs], policy, NOW)
 
     assert [d.rule for d in plan.decisions] == [Rule.OTHER_OWNER]
+
+
+@proves
+@given(repositories())
+def test_subset_snapshots_change_no_decision_about_full_ones(repo: Any) -> None:
+    # Given a repository, and the same repository with every subset snapshot removed
+    snapshots, policy, protect = repo
+    full_only = [s for s in snapshots if is_full(s)]
+
+    # When both are planned
+    with_subsets = plan_retention(snapshots, policy, NOW, protect)
+    without_subsets = plan_retention(full_only, policy, NOW, protect)
+
+    # Then subsets neither count toward the minimum or the cap nor become the newest SUCCESS
+    def rules(plan: RetentionPlan) -> dict[str, Rule]:
+        return {d.name: d.rule for d in plan.decisions if is_full(d.snapshot)}
+
+    assert rules(with_subsets) == rules(without_subsets)
+
+
+@proves
+@given(repositories())
+def test_a_managed_subset_snapshot_goes_by_age_alone_and_is_never_the_newest_success(repo: Any) -> None:
+    snapshots, policy, protect = repo
+
+    plan = plan_retention(snapshots, policy, NOW, protect)
+
+    for decision in plan.decisions:
+        snapshot = decision.snapshot
+        if not is_ours(snapshot) or is_full(snapshot):
+            continue
+        assert decision.rule not in (Rule.NEWEST_SUCCESS, Rule.MINIMUM_COUNT, Rule.OVER_MAX_COUNT)
+        if snapshot.name in protect or snapshot.state not in (SUCCESS, PARTIAL, FAILED) or snapshot.start_time is None:
+            assert decision.action is Action.KEEP
+        else:
+            assert (decision.action is Action.DELETE) == older_than_days(snapshot, policy)

@@ -9,12 +9,28 @@ from urllib.parse import quote
 from hypothesis import given
 from hypothesis import strategies as st
 
+from snapshot_sentinel.identity import snapshot_metadata
 from snapshot_sentinel.models import FAILED, SUCCESS, EngineVersion, SnapshotInfo
+from snapshot_sentinel.naming import managed_snapshot_name
 from snapshot_sentinel.retention_apply import MAX_NAMES_CHARS, Deferred, RetentionReport, delete_batches
 from snapshot_sentinel.retention_plan import Decision, RetentionPolicy, Rule, plan_retention
 
 NOW = datetime(2024, 6, 1, 2, 0, tzinfo=UTC)
 POLICY = RetentionPolicy(prefix="nightly", stack_name="prod-backups", days=14, min_count=7)
+OURS = snapshot_metadata("prod-backups", "arn:aws:states:us-east-1:123456789012:execution:b:x", subset=False)
+
+
+def nightlies(count: int) -> list[SnapshotInfo]:
+    """One managed SUCCESS snapshot a day, the newest first."""
+    return [
+        SnapshotInfo(
+            managed_snapshot_name("nightly", NOW - timedelta(days=d)),
+            SUCCESS,
+            start_time=NOW - timedelta(days=d),
+            metadata=OURS,
+        )
+        for d in range(count)
+    ]
 
 
 def decisions(names: list[str]) -> list[Decision]:
@@ -48,11 +64,20 @@ def test_without_multi_delete_each_name_is_its_own_request() -> None:
 
 
 def _big_report(count: int, name_length: int) -> RetentionReport:
-    stem = "nightly-" + "x" * (name_length - 16)
+    """``count`` managed snapshots (their names are the managed format's), and ``count // 5`` strangers
+    with ``name_length``-character names."""
     snapshots = [
-        SnapshotInfo(name=f"{stem}{i:08d}", state=SUCCESS if i % 3 else FAILED, start_time=NOW - timedelta(hours=i))
+        SnapshotInfo(
+            name=managed_snapshot_name("nightly", NOW - timedelta(hours=i)),
+            state=SUCCESS if i % 3 else FAILED,
+            start_time=NOW - timedelta(hours=i),
+            metadata=OURS,
+        )
         for i in range(count)
-    ] + [SnapshotInfo(name=f"weekly-{i:08d}", state=SUCCESS, start_time=NOW) for i in range(count // 5)]
+    ] + [
+        SnapshotInfo(name=f"weekly-{'x' * (name_length - 15)}{i:08d}", state=SUCCESS, start_time=NOW)
+        for i in range(count // 5)
+    ]
     plan = plan_retention(snapshots, POLICY, NOW)
     doomed = plan.to_delete
     third = len(doomed) // 3
@@ -74,7 +99,7 @@ def _big_report(count: int, name_length: int) -> RetentionReport:
 
 
 def test_the_report_of_a_huge_repository_stays_far_below_the_step_functions_payload_limit() -> None:
-    # Given 5,000 managed snapshots with 200-character names, spread over every list of the report
+    # Given 5,000 managed snapshots spread over every list of the report, and strangers with 200-character names
     report = _big_report(5_000, 200)
 
     # When it becomes the execution's output
@@ -93,30 +118,30 @@ def test_the_report_of_a_huge_repository_stays_far_below_the_step_functions_payl
 
 
 def test_a_small_report_lists_everything_with_its_rule_and_the_rule_sentences() -> None:
-    snapshots = [SnapshotInfo(f"nightly-{d:02d}", SUCCESS, start_time=NOW - timedelta(days=d)) for d in range(20)]
+    snapshots = nightlies(20)
+    names = [s.name for s in snapshots]
     plan = plan_retention(snapshots, POLICY, NOW)
-    report = RetentionReport(repository="sentinel", plan=plan, dry_run=False, protected=frozenset({"nightly-00"}))
+    report = RetentionReport(repository="sentinel", plan=plan, dry_run=False, protected=frozenset({names[0]}))
     report.deleted.extend(plan.to_delete)
 
     document = report.to_dict()
 
     assert document["omitted"] == {}
-    assert [e["name"] for e in document["deleted"]] == [f"nightly-{d:02d}" for d in range(19, 14, -1)]
+    assert [e["name"] for e in document["deleted"]] == [names[d] for d in range(19, 14, -1)]
     assert document["kept"][0] == {
-        "name": "nightly-00",
+        "name": names[0],
         "state": "SUCCESS",
         "start_time": "2024-06-01T02:00:00.000Z",
         "rule": "newest_success",
     }
     assert document["rules"]["expired"] == "Deleted: SUCCESS older than 14 days, beyond the 7 newest."
     assert document["by_rule"] == {"expired": 5, "minimum_count": 6, "newest_success": 1, "within_retention": 8}
-    assert document["protected"] == ["nightly-00"]
+    assert document["protected"] == [names[0]]
     json.dumps(document)
 
 
 def test_a_dry_run_report_says_what_would_go_and_claims_no_deletion() -> None:
-    snapshots = [SnapshotInfo(f"nightly-{d:02d}", SUCCESS, start_time=NOW - timedelta(days=d)) for d in range(20)]
-    plan = plan_retention(snapshots, POLICY, NOW)
+    plan = plan_retention(nightlies(20), POLICY, NOW)
 
     document = RetentionReport(repository="sentinel", plan=plan, dry_run=True, protected=frozenset()).to_dict()
 

@@ -27,11 +27,19 @@ def test_every_error_the_definition_names_is_a_class_the_code_raises():
         assert issubclass(getattr(errors, name, type(None)), errors.SentinelError), name
 
 
-def test_the_take_step_retries_every_transient_error_and_the_concurrent_snapshot():
-    retried = error_names(STATES["Take snapshot"], "Retry")
+DOMAIN_STEPS = ("Take snapshot", "Check snapshot", "Apply retention")
 
-    assert {cls.__name__ for cls in errors.TRANSIENT_ERRORS} <= retried
-    assert "ConcurrentSnapshotError" in retried
+
+def test_every_domain_step_retries_exactly_the_one_definition_of_transient():
+    transient = [cls.__name__ for cls in errors.TRANSIENT_ERRORS]
+    for name in DOMAIN_STEPS:
+        # One Retry rule per step carries the transient errors, and it lists exactly the code's definition
+        [rule] = [r for r in STATES[name]["Retry"] if set(r["ErrorEquals"]) & set(transient)]
+        assert rule["ErrorEquals"] == transient, name
+
+
+def test_the_take_step_also_retries_the_concurrent_snapshot():
+    assert "ConcurrentSnapshotError" in error_names(STATES["Take snapshot"], "Retry")
 
 
 def test_every_task_catches_everything_into_the_alert():

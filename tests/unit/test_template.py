@@ -567,3 +567,16 @@ def test_repository_custom_resource_carries_the_registration_and_answers_within_
     # And CloudFormation gives up on a lost answer shortly after the function's own timeout
     timeout = resource(template, "RegisterRepositoryFunction")["Properties"]["Timeout"]
     assert timeout < properties["ServiceTimeout"] <= 900
+
+
+def test_the_functions_timeout_covers_the_take_steps_worst_case(template: dict[str, Any]) -> None:
+    """Re-derived from the client's timeouts: the create, then one look-up of the name, never more."""
+    import inspect
+
+    from snapshot_sentinel.client import DomainClient
+
+    defaults = inspect.signature(DomainClient.__init__).parameters
+    one_request = defaults["connect_timeout"].default + defaults["read_timeout"].default
+    timeout = template["Globals"]["Function"]["Timeout"]
+
+    assert 2 * one_request < timeout <= 2 * one_request + 30

@@ -2,19 +2,17 @@
 
 It speaks every error dialect the service answers in (engine envelope, plain string ``error``,
 Amazon's ``{"Message"}``/``{"message"}``, non-JSON gateway bodies) and turns each into one
-exception of :mod:`snapshot_sentinel.errors`. Idempotent GETs are retried with jittered
-backoff; nothing that creates or deletes is ever retried here, because after a timeout only
-the caller can tell whether the work was done.
+exception of :mod:`snapshot_sentinel.errors`. It never retries and never sleeps: every request is
+sent once, and a transient failure (:data:`snapshot_sentinel.errors.TRANSIENT_ERRORS`) reaches the
+caller at once. The state machine's Retry blocks retry the snapshot steps, and repository
+registration, which has no state machine, waits in :mod:`snapshot_sentinel.registration`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import random
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -27,25 +25,6 @@ logger = logging.getLogger(__name__)
 
 JsonDoc = dict[str, Any]
 
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Backoff for idempotent reads: full jitter, ``base * 2**attempt`` capped at ``cap``."""
-
-    attempts: int = 3
-    base_seconds: float = 0.5
-    cap_seconds: float = 4.0
-
-    def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
-        return rng() * min(self.cap_seconds, self.base_seconds * 2.0**attempt)
-
-
-READ_RETRYABLE = (
-    errors.ThrottledError,
-    errors.DomainUnavailableError,
-    errors.GatewayTimeoutError,
-    errors.DomainConnectionError,
-)
 
 _ENGINE_TYPES: dict[str, type[errors.DomainError]] = {
     "repository_missing_exception": errors.RepositoryMissingError,
@@ -121,11 +100,6 @@ def error_from_response(status: int, body: bytes) -> errors.DomainError:
     return _class_for_status(status)(summary, status=status)
 
 
-def pause(seconds: float) -> None:
-    """The backoff between read attempts (a few seconds at most; the state machine does long waits)."""
-    time.sleep(seconds)
-
-
 def _path(*segments: str) -> str:
     return "/" + "/".join(quote(segment, safe=",*") for segment in segments)
 
@@ -140,14 +114,10 @@ class DomainClient:
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 50.0,
-        retry: RetryPolicy = RetryPolicy(),
-        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self._session = session
         self._timeout = (connect_timeout, read_timeout)
-        self._retry = retry
-        self._sleep = sleep
 
     def request(
         self,
@@ -181,14 +151,7 @@ class DomainClient:
         return response.json() if response.content else {}
 
     def _read(self, path: str, params: dict[str, str] | None = None) -> Any:
-        for attempt in range(self._retry.attempts):
-            try:
-                return self.request("GET", path, params=params)
-            except READ_RETRYABLE:
-                if attempt + 1 >= self._retry.attempts:
-                    raise
-                (self._sleep or pause)(self._retry.delay(attempt))
-        raise AssertionError("unreachable")
+        return self.request("GET", path, params=params)
 
     def engine_version(self) -> EngineVersion:
         return EngineVersion.from_api(self._read("/"))
@@ -241,7 +204,7 @@ class DomainClient:
         params = {
             "ignore_unavailable": "true",
             "filter_path": "snapshots.snapshot,snapshots.uuid,snapshots.state,"
-            "snapshots.start_time_in_millis,snapshots.metadata",
+            "snapshots.start_time_in_millis,snapshots.metadata,snapshots.version_id",
         }
         try:
             doc = self._read(_path("_snapshot", repository, pattern), params)

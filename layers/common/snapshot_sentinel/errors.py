@@ -120,4 +120,7 @@ TRANSIENT_ERRORS: tuple[type[SentinelError], ...] = (
     DomainUnavailableError,
     SnapshotStartUnconfirmedError,
 )
-"""Errors a caller may retry as they are; the ASL's Retry blocks list the same names."""
+"""The one definition of "transient": a failure that passes on its own, so trying the same thing
+again later is safe. The client never retries; the state machine's Retry blocks of the domain
+steps list exactly these names (a test holds them to it), and repository registration, which has
+no state machine, waits them out within the deploy's time."""

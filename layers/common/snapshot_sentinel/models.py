@@ -11,7 +11,11 @@ SUCCESS = "SUCCESS"
 PARTIAL = "PARTIAL"
 FAILED = "FAILED"
 INCOMPATIBLE = "INCOMPATIBLE"
-FINAL_STATES = frozenset({SUCCESS, PARTIAL, FAILED, INCOMPATIBLE})
+
+METADATA_SINCE_VERSION_ID = 7_030_000
+"""Elasticsearch 7.3.0: the first engine to store a snapshot's ``metadata``. Version ids are
+``major*1,000,000 + minor*10,000 + revision*100 + build``; OpenSearch's carry bit 0x08000000, so
+every OpenSearch id is above this one."""
 
 
 def datetime_from_millis(millis: int | None) -> datetime | None:
@@ -73,6 +77,7 @@ class SnapshotInfo:
     failures: tuple[ShardFailure, ...] = ()
     reason: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    version_id: int | None = None
 
     @classmethod
     def from_api(cls, doc: dict[str, Any]) -> SnapshotInfo:
@@ -90,7 +95,17 @@ class SnapshotInfo:
             failures=tuple(ShardFailure.from_api(f) for f in doc.get("failures") or ()),
             reason=doc.get("reason"),
             metadata=dict(doc.get("metadata") or {}),
+            version_id=int(doc["version_id"]) if isinstance(doc.get("version_id"), int) else None,
         )
+
+    @property
+    def engine_stores_metadata(self) -> bool:
+        """Whether the engine that took it stores metadata (Elasticsearch 7.3+, every OpenSearch).
+
+        An unknown version counts as storing it: the strict side, on which a snapshot without
+        metadata is nobody's.
+        """
+        return self.version_id is None or self.version_id >= METADATA_SINCE_VERSION_ID
 
     @property
     def duration_seconds(self) -> float | None:

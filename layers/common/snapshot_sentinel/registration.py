@@ -160,14 +160,6 @@ class RegistrationOutcome:
         return {"RepositoryName": self.repository, "Changed": str(self.changed).lower()}
 
 
-_TRANSIENT = (
-    errors.ThrottledError,
-    errors.DomainUnavailableError,
-    errors.GatewayTimeoutError,
-    errors.DomainConnectionError,
-)
-
-
 def _retry_rule(error: errors.DomainError, patience: Patience) -> tuple[str, float, float] | None:
     """(kind, wait, window) for an error worth another attempt, or None."""
     if isinstance(error, errors.RepositoryInUseError):
@@ -176,7 +168,7 @@ def _retry_rule(error: errors.DomainError, patience: Patience) -> tuple[str, flo
         return "verification", patience.retry_interval_seconds, patience.propagation_window_seconds
     if isinstance(error, errors.AuthorizationError) and "is not authorized to perform" in error.reason:
         return "access denied", patience.retry_interval_seconds, patience.propagation_window_seconds
-    if isinstance(error, _TRANSIENT):
+    if isinstance(error, errors.TRANSIENT_ERRORS):
         return "transient", patience.retry_interval_seconds, patience.transient_window_seconds
     return None
 

@@ -1,25 +1,34 @@
 """The retention planner: snapshots + policy + now -> keep or delete, each with the rule that decided.
 
 A pure function with no I/O, so the property tests can prove every rule over arbitrary
-repositories. The executor (:mod:`snapshot_sentinel.retention_apply`) only ever deletes what a
-plan marked ``delete``.
+repositories; it imports only pure modules (never the client, settings or ``requests``). The
+executor (:mod:`snapshot_sentinel.retention_apply`) only ever deletes what a plan marked ``delete``.
+
+Which snapshots are this stack's (:data:`snapshot_sentinel.identity.OWNERSHIP_RULE`):
+
+A snapshot is managed (only a managed snapshot is ever deleted) if and only if its name is exactly
+<SnapshotPrefix>-<UTC timestamp> in this stack's format, such as nightly-2026-11-28t02-00-00z, and its
+metadata names this stack; for a snapshot taken by an engine that stores no snapshot metadata
+(Elasticsearch before 7.3), the exact name alone. Everything else is never deleted, whatever its prefix.
 
 The rules, in the order they are applied to one snapshot:
 
-1. Not ours, kept: the name does not start with ``<prefix>-``, or the snapshot carries metadata
-   that does not say this stack took it (our take step writes ``{"taken_by": "snapshot-sentinel",
-   "stack": <stack>, ...}``; snapshots without metadata, such as those of engines before 7.3,
-   count as ours when the name matches). Everything below concerns managed snapshots only.
+1. Not managed, kept: the name is not exactly ``<prefix>-<UTC timestamp>`` (``foreign_name``), its
+   metadata does not name this stack (``other_owner``), or it has no metadata although the engine
+   that took it stores metadata (``no_metadata``). Everything below concerns managed snapshots only.
 2. The snapshot this run just took (``protect``) is kept.
 3. IN_PROGRESS is kept.
 4. Any state other than SUCCESS, PARTIAL and FAILED (INCOMPATIBLE, or one we don't know) is kept.
 5. A snapshot without a start time is kept: its age is unknown. It does not count toward the
    minimum nor toward the cap, so it can only make the plan keep more.
-6. SUCCESS snapshots are ranked newest first (start time, then name). The newest is kept, and so
-   are the ``min_count`` newest. Beyond them, one older than ``days`` is deleted, and so is one
+6. A subset snapshot (metadata ``"scope": "subset"``: it covers a caller's indices, not the
+   domain) is kept until older than ``days``, then deleted, whatever its state. It never counts
+   toward the minimum or the cap, is never the newest SUCCESS, and never pushes a full one out.
+7. Full SUCCESS snapshots are ranked newest first (start time, then name). The newest is kept, and
+   so are the ``min_count`` newest. Beyond them, one older than ``days`` is deleted, and so is one
    ranked past ``max_count`` when a cap is set. PARTIAL and FAILED never count toward the minimum.
-7. PARTIAL and FAILED are deleted once older than ``days`` and a SUCCESS started after them exists
-   (that SUCCESS is the newest one or older than it, and the newest is always kept).
+8. Full PARTIAL and FAILED are deleted once older than ``days`` and a full SUCCESS started after
+   them exists (that SUCCESS is the newest one or older than it, and the newest is always kept).
 
 "Older than ``days``" is strict: started before ``now - days``. Age comes from the start time the
 domain reports, never from parsing the name; a start time in the future (clock skew) is young.
@@ -33,9 +42,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from snapshot_sentinel.errors import ConfigurationError
+from snapshot_sentinel.identity import is_subset, not_managed_because
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, PARTIAL, SUCCESS, SnapshotInfo
-from snapshot_sentinel.settings import RetentionSettings
-from snapshot_sentinel.snapshots import TAKEN_BY
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -48,12 +56,15 @@ class Action(StrEnum):
 class Rule(StrEnum):
     """The stable code of every rule; reports and alerts show it next to its sentence."""
 
-    FOREIGN_PREFIX = "foreign_prefix"
+    FOREIGN_NAME = "foreign_name"
     OTHER_OWNER = "other_owner"
+    NO_METADATA = "no_metadata"
     PROTECTED = "protected"
     IN_PROGRESS = "in_progress"
     UNRECOGNISED_STATE = "unrecognised_state"
     NO_START_TIME = "no_start_time"
+    SUBSET_RECENT = "subset_recent"
+    SUBSET_EXPIRED = "subset_expired"
     NEWEST_SUCCESS = "newest_success"
     MINIMUM_COUNT = "minimum_count"
     WITHIN_RETENTION = "within_retention"
@@ -69,18 +80,21 @@ class Rule(StrEnum):
 
     @property
     def managed(self) -> bool:
-        return self not in (Rule.FOREIGN_PREFIX, Rule.OTHER_OWNER)
+        return self not in (Rule.FOREIGN_NAME, Rule.OTHER_OWNER, Rule.NO_METADATA)
 
 
-_DELETING_RULES = frozenset({Rule.EXPIRED, Rule.OVER_MAX_COUNT, Rule.UNSUCCESSFUL_EXPIRED})
+_DELETING_RULES = frozenset({Rule.EXPIRED, Rule.OVER_MAX_COUNT, Rule.UNSUCCESSFUL_EXPIRED, Rule.SUBSET_EXPIRED})
 
 _SENTENCES: dict[Rule, str] = {
-    Rule.FOREIGN_PREFIX: "Not managed: the name does not start with '{prefix}-'.",
-    Rule.OTHER_OWNER: "Not managed: its metadata says it was not taken by stack '{stack}'.",
+    Rule.FOREIGN_NAME: "Not managed: the name is not exactly '{prefix}-<UTC timestamp>' in this stack's format.",
+    Rule.OTHER_OWNER: "Not managed: its metadata does not name stack '{stack}'.",
+    Rule.NO_METADATA: "Not managed: no metadata names stack '{stack}', and the engine that took it stores metadata.",
     Rule.PROTECTED: "Kept: this run just took it.",
     Rule.IN_PROGRESS: "Kept: it is still running.",
     Rule.UNRECOGNISED_STATE: "Kept: its state is neither SUCCESS, PARTIAL nor FAILED, so retention leaves it alone.",
     Rule.NO_START_TIME: "Kept: the domain reports no start time, so its age is unknown.",
+    Rule.SUBSET_RECENT: "Kept: a subset of indices (never counted as a backup), not older than {days} days.",
+    Rule.SUBSET_EXPIRED: "Deleted: a subset of indices (never counted as a backup), older than {days} days.",
     Rule.NEWEST_SUCCESS: "Kept: the newest SUCCESS snapshot.",
     Rule.MINIMUM_COUNT: "Kept: one of the {min_count} newest SUCCESS snapshots (RetentionMinCount).",
     Rule.WITHIN_RETENTION: "Kept: SUCCESS and not older than {days} days.",
@@ -111,16 +125,6 @@ class RetentionPolicy:
                 f"days={self.days}, min_count={self.min_count}, max_count={self.max_count}"
             )
 
-    @classmethod
-    def from_settings(cls, settings: RetentionSettings) -> RetentionPolicy:
-        return cls(
-            prefix=settings.prefix,
-            stack_name=settings.stack_name,
-            days=settings.days,
-            min_count=settings.min_count,
-            max_count=settings.max_count,
-        )
-
     @property
     def name_prefix(self) -> str:
         return f"{self.prefix}-"
@@ -135,11 +139,8 @@ class RetentionPolicy:
         )
 
     def owns(self, snapshot: SnapshotInfo) -> bool:
-        """Managed: our name prefix, and no metadata or metadata naming this stack."""
-        if not snapshot.name.startswith(self.name_prefix):
-            return False
-        metadata = snapshot.metadata
-        return not metadata or (metadata.get("taken_by") == TAKEN_BY and metadata.get("stack") == self.stack_name)
+        """Managed, by the ownership rule (see the module doc)."""
+        return _ownership(snapshot, self) is None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -209,11 +210,8 @@ def _newest_first(snapshot: SnapshotInfo) -> tuple[datetime, str]:
 
 def _ownership(snapshot: SnapshotInfo, policy: RetentionPolicy) -> Rule | None:
     """None for a managed snapshot, else the rule that says why it is not ours."""
-    if not snapshot.name.startswith(policy.name_prefix):
-        return Rule.FOREIGN_PREFIX
-    if not policy.owns(snapshot):
-        return Rule.OTHER_OWNER
-    return None
+    why = not_managed_because(snapshot, policy.prefix, policy.stack_name)
+    return None if why is None else Rule(why)
 
 
 def plan_retention(
@@ -230,7 +228,11 @@ def plan_retention(
 
     ownership = [(s, _ownership(s, policy)) for s in snapshots]
     ranked_successes = sorted(
-        (s for s, rule in ownership if rule is None and s.state == SUCCESS and s.start_time is not None),
+        (
+            s
+            for s, rule in ownership
+            if rule is None and s.state == SUCCESS and s.start_time is not None and not is_subset(s)
+        ),
         key=_newest_first,
         reverse=True,
     )
@@ -249,6 +251,8 @@ def plan_retention(
         if start is None:
             return Rule.NO_START_TIME
         expired = start < cutoff
+        if is_subset(snapshot):
+            return Rule.SUBSET_EXPIRED if expired else Rule.SUBSET_RECENT
         if snapshot.state == SUCCESS:
             rank = rank_of[id(snapshot)]
             if rank == 0:

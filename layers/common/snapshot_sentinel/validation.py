@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from snapshot_sentinel.errors import InvalidInputError
-from snapshot_sentinel.naming import managed_snapshot_name, name_problem
+from snapshot_sentinel.naming import name_problem, run_snapshot_name
 
 MIN_POLL_SECONDS = 1
 MAX_POLL_SECONDS = 3600
@@ -144,7 +144,7 @@ def validate_run_input(
         if skip_retention:
             raise InvalidInputError("'retention_only' and 'skip_retention' contradict each other; remove one")
     elif name is None:
-        name = managed_snapshot_name(prefix, execution_start)
+        name = run_snapshot_name(prefix, execution_start, subset=indices is not None)
     return RunConfig(
         snapshot_name=name,
         indices=indices,
