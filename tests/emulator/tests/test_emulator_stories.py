@@ -1,9 +1,9 @@
 """The upstream OpenSearch API test stories for snapshots, replayed against the emulator over HTTP.
 
-The stories (tests/emulator/opensearch-api/tests/snapshot, copied unchanged from upstream) are the OpenSearch project's own request and
-response checks. Each prologue, chapter and epilogue is sent as written; statuses and payloads must
-match as subsets. restore.yaml is left out: it creates and deletes indices, which the emulator does
-not model (the project never restores).
+The stories (tests/emulator/opensearch-api/tests/snapshot, copied unchanged from upstream) are the
+OpenSearch project's own request and response checks. Each prologue, chapter and epilogue is sent as
+written; statuses and payloads must match as subsets. restore.yaml is left out: it creates and
+deletes indices, which the emulator does not model (the project never restores).
 """
 
 from __future__ import annotations
