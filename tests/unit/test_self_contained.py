@@ -1,6 +1,6 @@
 """A fresh clone works anywhere: no tracked file refers to a path outside the repository.
 
-A test, a document or a script that reads ``/work/...``, a sibling ``../shared`` folder or a path
+A test, a document or a script that reads an absolute path of the build machine, a sibling folder or a path
 climbing above the checkout works on the machine it was written on and nowhere else. The repository
 carries its own copies (for example tests/emulator/opensearch-api/ and tests/emulator/SNAPSHOT_API.md).
 """
