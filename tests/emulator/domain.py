@@ -37,6 +37,7 @@ from tests.emulator.model import (
 )
 from tests.emulator.responses import (
     GATEWAY_TIMEOUT_BODY,
+    PROXY_LOGIN_BODY,
     SERVICE_UNAVAILABLE_BODY,
     ApiError,
     Reply,
@@ -467,6 +468,8 @@ class EmulatedDomain:
             return Reply.connection_reset()
         if kind == "unavailable":
             return Reply.html(503, SERVICE_UNAVAILABLE_BODY)
+        if kind == "html_page":
+            return Reply.html(200, fault.message or PROXY_LOGIN_BODY)
         if kind == "throttle":
             error_type = "rejected_execution_exception" if self.is_opensearch else "es_rejected_execution_exception"
             executor = "OpenSearchThreadPoolExecutor" if self.is_opensearch else "EsThreadPoolExecutor"
