@@ -1,6 +1,6 @@
 """The bodies the engine and Amazon's front end answer with, built in one place.
 
-Shapes follow /work/shared/SNAPSHOT_API.md §1 and §9: the engine envelope
+Shapes follow tests/emulator/SNAPSHOT_API.md §1 and §9: the engine envelope
 ``{"error": {"root_cause": [...], "type", "reason", ...}, "status": N}``, the plain-string ``error``
 of the REST layer, Amazon's ``{"Message"}``/``{"message"}`` and the gateway's HTML pages.
 """
