@@ -18,6 +18,12 @@ GATEWAY_TIMEOUT_BODY = (
     "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n"
     "<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n"
 )
+PROXY_LOGIN_BODY = (
+    "<!DOCTYPE html>\r\n<html>\r\n<head><title>Sign in - Corporate Proxy</title></head>\r\n<body>\r\n"
+    '<form method="post" action="/login"><input name="user"><input type="password" name="pass"></form>\r\n'
+    "</body>\r\n</html>\r\n"
+)
+"""What a proxy or portal in front of the endpoint answers with 200: a page, not the domain's API."""
 SERVICE_UNAVAILABLE_BODY = (
     "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n"
     "<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n"
