@@ -398,3 +398,24 @@ def test_errors_that_are_not_transient_propagate_as_their_typed_exception(
             budget_seconds=600,
             monotonic=opensearch.clock,
         )
+
+
+@pytest.mark.parametrize(
+    ("engine", "version", "pruned"),
+    [("elasticsearch", "6.8.0", True), ("elasticsearch", "7.10.2", False), ("opensearch", "2.11.0", False)],
+)
+def test_managed_names_without_metadata_are_ours_only_where_the_engine_stores_none(
+    engine: str, version: str, pruned: bool
+) -> None:
+    """Elasticsearch before 7.3 drops metadata, so there the exact name decides; elsewhere a snapshot
+    without metadata was not taken by this stack. The listing's version_id tells them apart."""
+    domain = new_domain(engine, version)
+    names = [nightly(d) for d in range(30)]
+    for d, name in enumerate(names):
+        domain.add_snapshot(REPO, name, start_time=NOW - timedelta(days=d, minutes=1))
+    with running(domain) as run:
+        report = run.retention()
+
+    assert {d.name for d in report.deleted} == (set(names[14:]) if pruned else set())
+    rules = {d.rule.value for d in report.plan.decisions}
+    assert ("no_metadata" in rules) == (not pruned)
