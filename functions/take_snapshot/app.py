@@ -44,7 +44,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         now=clock.utc_now(),
         max_wait=timedelta(minutes=settings.max_wait_minutes),
     )
-    if "duplicate_of" in result:
+    if result["duplicate_of"]:
         logger.info("duplicate start: another execution watches this snapshot", extra={"owner": result["duplicate_of"]})
     else:
         logger.info("snapshot started", extra={"deadline": result["deadline"]})
