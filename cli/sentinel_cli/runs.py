@@ -59,7 +59,7 @@ def shards_in(data: Any) -> Shards | None:
         if isinstance(progress, dict) and isinstance(progress.get("shards_total"), int) and progress["shards_total"]:
             done = progress.get("shards_done")
             return Shards(done=done if isinstance(done, int) else 0, total=progress["shards_total"])
-        shards = holder.get("shards")
+        shards = holder.get("shards") or holder.get("primaries")  # a restore counts primaries recovered
         if not isinstance(shards, dict) or not isinstance(shards.get("total"), int) or not shards["total"]:
             continue  # an IN_PROGRESS snapshot reports total 0 until it ends
         done = next((shards[k] for k in SHARDS_DONE_KEYS if isinstance(shards.get(k), int)), 0)
