@@ -23,7 +23,7 @@ from rich.console import Console
 from sentinel_cli import views
 from sentinel_cli.errors import EXIT_OK, EXIT_RUN_FAILED, SentinelError, UnknownExecutionError
 from sentinel_cli.gateway import AwsGateway
-from sentinel_cli.runs import RunView, is_backup, run_kind
+from sentinel_cli.runs import RunView, did_the_job, run_kind
 from sentinel_cli.schedule import ScheduleExpressionError, next_run
 from snapshot_sentinel.naming import name_problem
 
@@ -242,14 +242,13 @@ def _hours(since: datetime | None, now: datetime) -> float | None:
     return None if since is None else round((now - since).total_seconds() / 3600, 1)
 
 
-def _last_success(stack: AwsGateway, arn: str, name: str) -> dict[str, Any] | None:
-    """The newest succeeded run that did the state machine's real job (a backup took a snapshot)."""
+def _last_success(stack: AwsGateway, arn: str) -> dict[str, Any] | None:
+    """The newest succeeded run that did the state machine's real job (a backup that took a
+    snapshot, a restore that restored): dry runs and retention-only runs are skipped."""
     for summary in islice(stack.executions(arn, status="SUCCEEDED"), SUCCESS_SEARCH_LIMIT):
-        if name == BACKUP:
-            described = stack.describe_execution(summary["executionArn"])
-            if not is_backup(name, json.loads(described.get("input") or "{}")):
-                continue
-        return summary
+        described = stack.describe_execution(summary["executionArn"])
+        if did_the_job(json.loads(described.get("input") or "{}")):
+            return summary
     return None
 
 
@@ -287,7 +286,7 @@ def collect_status(runtime: Runtime, stack: AwsGateway) -> dict[str, Any]:
         stack.output("BackupStateMachineArn")
     report: dict[str, Any] = {"stack": stack.stack_name, "region": stack.region, "now": now, "state_machines": {}}
     for name, arn in machines.items():
-        success = _last_success(stack, arn, name)
+        success = _last_success(stack, arn)
         success_at = success.get("stopDate") if success else None
         report["state_machines"][name] = {
             "arn": arn,
