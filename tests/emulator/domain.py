@@ -17,8 +17,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from tests.emulator.actions.aliases import AliasActions
 from tests.emulator.actions.cat import CatActions
+from tests.emulator.actions.cluster import ClusterActions
+from tests.emulator.actions.documents import DocumentActions
+from tests.emulator.actions.indices import IndexActions
 from tests.emulator.actions.repositories import RepositoryActions
+from tests.emulator.actions.restore import RestoreActions
 from tests.emulator.actions.root import RootActions
 from tests.emulator.actions.snapshots import SnapshotActions
 from tests.emulator.engine import DEFAULT_INDICES, Clock, Cluster
@@ -54,7 +59,17 @@ class EmulatedDomain:
             automated_repository=automated_repository,
             progress=progress,
         )
-        areas = (RootActions, RepositoryActions, SnapshotActions, CatActions)
+        areas = (
+            RootActions,
+            RepositoryActions,
+            SnapshotActions,
+            RestoreActions,
+            CatActions,
+            IndexActions,
+            AliasActions,
+            DocumentActions,
+            ClusterActions,
+        )
         router = Router([route for area in areas for route in area(self.cluster).routes()])
         self.front_end = FrontEnd(self.cluster, router, credentials=credentials, region=region)
 

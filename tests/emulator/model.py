@@ -7,7 +7,10 @@ import uuid as uuid_module
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.emulator.indices import IndexSnapshot
 
 IN_PROGRESS = "IN_PROGRESS"
 SUCCESS = "SUCCESS"
@@ -128,6 +131,7 @@ class SnapshotRecord:
     version: str = ""
     polls_remaining: int = 0
     planned: SnapshotProgress | None = None
+    contents: dict[str, IndexSnapshot] = field(default_factory=dict)  # what a restore recreates, per index
 
     @property
     def running(self) -> bool:
