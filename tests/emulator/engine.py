@@ -476,10 +476,18 @@ class Cluster:
         """An exact GET of a running snapshot: count the poll, or finish it when its polls are spent."""
         if record.planned is None:
             return
+        self.write_documents(record.planned.writes_per_poll)
         if record.polls_remaining <= 0:
             self.finish(record)
         else:
             record.polls_remaining -= 1
+
+    def write_documents(self, counts: Mapping[str, int]) -> None:
+        """Index ``counts[index]`` more documents into each (existing) index."""
+        for name, count in counts.items():
+            record = self.indices.get(name)
+            if record is not None:
+                record.add_generated(count)
 
     def select(self, repo: str, names: list[str], ignore_unavailable: bool) -> list[SnapshotRecord]:
         stored = self.snapshots_by_repo[repo]
@@ -601,8 +609,7 @@ class Cluster:
             source = dict(doc)
             doc_id = source.pop("_id", None)
             record.add_document(source, None if doc_id is None else str(doc_id))
-        for i in range(max(0, docs - record.doc_count)):
-            record.add_document({"message": f"document {i + 1} of {name}", "n": i + 1}, f"{name}-{i + 1}")
+        record.add_generated(max(0, docs - record.doc_count))
         self.indices[name] = record
         self.allocate(record, recovery_type="EMPTY_STORE", source={}, polls=0, reason="INDEX_CREATED")
         self.settle(record)

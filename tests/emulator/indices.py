@@ -193,6 +193,17 @@ class IndexRecord:
         self._extend_mapping(source)
         return doc_id, True
 
+    def add_generated(self, count: int) -> None:
+        """Index ``count`` generated documents (``{"message", "n"}``, ids ``<index>-<n>``); only the first
+        SAMPLE_LIMIT of the index are kept verbatim, the rest only counted."""
+        kept = max(0, min(count, SAMPLE_LIMIT - len(self.documents)))
+        for _ in range(kept):
+            n = self.doc_count + 1
+            self.add_document({"message": f"document {n} of {self.name}", "n": n}, f"{self.name}-{n}")
+        self.doc_count += count - kept
+        if count and "properties" not in self.mapping:
+            self._extend_mapping({"message": "", "n": 0})
+
     def _extend_mapping(self, source: dict[str, Any]) -> None:
         properties = self.mapping.setdefault("properties", {})
         for key, value in source.items():

@@ -45,13 +45,16 @@ class SnapshotProgress:
     They stay IN_PROGRESS until ``polls`` exact ``GET _snapshot/<repo>/<name>`` have been answered;
     the next such GET shows ``outcome``. ``polls=0`` means final at once. ``failures`` are shard
     failures ``{"index", "shard_id", "reason"}`` (PARTIAL; FAILED may carry some too) and
-    ``reason`` the FAILED snapshot's reason.
+    ``reason`` the FAILED snapshot's reason. ``writes_per_poll`` ({index: documents}) keeps indexing while
+    the snapshot runs: each poll adds that many documents to each index, so an index counts more
+    documents after the snapshot than before it (the snapshot holds the count from its start).
     """
 
     polls: int = 0
     outcome: str = SUCCESS
     failures: tuple[Mapping[str, Any], ...] = ()
     reason: str | None = None
+    writes_per_poll: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
