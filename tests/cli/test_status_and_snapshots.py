@@ -14,7 +14,7 @@ from tests.support.stack import REGION
 OURS = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:earlier"}
 
 
-def test_status_flags_a_backup_older_than_a_schedule_period_and_exits_1(sentinel, stack, domain):
+def test_status_flags_a_backup_older_than_the_stacks_rpo_hours_and_exits_1(sentinel, stack, domain):
     domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
     assert stack.run({}).status == "SUCCEEDED"
     stack.run({"retention_only": True, "retention_dry_run": True})
@@ -30,6 +30,7 @@ def test_status_flags_a_backup_older_than_a_schedule_period_and_exits_1(sentinel
     assert report["backup_stale"] is True
     assert report["schedule"]["expression"] == "cron(0 2 * * ? *)"
     assert report["schedule"]["next_run"] == "2026-12-01T02:00:00+00:00"
+    # the stack's RpoHours (default 26), the same window as NoRecentBackupAlarm
     assert report["problems"] == ["the last successful backup is 50.0 h old (more than 26 h)"]
     assert text.exit_code == 1
     assert "the last successful backup is 50.0 h old" in text.stdout
