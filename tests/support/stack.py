@@ -122,6 +122,7 @@ class RehearsalStack:
         self.credentials = (credentials or EmulatorCredentials.testing()).as_environment()
         self.stack_name = stack_name
         self.invocations: list[Invocation] = []
+        self.metric_lines: list[str] = []
         self._runs = 0
         self._threads: list[threading.Thread] = []
         self._held: list[threading.Thread] | None = None
@@ -187,6 +188,9 @@ class RehearsalStack:
                 sfn_execution, "datetime", types.SimpleNamespace(datetime=VirtualDatetime, timezone=timezone)
             ),
             mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
+            # EMF lines the functions write go here, as CloudWatch would receive them, not to the
+            # test's stdout (where a CLI under test prints its own output).
+            mock.patch("snapshot_sentinel.observability.write_metrics_line", self.metric_lines.append),
         ]
         for patch in patches:
             self._stack.enter_context(patch)
@@ -229,14 +233,19 @@ class RehearsalStack:
             self._timeouts[name] = int(resources[name]["Properties"].get("Timeout", global_timeout))
             self._handlers[name] = function_code_dir(self.template, name)
 
-        machine = resources[STATE_MACHINE]["Properties"]
-        definition = (ROOT / str(machine["DefinitionUri"])).read_text()
-        for key, value in self.resolver.resolve(machine.get("DefinitionSubstitutions", {})).items():
-            definition = definition.replace("${" + key + "}", str(value))
         sfn = boto3.client("stepfunctions", region_name=REGION)
-        self.state_machine_arn = sfn.create_state_machine(name=STATE_MACHINE, definition=definition, roleArn=role)[
-            "stateMachineArn"
-        ]
+        self.state_machine_arns: dict[str, str] = {}
+        for logical_id, resource in resources.items():
+            if resource["Type"] != "AWS::Serverless::StateMachine":
+                continue
+            machine = resource["Properties"]
+            definition = (ROOT / str(machine["DefinitionUri"])).read_text()
+            for key, value in self.resolver.resolve(machine.get("DefinitionSubstitutions", {})).items():
+                definition = definition.replace("${" + key + "}", str(value))
+            self.state_machine_arns[logical_id] = sfn.create_state_machine(
+                name=logical_id, definition=definition, roleArn=role
+            )["stateMachineArn"]
+        self.state_machine_arn = self.state_machine_arns[STATE_MACHINE]
 
     def _invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
         handler = self._handlers[function_name]
@@ -270,12 +279,15 @@ class RehearsalStack:
 
     # -- running ------------------------------------------------------------------------------
 
-    def run(self, run_input: Any = None, *, name: str | None = None) -> RunResult:
-        """Start an execution with ``run_input`` (a scheduled run passes {}) and wait for its end."""
-        [result] = self.run_together([run_input], names=[name] if name else None)
+    def run(self, run_input: Any = None, *, name: str | None = None, state_machine: str = STATE_MACHINE) -> RunResult:
+        """Start an execution of ``state_machine`` (a logical ID of template.yaml) with ``run_input``
+        (a scheduled backup passes {}) and wait for its end."""
+        [result] = self.run_together([run_input], names=[name] if name else None, state_machine=state_machine)
         return result
 
-    def run_together(self, run_inputs: list[Any], *, names: list[str] | None = None) -> list[RunResult]:
+    def run_together(
+        self, run_inputs: list[Any], *, names: list[str] | None = None, state_machine: str = STATE_MACHINE
+    ) -> list[RunResult]:
         """Start one execution per input at the same (virtual) instant, as EventBridge Scheduler does when
         it delivers a schedule twice, and wait for all of them. No execution takes a step before every one
         has started. Each result carries the invocations and the alerts of all of them."""
@@ -288,7 +300,7 @@ class RehearsalStack:
                 self._runs += 1
                 arns.append(
                     sfn.start_execution(
-                        stateMachineArn=self.state_machine_arn,
+                        stateMachineArn=self.state_machine_arns[state_machine],
                         name=names[position] if names else f"run-{self._runs}",
                         input=json.dumps(run_input if run_input is not None else {}),
                     )["executionArn"]
