@@ -161,3 +161,9 @@ TRANSIENT_ERRORS: tuple[type[SentinelError], ...] = (
 again later is safe. The client never retries; the state machine's Retry blocks of the domain
 steps list exactly these names (a test holds them to it), and repository registration, which has
 no state machine, waits them out within the deploy's time."""
+
+UNANSWERED: tuple[type[SentinelError], ...] = tuple(
+    error for error in TRANSIENT_ERRORS if error not in (ThrottledError, SnapshotStartUnconfirmedError)
+)
+"""The transient errors that mean no answer came back: the request may still have been applied,
+so the caller looks before sending it again."""

@@ -37,8 +37,9 @@ class TakeRequest:
     stack_name: str
     execution_id: str
     execution_start: datetime
-    derived_name: bool = True
-    """The run derived ``name`` from its start time (no ``snapshot_name`` in its input)."""
+    derived_name: bool = False
+    """The run derived ``name`` from its start time (no ``snapshot_name`` in its input): only then may
+    another execution of this stack hold the same name as a duplicate start."""
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -18,6 +18,7 @@ from typing import Any
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.clock import parse_timestamp
+from snapshot_sentinel.errors import UNANSWERED
 from snapshot_sentinel.models import PARTIAL, SUCCESS, SnapshotInfo, iso
 from snapshot_sentinel.naming import managed_snapshot_name
 from snapshot_sentinel.restore.cluster import RestoreDomain
@@ -40,7 +41,7 @@ from snapshot_sentinel.restore.plan import (
 from snapshot_sentinel.restore.selection import Selection, select
 from snapshot_sentinel.restore.validation import RestoreConfig
 from snapshot_sentinel.settings import SnapshotSettings
-from snapshot_sentinel.snapshots import UNANSWERED, TakeRequest, take_snapshot
+from snapshot_sentinel.snapshots import TakeRequest, take_snapshot
 
 SAFETY_PREFIX = "pre-restore"
 OLDER_SNAPSHOTS_SEARCHED = 20
