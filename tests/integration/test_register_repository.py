@@ -295,3 +295,56 @@ def test_a_domain_that_never_answers_gets_failed_before_the_lambda_timeout(stack
     assert "did not answer before the registration function's timeout" in answer["Reason"]
     # And the late failure of the hanging request was not sent as a second answer
     assert stack.inbox.only_answer == answer
+
+
+# ------------------------------------------------------------------------------ a name already taken
+
+
+@pytest.mark.parametrize(
+    ("registered", "where"),
+    [
+        ({"bucket": "someone-elses-backups"}, "s3://someone-elses-backups"),
+        ({"bucket": BUCKET, "base_path": "team-a"}, f"s3://{BUCKET}/team-a"),
+    ],
+    ids=["another-bucket", "another-base-path"],
+)
+def test_create_refuses_a_repository_name_registered_elsewhere_and_changes_nothing(
+    stack: Stack, registered: dict[str, str], where: str
+) -> None:
+    # Given the domain already holds RepositoryName, keeping its snapshots somewhere else
+    stack.domain.register_repository(REPO, region="us-east-1", **registered)
+    stack.domain.add_snapshot(REPO, "their-snapshot")
+    before = stack.domain.repository(REPO)
+
+    # When CloudFormation creates the stack's repository under that name
+    answer = stack.deploy(stack.event("create"))
+
+    # Then it fails saying where the existing one points and what to do, and re-points nothing
+    assert answer["Status"] == "FAILED"
+    assert f"already registered on the domain with {where}" in answer["Reason"]
+    assert f"this stack would point it at s3://{BUCKET}" in answer["Reason"]
+    assert "Choose another RepositoryName" in answer["Reason"]
+    assert stack.domain_calls() == [("GET", f"/_snapshot/{REPO}")]
+    assert stack.domain.repository(REPO) == before
+    assert stack.domain.snapshot(REPO, "their-snapshot") is not None
+
+
+def test_create_over_the_same_bucket_and_path_takes_the_repository_over(stack: Stack) -> None:
+    # Given the repository a deleted stack left registered: same bucket and path, an older role
+    stack.domain.register_repository(REPO, bucket=BUCKET, region="us-east-1", role_arn=ROLE_ARN + "-old")
+
+    answer = stack.deploy(stack.event("create"))
+
+    assert answer["Status"] == "SUCCESS"
+    assert stack.domain.repository(REPO)["settings"]["role_arn"] == ROLE_ARN  # type: ignore[index]
+
+
+def test_an_update_to_a_name_registered_elsewhere_is_refused_too(stack: Stack) -> None:
+    stack.domain.register_repository("archive", bucket="someone-elses-backups", region="us-east-1")
+    event = stack.event("update", RepositoryName="archive")
+
+    answer = stack.deploy(event)
+
+    assert answer["Status"] == "FAILED"
+    assert "already registered on the domain with s3://someone-elses-backups" in answer["Reason"]
+    assert stack.domain.repository("archive")["settings"]["bucket"] == "someone-elses-backups"  # type: ignore[index]

@@ -114,7 +114,12 @@ def test_two_executions_started_in_the_same_second_take_one_snapshot_and_page_no
     first, second = stack.run_together([{}, {}])
 
     # Then there is one snapshot, both executions succeed, no one is alerted
-    assert (first.status, second.status) == ("SUCCEEDED", "SUCCEEDED")
+    trace = [(i.function, i.error, i.message, i.result) for i in first.invocations]
+    assert (first.status, second.status) == ("SUCCEEDED", "SUCCEEDED"), (
+        first.states_entered,
+        second.states_entered,
+        trace,
+    )
     assert first.alerts == []
     [snapshot] = [s for s in domain.snapshots(REPOSITORY) if s.name.startswith("nightly-")]
     assert snapshot.state == "SUCCESS"

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.cfn_response import MAX_RESPONSE_BYTES, CustomResourceRequest, Responder, response_body
@@ -175,6 +177,37 @@ def test_an_unknown_request_type_is_refused() -> None:
 
 def test_the_response_url_never_shows_in_the_requests_repr() -> None:
     assert "X-Amz-Signature" not in repr(request(url="https://s3/x?X-Amz-Signature=secret"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    reason=st.text(max_size=3000) | st.text(alphabet="éü中😀 a", min_size=600, max_size=3000),
+    data=st.dictionaries(st.sampled_from(["RepositoryName", "Changed", "DomainName"]), st.text(max_size=300)),
+    physical_id=st.text(max_size=200),
+)
+def test_the_answer_fits_4_kb_in_bytes_whatever_the_reason_holds(
+    reason: str, data: dict[str, str], physical_id: str
+) -> None:
+    """Non-ASCII is escaped to 6 bytes a character (12 outside the BMP): clipping counts bytes."""
+    body = response_body(request(), "FAILED", reason, physical_id, data)
+
+    sent = json.dumps(body).encode()
+    assert len(sent) <= MAX_RESPONSE_BYTES
+    if body["Reason"] != reason:
+        assert body["Reason"].endswith("…")
+        assert reason.startswith(body["Reason"][:-1])
+        assert len(sent) > MAX_RESPONSE_BYTES - 12 - len(json.dumps("…"))  # nothing more would have fitted
+    if body["Data"] != data:
+        assert body["Data"] == {}
+
+
+def test_a_reason_of_1500_non_ascii_characters_is_clipped_to_fit() -> None:
+    # Given a domain's reason in Chinese (what the old 1,500-character cut let through at 9 KB)
+    body = response_body(request(), "FAILED", "仓库无法访问" * 250, "nightly-backups", {"RepositoryName": "x"})
+
+    assert len(json.dumps(body).encode()) <= MAX_RESPONSE_BYTES
+    assert body["Data"] == {"RepositoryName": "x"}
+    assert body["Reason"].startswith("仓库无法访问") and body["Reason"].endswith("…")
 
 
 def test_a_huge_reason_is_clipped_so_cloudformation_accepts_the_answer() -> None:

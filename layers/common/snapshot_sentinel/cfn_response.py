@@ -27,7 +27,9 @@ REQUEST_TYPES = frozenset({"Create", "Update", "Delete"})
 
 # CloudFormation refuses answers over 4096 bytes, and a refused answer leaves the stack waiting.
 MAX_RESPONSE_BYTES = 4096
-MAX_REASON_CHARS = 1500
+_MIN_REASON_BYTES = 512
+"""Data is dropped rather than leave the Reason less room than this."""
+_ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,6 @@ class CustomResourceRequest:
     logical_resource_id: str
     physical_resource_id: str | None
     properties: Mapping[str, Any]
-    old_properties: Mapping[str, Any]
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> CustomResourceRequest:
@@ -61,8 +62,29 @@ class CustomResourceRequest:
             logical_resource_id=str(event.get("LogicalResourceId", "")),
             physical_resource_id=event.get("PhysicalResourceId") or None,
             properties=dict(event.get("ResourceProperties") or {}),
-            old_properties=dict(event.get("OldResourceProperties") or {}),
         )
+
+
+def encoded_size(document: Any) -> int:
+    """Bytes of ``document`` as :class:`Responder` sends it: ``json.dumps`` (non-ASCII escaped to
+    ``\\uXXXX``, six bytes a character, twelve outside the Basic Multilingual Plane), UTF-8."""
+    return len(json.dumps(document).encode())
+
+
+def clip_to_bytes(text: str, max_bytes: int) -> str:
+    """The longest start of ``text`` whose JSON-escaped form, with a closing ``…`` when cut, takes at
+    most ``max_bytes``; ``text`` itself when it fits."""
+    if encoded_size(text) - 2 <= max_bytes:
+        return text
+    budget = max_bytes - (encoded_size(_ELLIPSIS) - 2)
+    kept: list[str] = []
+    for character in text:
+        cost = encoded_size(character) - 2
+        if cost > budget:
+            break
+        budget -= cost
+        kept.append(character)
+    return "".join(kept) + _ELLIPSIS
 
 
 def response_body(
@@ -72,11 +94,14 @@ def response_body(
     physical_resource_id: str,
     data: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The standard cfn-response document, its reason clipped so the whole stays under 4 KB."""
-    clipped = reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 1] + "…"
+    """The standard cfn-response document, at most :data:`MAX_RESPONSE_BYTES` as sent.
+
+    The Reason is clipped by its encoded size, not by characters; Data is dropped only when it
+    would leave the Reason less than :data:`_MIN_REASON_BYTES`.
+    """
     body: dict[str, Any] = {
         "Status": status,
-        "Reason": clipped,
+        "Reason": "",
         "PhysicalResourceId": physical_resource_id,
         "StackId": request.stack_id,
         "RequestId": request.request_id,
@@ -84,8 +109,9 @@ def response_body(
         "NoEcho": False,
         "Data": dict(data or {}),
     }
-    if len(json.dumps(body).encode()) > MAX_RESPONSE_BYTES:
+    if MAX_RESPONSE_BYTES - encoded_size(body) < _MIN_REASON_BYTES:
         body["Data"] = {}
+    body["Reason"] = clip_to_bytes(reason, max(0, MAX_RESPONSE_BYTES - encoded_size(body)))
     return body
 
 

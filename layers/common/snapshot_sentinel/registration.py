@@ -90,6 +90,24 @@ class RepositoryRegistration:
     def body(self) -> dict[str, Any]:
         return {"type": "s3", "settings": self.settings()}
 
+    def where(self) -> str:
+        return f"s3://{self.bucket}/{self.base_path}".rstrip("/")
+
+    def elsewhere(self, registered: Mapping[str, Any] | None) -> str | None:
+        """Where ``registered`` keeps its snapshots, when that is not this registration's bucket and
+        base path; None when nothing is registered or it is the same place."""
+        if not registered:
+            return None
+        settings = registered.get("settings") or {}
+        kind = str(registered.get("type", ""))
+        if kind != "s3":
+            return f"a repository of type {kind or 'unknown'} ({', '.join(f'{k}={v}' for k, v in settings.items())})"
+        bucket = str(settings.get("bucket", ""))
+        base_path = str(settings.get("base_path", "")).strip("/")
+        if bucket == self.bucket and base_path == self.base_path:
+            return None
+        return f"s3://{bucket}/{base_path}".rstrip("/")
+
     def matches(self, registered: Mapping[str, Any] | None) -> bool:
         """Whether the domain already holds this registration (its settings echo as strings)."""
         if not registered or registered.get("type") != "s3":
@@ -151,7 +169,7 @@ class RegistrationOutcome:
     verified_nodes: int
 
     def summary(self, registration: RepositoryRegistration) -> str:
-        where = f"s3://{registration.bucket}/{registration.base_path}".rstrip("/")
+        where = registration.where()
         mode = " (readonly)" if registration.read_only else ""
         done = "registered" if self.changed else "already registered with these settings"
         return f"Repository {self.repository}{mode} on {where}: {done}; verified on {self.verified_nodes} node(s)."
@@ -207,14 +225,28 @@ def register(
     deadline: Deadline,
     patience: Patience = Patience(),
     sleep: Callable[[float], None] = time.sleep,
+    claiming: bool = False,
 ) -> RegistrationOutcome:
-    """Make the domain hold ``registration``, verified; PUT only when its settings differ."""
+    """Make the domain hold ``registration``, verified; PUT only when its settings differ.
+
+    ``claiming`` (a Create, or an Update to another RepositoryName): a repository of that name that
+    keeps its snapshots elsewhere (another bucket or base path) is refused, never re-pointed: its
+    snapshots would vanish from the domain's view. An Update of the stack's own repository may move it.
+    """
     name = registration.repository
 
     def patiently(action: Callable[[], T], what: str) -> T:
         return _patiently(action, what, deadline=deadline, patience=patience, sleep=sleep)
 
     current = patiently(lambda: client.get_repository(name), "read the registration")
+    elsewhere = registration.elsewhere(current) if claiming else None
+    if elsewhere is not None:
+        raise errors.RepositoryElsewhereError(
+            f"repository {name} is already registered on the domain with {elsewhere}; this stack would point it at "
+            f"{registration.where()}, and the snapshots at {elsewhere} would vanish from the domain's view. Choose "
+            "another RepositoryName, or, to use that repository, set SnapshotBucketName and SnapshotBasePath to its "
+            "bucket and base path"
+        )
     changed = not registration.matches(current)
     if changed:
         logger.info("registering the repository", extra={"settings": registration.settings(), "was": current})
@@ -240,6 +272,8 @@ def explain(error: errors.SentinelError, registration: RepositoryRegistration | 
     role = registration.role_arn if registration else "the snapshot role"
     if isinstance(error, errors.InvalidRegistrationError):
         return f"Invalid repository registration: {error}. Nothing was sent to the domain."
+    if isinstance(error, errors.RepositoryElsewhereError):
+        return f"Refused to re-point an existing repository: {error}. Nothing was changed on the domain."
     if isinstance(error, errors.ConfigurationError):
         return f"The registration function is misconfigured: {error}."
     if isinstance(error, errors.AuthorizationError):
@@ -357,7 +391,11 @@ def handle_request(
             client = connect()
             endpoint = client.endpoint
             deadline = Deadline(clock, clock() + remaining_seconds() - WORK_MARGIN_SECONDS)
-            outcome = register(client, registration, deadline=deadline, patience=patience, sleep=sleep)
+            # A Create, or an Update to a new name (its physical ID is the name), claims the name.
+            claiming = request.request_type == "Create" or request.physical_resource_id != registration.repository
+            outcome = register(
+                client, registration, deadline=deadline, patience=patience, sleep=sleep, claiming=claiming
+            )
         except errors.SentinelError as exc:
             logger.warning("registration failed", extra={"error_class": type(exc).__name__, "error": str(exc)})
             return responder.answer(FAILED, explain(exc, registration, endpoint) + hint, failed_id)
