@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from snapshot_sentinel.alerts.facts import Domain, DomainRead, read_facts
+from snapshot_sentinel.alerts.facts import VALIDATING_INPUT, Domain, DomainRead, read_facts
 from snapshot_sentinel.alerts.sns import render_alert
 from snapshot_sentinel.alerts.text import Alert
 from snapshot_sentinel.client import DomainClient
@@ -69,12 +69,17 @@ def alert_for(
     prefix: str,
     stack: str,
 ) -> Alert:
-    """The alert for ``event``, completed with what ``client`` reads (None: the domain is out of reach)."""
-    name = read_facts(event, domain).snapshot
-    if client is None:
+    """The alert for ``event``, completed with what ``client`` reads (None: the domain is out of reach).
+
+    A run stopped by its input never touched the domain, and its alert does not either.
+    """
+    facts = read_facts(event, domain)
+    if facts.phase == VALIDATING_INPUT:
+        found = DomainRead()
+    elif client is None:
         found = DomainRead(problem=IN_VPC)
     else:
-        found = read_domain(client, domain.repository, name, prefix=prefix, stack=stack)
+        found = read_domain(client, domain.repository, facts.snapshot, prefix=prefix, stack=stack)
     return render_alert(
         event,
         domain_name=domain.name,
