@@ -18,6 +18,7 @@ from tests.emulator.engine import ACCOUNT_ID, Cluster
 from tests.emulator.model import Fault, RecordedRequest
 from tests.emulator.responses import (
     GATEWAY_TIMEOUT_BODY,
+    PROXY_LOGIN_BODY,
     SERVICE_UNAVAILABLE_BODY,
     ApiError,
     Reply,
@@ -111,6 +112,8 @@ class FrontEnd:
             return Reply.connection_reset()
         if kind == "unavailable":
             return Reply.html(503, SERVICE_UNAVAILABLE_BODY)
+        if kind == "html_page":
+            return Reply.html(200, fault.message or PROXY_LOGIN_BODY)
         if kind == "throttle":
             error_type = (
                 "rejected_execution_exception" if self.cluster.is_opensearch else "es_rejected_execution_exception"

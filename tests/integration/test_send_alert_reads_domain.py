@@ -4,8 +4,7 @@ of the failures, the alert lists every one that fits in SNS's 256 KB and names t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from functions.send_alert import app
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, FACTS_SEPARATOR, SNS_MESSAGE_MAX_BYTES
 from snapshot_sentinel.snapshots import TAKEN_BY
 from tests.emulator import PARTIAL, SUCCESS, EmulatedDomain, EmulatorCredentials, serve
+from tests.support.lambda_runtime import FakeLambdaContext
 
 REGION = "us-east-1"
 REPO = "nightly-backups"
@@ -24,14 +24,6 @@ TONIGHT = "nightly-2026-11-28t02-00-00z"
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:BackupStateMachine-Xq2Pz7cVb1Lk:3f1c9a7e"
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 FAILED_SHARDS = 5_000
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "SendAlertFunction"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:SendAlertFunction"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
 
 
 def metadata(scope: str) -> dict[str, str]:
@@ -95,21 +87,19 @@ def domain() -> EmulatedDomain:
 
 
 @pytest.fixture
-def published(domain: EmulatedDomain, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+def published(
+    domain: EmulatedDomain, handler_env: Callable[..., dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[dict[str, Any]]]:
     """Every Publish call SendAlert makes (moto keeps the topic), against the emulated domain."""
     with serve(domain, port=0) as server, mock_aws():
-        environment = {
-            "DOMAIN_ENDPOINT": server.endpoint,
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            **EmulatorCredentials.testing().as_environment(),
-            "REPOSITORY_NAME": REPO,
-            "SNAPSHOT_PREFIX": "nightly",
-            "STACK_NAME": STACK,
-            "ALERT_READS_DOMAIN": "true",
-        }
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
+        handler_env(
+            endpoint=server.endpoint,
+            region=REGION,
+            REPOSITORY_NAME=REPO,
+            SNAPSHOT_PREFIX="nightly",
+            STACK_NAME=STACK,
+            ALERT_READS_DOMAIN="true",
+        )
         app.sns_client.cache_clear()
         client = app.sns_client(REGION)
         monkeypatch.setenv("ALERT_TOPIC_ARN", client.create_topic(Name="AlertTopic")["TopicArn"])
@@ -151,9 +141,11 @@ def bounded_event() -> dict[str, Any]:
     }
 
 
-def test_five_thousand_failed_shards_are_listed_as_far_as_sns_allows(published: list[dict[str, Any]]) -> None:
+def test_five_thousand_failed_shards_are_listed_as_far_as_sns_allows(
+    lambda_context: FakeLambdaContext, published: list[dict[str, Any]]
+) -> None:
     # When SendAlert handles a PARTIAL run whose state carried ten of its 5,000 failures
-    result = app.lambda_handler(bounded_event(), LambdaContext())
+    result = app.lambda_handler(bounded_event(), lambda_context)
 
     # Then one message within SNS's limits went out
     [call] = published
@@ -177,8 +169,10 @@ def test_five_thousand_failed_shards_are_listed_as_far_as_sns_allows(published: 
     )
 
 
-def test_the_latest_good_backup_is_the_newest_full_one_not_a_newer_subset(published: list[dict[str, Any]]) -> None:
-    app.lambda_handler(bounded_event(), LambdaContext())
+def test_the_latest_good_backup_is_the_newest_full_one_not_a_newer_subset(
+    lambda_context: FakeLambdaContext, published: list[dict[str, Any]]
+) -> None:
+    app.lambda_handler(bounded_event(), lambda_context)
 
     [call] = published
     message = json.loads(call["Message"])
@@ -189,13 +183,13 @@ def test_the_latest_good_backup_is_the_newest_full_one_not_a_newer_subset(publis
 
 
 def test_a_domain_that_cannot_be_read_still_gets_its_alert_from_the_sample(
-    published: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    lambda_context: FakeLambdaContext, published: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the domain does not answer (nothing listens on the port)
     monkeypatch.setenv("DOMAIN_ENDPOINT", "http://127.0.0.1:9")
 
     # When SendAlert handles the run
-    result = app.lambda_handler(bounded_event(), LambdaContext())
+    result = app.lambda_handler(bounded_event(), lambda_context)
 
     # Then the alert lists the run's sample, counts the rest, and says why it could not read more
     [call] = published
@@ -204,6 +198,6 @@ def test_a_domain_that_cannot_be_read_still_gets_its_alert_from_the_sample(
     assert facts["failures_source"] == "run"
     assert len(facts["failures"]) == 10
     assert f"... and {FAILED_SHARDS - 10} more. To see them all: " in message["email"]
-    assert "DomainConnectionError" in facts["domain_read_problem"]
+    assert "EndpointRefusedError" in facts["domain_read_problem"]
     assert "(these are the failures the run recorded: reading GET _snapshot/" in message["email"]
     assert result["cause"].endswith(ALERTED_CAUSE_SUFFIX)

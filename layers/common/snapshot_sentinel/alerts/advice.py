@@ -122,11 +122,31 @@ ADVICE: dict[type[Exception], tuple[str, ...]] = {
         "The domain answered with an error this stack does not expect; the message above is its",
         "reason. The function's CloudWatch logs (linked from the execution's page) have the request.",
     ),
+    errors.EndpointNotResolvedError: (
+        "The domain's host name does not resolve. Check the stack's DomainEndpoint for a typo, that",
+        "the domain still exists (aws opensearch describe-domain), and, for a domain in a VPC, that",
+        "SubnetIds and SecurityGroupIds are set so the functions resolve it from inside the VPC.",
+    ),
+    errors.EndpointTlsError: (
+        "The TLS handshake with the endpoint failed: DomainEndpoint says https to a port that speaks",
+        "plain HTTP, or the certificate does not match the host name (a custom endpoint or a proxy).",
+        "Use the domain's own endpoint, https on port 443.",
+    ),
+    errors.EndpointNotApiError: (
+        "The endpoint answered with a page that is not the domain's API (HTML or other non-JSON):",
+        "check DomainEndpoint (the domain endpoint, not OpenSearch Dashboards' URL) and any proxy",
+        "or login portal in front of it.",
+    ),
     errors.AlertNotSentError: (
         "An earlier alert could not be published to AlertTopic: check the topic still exists, its",
         "KMS key policy lets SNS and the function use the key, and the subscriptions are confirmed.",
     ),
     **dict.fromkeys(errors.TRANSIENT_ERRORS, TRANSIENT),
+    errors.EndpointRefusedError: (
+        "Nothing accepted the connection at the endpoint through every retry. If it lasts,",
+        "DomainEndpoint's scheme or port is wrong (Amazon OpenSearch Service listens on 443 only), or a",
+        "proxy in front of the domain is down. For a VPC domain, check the functions' security groups.",
+    ),
     errors.SnapshotStartUnconfirmedError: (
         *TRANSIENT,
         "Before that, check that no snapshot was started after all: GET _snapshot/$repo/$name",
