@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.alerts import Domain, publish_alert
 from snapshot_sentinel.alerts.lookup import alert_for
-from snapshot_sentinel.observability import logger
+from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
 from snapshot_sentinel.wiring import alert_domain_client
 
@@ -38,6 +38,7 @@ def sns_client(region: str) -> Any:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = AlertSettings.from_env(os.environ)
     logger.debug("alert event", extra={"event": event})
