@@ -137,6 +137,18 @@ ADVICE: dict[type[Exception], tuple[str, ...]] = {
         "check DomainEndpoint (the domain endpoint, not OpenSearch Dashboards' URL) and any proxy",
         "or login portal in front of it.",
     ),
+    errors.RestoreRefusedError: (
+        "The engine refused the restore and quoted its reason above: an open index with the same",
+        "name (close or delete it, or restore under new names), or a closed one with other shard counts.",
+    ),
+    errors.ShardLimitError: (
+        "The cluster has no room for more shards (cluster.max_shards_per_node x data nodes): restore",
+        "fewer indices, delete unused ones, or add data nodes.",
+    ),
+    errors.IndexMissingError: (
+        "An index the step named does not exist (any more): check the index names given, and",
+        "GET _cat/indices?v for what the domain holds.",
+    ),
     errors.AlertNotSentError: (
         "An earlier alert could not be published to AlertTopic: check the topic still exists, its",
         "KMS key policy lets SNS and the function use the key, and the subscriptions are confirmed.",
