@@ -9,6 +9,9 @@ The pieces:
 - time is virtual: Wait states and Retry back-offs advance a :class:`VirtualClock` instead of
   sleeping, and the handlers and the emulated domain read that clock, so a 40-poll snapshot or an
   hour of concurrent-snapshot retries runs in well under a second.
+- AWS's quotas hold (tests/support/aws_limits.py): a task result or a state's input/output over
+  256 KB ends the execution with States.DataLimitExceeded that no Catch handles, and the
+  25,000-event history quota ends it too, as in AWS.
 - alerts are read from an SQS queue subscribed to AlertTopic: what a subscriber really receives.
 """
 
@@ -32,6 +35,7 @@ import boto3
 from moto import mock_aws
 
 from tests.emulator import EmulatorCredentials
+from tests.support.aws_limits import MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES, aws_limit_patches
 from tests.support.template import ROOT, Resolver, function_code_dir, function_environment, load_template
 
 REGION = "us-east-1"
@@ -130,12 +134,16 @@ class RehearsalStack:
         clock: VirtualClock | None = None,
         credentials: EmulatorCredentials | None = None,
         stack_name: str = "snapshot-sentinel",
+        payload_limit: int = MAX_PAYLOAD_BYTES,
+        history_limit: int = MAX_HISTORY_EVENTS,
     ) -> None:
         self.template = load_template()
         self.parameters = {"DomainEndpoint": endpoint, **(parameters or {})}
         self.clock = clock or VirtualClock()
         self.credentials = (credentials or EmulatorCredentials.testing()).as_environment()
         self.stack_name = stack_name
+        self.payload_limit = payload_limit
+        self.history_limit = history_limit
         self.invocations: list[Invocation] = []
         self._runs = 0
         self._threads: list[threading.Thread] = []
@@ -195,6 +203,7 @@ class RehearsalStack:
             mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
             mock.patch("snapshot_sentinel.client.pause", clock.advance),
         ]
+        patches += aws_limit_patches(payload_limit=self.payload_limit, history_limit=self.history_limit)
         for patch in patches:
             self._stack.enter_context(patch)
 
@@ -244,6 +253,10 @@ class RehearsalStack:
         self.state_machine_arn = sfn.create_state_machine(name=STATE_MACHINE, definition=definition, roleArn=role)[
             "stateMachineArn"
         ]
+
+    def replace_handler(self, function_name: str, handler: Any) -> None:
+        """Run ``handler(event, context)`` instead of the function's code (a test's stand-in)."""
+        self._handlers[function_name] = handler
 
     def _invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
         handler = self._handlers[function_name]
