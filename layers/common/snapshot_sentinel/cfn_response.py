@@ -10,7 +10,6 @@ gets there first. The URL is a credential for that one answer: it is never logge
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,8 +19,7 @@ from typing import Any
 import requests
 
 from snapshot_sentinel.errors import InvalidRegistrationError
-
-logger = logging.getLogger(__name__)
+from snapshot_sentinel.observability import logger
 
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"

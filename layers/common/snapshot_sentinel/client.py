@@ -10,7 +10,6 @@ the caller can tell whether the work was done.
 from __future__ import annotations
 
 import json
-import logging
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -22,8 +21,7 @@ import requests
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.models import EngineVersion, SnapshotInfo
-
-logger = logging.getLogger(__name__)
+from snapshot_sentinel.observability import logger
 
 JsonDoc = dict[str, Any]
 

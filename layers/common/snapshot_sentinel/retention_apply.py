@@ -37,7 +37,6 @@ more request (the client's read timeout) still ends before the Lambda's timeout.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -48,9 +47,8 @@ from urllib.parse import quote
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.models import EngineVersion, iso
+from snapshot_sentinel.observability import logger
 from snapshot_sentinel.retention_plan import Decision, RetentionPlan, RetentionPolicy, Rule, plan_retention
-
-logger = logging.getLogger(__name__)
 
 MAX_NAMES_CHARS = 3_000
 """Characters of comma-joined, URL-encoded names per delete: the URL stays well under 4 KB."""
