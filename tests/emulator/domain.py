@@ -1063,7 +1063,7 @@ class EmulatedDomain:
             planned=plan,
         )
         self._snapshots[repo][name] = record
-        if wait or plan.polls == 0:
+        if wait or (plan.polls == 0 if plan.duration_seconds is None else plan.duration_seconds == 0):
             self._finish(record)
         if wait:
             return Reply.json(200, {"snapshot": self._snapshot_info(record, verbose=True, human=False)})
@@ -1134,6 +1134,10 @@ class EmulatedDomain:
     def _advance(self, record: SnapshotRecord) -> None:
         """An exact GET of a running snapshot: count the poll, or finish it when its polls are spent."""
         if record.planned is None:
+            return
+        if record.planned.duration_seconds is not None:
+            if self._progress(record) >= 1:
+                self._finish(record)
             return
         if record.polls_remaining <= 0:
             self._finish(record)
@@ -1222,7 +1226,20 @@ class EmulatedDomain:
         records.sort(key=lambda r: (r.start_time, r.name))
         return Reply.json(200, {"snapshots": [self._status_entry(r) for r in records]})
 
+    def _progress(self, record: SnapshotRecord) -> float:
+        """How much of a running snapshot is done: the time elapsed over its planned duration
+        (0 for a poll-counted plan, which has no notion of time)."""
+        plan = record.planned
+        if plan is None or plan.duration_seconds is None:
+            return 0.0
+        if plan.duration_seconds == 0:
+            return 1.0
+        elapsed = (self.clock() - record.start_time).total_seconds()
+        return min(1.0, max(0.0, elapsed / plan.duration_seconds))
+
     def _status_entry(self, record: SnapshotRecord) -> dict[str, Any]:
+        if record.running and record.planned is not None and record.planned.duration_seconds is not None:
+            self._advance(record)
         if record.running:
             state = "STARTED"
         elif record.state == FAILED:
@@ -1237,12 +1254,23 @@ class EmulatedDomain:
         elapsed = (_millis(self.clock()) if record.running else _millis(record.end_time)) - start
         indices: dict[str, Any] = {}
         totals = {"initializing": 0, "started": 0, "finalizing": 0, "done": 0, "failed": 0, "total": 0}
+        # A running snapshot copies its shards one after another: shard k of n is done once the
+        # progress passes (k + 1) / n, and the one being copied is partly processed.
+        shards_done = self._progress(record) * sum(shard_counts.values()) if record.running else 0.0
+        ordinal = 0
+        processed_sum = 0.0
         for index, count in shard_counts.items():
             index_stats = dict.fromkeys(totals, 0)
             shards: dict[str, Any] = {}
+            index_processed = 0.0
             for shard_id in range(count):
                 failure = failed.get((index, shard_id))
-                if record.running:
+                processed = min(1.0, max(0.0, shards_done - ordinal)) if record.running else 1.0
+                ordinal += 1
+                index_processed += processed
+                if record.running and processed >= 1.0:
+                    stage, bucket = "DONE", "done"
+                elif record.running:
                     stage, bucket = "STARTED", "started"
                 elif failure is not None:
                     stage, bucket = "FAILURE", "failed"
@@ -1250,16 +1278,17 @@ class EmulatedDomain:
                     stage, bucket = "DONE", "done"
                 index_stats[bucket] += 1
                 index_stats["total"] += 1
-                shard: dict[str, Any] = {"stage": stage, "stats": _stats(1, start, max(0, elapsed))}
+                shard: dict[str, Any] = {"stage": stage, "stats": _stats(1, start, max(0, elapsed), processed)}
                 if failure is not None:
                     shard["reason"] = failure.reason
                 shard["node"] = self.node_id
                 shards[str(shard_id)] = shard
             for key in totals:
                 totals[key] += index_stats[key]
+            processed_sum += index_processed
             indices[index] = {
                 "shards_stats": index_stats,
-                "stats": _stats(count, start, max(0, elapsed)),
+                "stats": _stats(count, start, max(0, elapsed), index_processed),
                 "shards": shards,
             }
         return {
@@ -1269,7 +1298,9 @@ class EmulatedDomain:
             "state": state,
             "include_global_state": record.include_global_state,
             "shards_stats": totals,
-            "stats": _stats(sum(shard_counts.values()), start, max(0, elapsed)),
+            "stats": _stats(
+                sum(shard_counts.values()), start, max(0, elapsed), processed_sum if record.running else None
+            ),
             "indices": indices,
         }
 
@@ -1399,9 +1430,24 @@ def _distribute(total: int, indices: list[str]) -> dict[str, int]:
     return {index: base + (1 if i < extra else 0) for i, index in enumerate(indices)}
 
 
-def _stats(shards: int, start_millis: int, elapsed: int) -> dict[str, Any]:
-    files = {"file_count": 12 * shards, "size_in_bytes": 4_194_304 * shards}
-    return {"incremental": files, "total": dict(files), "start_time_in_millis": start_millis, "time_in_millis": elapsed}
+FILES_PER_SHARD = 12
+BYTES_PER_SHARD = 4_194_304
+
+
+def _stats(shards: int, start_millis: int, elapsed: int, processed_shards: float | None = None) -> dict[str, Any]:
+    """SnapshotStats as the engine writes it: ``processed`` appears only while its file count
+    differs from ``incremental`` (OpenSearch ``SnapshotStats.toXContent``)."""
+    files = {"file_count": FILES_PER_SHARD * shards, "size_in_bytes": BYTES_PER_SHARD * shards}
+    stats: dict[str, Any] = {"incremental": files}
+    if processed_shards is not None:
+        processed = {
+            "file_count": int(FILES_PER_SHARD * processed_shards),
+            "size_in_bytes": int(BYTES_PER_SHARD * processed_shards),
+        }
+        if processed["file_count"] != files["file_count"]:
+            stats["processed"] = processed
+    stats.update(total=dict(files), start_time_in_millis=start_millis, time_in_millis=elapsed)
+    return stats
 
 
 _JAVA_FORMAT = (("yyyy", "%Y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S"))

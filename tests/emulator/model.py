@@ -42,14 +42,22 @@ class SnapshotProgress:
     the next such GET shows ``outcome``. ``polls=0`` means final at once. ``failures`` are shard
     failures ``{"index", "shard_id", "reason"}`` (PARTIAL; FAILED may carry some too) and
     ``reason`` the FAILED snapshot's reason.
+
+    ``duration_seconds`` instead makes progress follow the clock, as a real snapshot does: the
+    snapshot runs that long (``polls`` is then ignored), ``_status`` reports shards and bytes
+    done in proportion to the time elapsed, and the first GET or ``_status`` at or after its end
+    shows ``outcome``.
     """
 
     polls: int = 0
     outcome: str = SUCCESS
     failures: tuple[Mapping[str, Any], ...] = ()
     reason: str | None = None
+    duration_seconds: float | None = None
 
     def __post_init__(self) -> None:
+        if self.duration_seconds is not None and self.duration_seconds < 0:
+            raise ValueError("duration_seconds must be 0 or more")
         if self.outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, not {self.outcome!r}")
         if self.polls < 0:

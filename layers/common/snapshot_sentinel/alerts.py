@@ -223,7 +223,8 @@ def _render_run(event: Any, domain: _Domain, failures_max: int) -> Alert | None:
         "polls": _int(snapshot.get("polls")),
         "shards": shards,
         "failures": failures,
-        "failures_total": len(all_failures),
+        # The state carries a sample of the failures and their count (failures_count).
+        "failures_total": max(len(all_failures), _int(snapshot.get("failures_count")) or 0),
         "affected_indices": affected[:FACTS_INDICES_MAX],
         "affected_indices_total": len(affected),
         "error": {"name": error.name, "message": error.message} if error else None,
@@ -352,13 +353,13 @@ def _text_body(
             ]
             if details:
                 failure_lines.append(f"   ({', '.join(details)})")
-        left = len(all_failures) - min(len(all_failures), text_failures_max)
+        left = facts["failures_total"] - min(len(all_failures), text_failures_max)
         if left:
             failure_lines.append(
                 f"... and {left} more (the JSON facts below list {len(facts['failures'])}; "
                 f"GET _snapshot/{domain.repository}/{name} lists them all)"
             )
-        lines += _section(f"Shard failures ({len(all_failures)})", failure_lines)
+        lines += _section(f"Shard failures ({facts['failures_total']})", failure_lines)
 
     advice = _advice(outcome, facts, error, domain, run)
     if advice:
