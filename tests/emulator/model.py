@@ -26,6 +26,7 @@ FAULT_KINDS = (
     "concurrent",
     "forbidden_fgac",
     "forbidden_passrole",
+    "html_page",
 )
 
 

@@ -1,6 +1,6 @@
 """The bodies the engine and Amazon's front end answer with, built in one place.
 
-Shapes follow /work/shared/SNAPSHOT_API.md §1 and §9: the engine envelope
+Shapes follow tests/emulator/SNAPSHOT_API.md §1 and §9: the engine envelope
 ``{"error": {"root_cause": [...], "type", "reason", ...}, "status": N}``, the plain-string ``error``
 of the REST layer, Amazon's ``{"Message"}``/``{"message"}`` and the gateway's HTML pages.
 """
@@ -18,6 +18,12 @@ GATEWAY_TIMEOUT_BODY = (
     "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n"
     "<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n"
 )
+PROXY_LOGIN_BODY = (
+    "<!DOCTYPE html>\r\n<html>\r\n<head><title>Sign in - Corporate Proxy</title></head>\r\n<body>\r\n"
+    '<form method="post" action="/login"><input name="user"><input type="password" name="pass"></form>\r\n'
+    "</body>\r\n</html>\r\n"
+)
+"""What a proxy or portal in front of the endpoint answers with 200: a page, not the domain's API."""
 SERVICE_UNAVAILABLE_BODY = (
     "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n"
     "<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n"

@@ -21,6 +21,7 @@ import pytest
 
 from tests.emulator import EmulatedDomain, EmulatorCredentials, Fault, serve
 from tests.integration.cfn_inbox import CloudFormationInbox, cloudformation_inbox
+from tests.support.lambda_runtime import FakeLambdaContext
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events" / "register_repository"
@@ -44,20 +45,9 @@ def _load_handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
 lambda_handler = _load_handler()
 
 
-@dataclass
-class LambdaContext:
-    """What the Lambda runtime hands the handler; ``seconds_left`` is the time before its timeout."""
-
-    seconds_left: float = 25.0
-    function_name: str = "snapshot-sentinel-RegisterRepositoryFunction-Ab12Cd34"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:RegisterRepositoryFunction"
-    aws_request_id: str = "6f1c2d3e-4f50-4a6b-8c7d-8e9fa0b1c2d3"
-    log_group_name: str = "/aws/lambda/snapshot-sentinel-RegisterRepository"
-    log_stream_name: str = "2026/11/28/[$LATEST]0123456789abcdef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int(self.seconds_left * 1000)
+def registration_context(seconds_left: float = 25.0) -> FakeLambdaContext:
+    """The context of RegisterRepositoryFunction with ``seconds_left`` before its timeout."""
+    return FakeLambdaContext("snapshot-sentinel-RegisterRepositoryFunction-Ab12Cd34", seconds_left=seconds_left)
 
 
 @dataclass
@@ -76,7 +66,7 @@ class Stack:
 
     def deploy(self, event: dict[str, Any], seconds_left: float = 25.0) -> dict[str, Any]:
         """Invoke the function as CloudFormation does and return the one answer it received."""
-        lambda_handler(event, LambdaContext(seconds_left=seconds_left))
+        lambda_handler(event, registration_context(seconds_left))
         return self.inbox.only_answer
 
     def domain_calls(self) -> list[tuple[str, str]]:
@@ -84,21 +74,12 @@ class Stack:
 
 
 @pytest.fixture
-def stack() -> Iterator[Stack]:
+def stack(handler_env: Callable[..., dict[str, str]]) -> Iterator[Stack]:
     credentials = EmulatorCredentials.testing()
     domain = EmulatedDomain(engine="opensearch", version="2.11.0", region="us-east-1", credentials=credentials)
     with serve(domain, port=0) as server, cloudformation_inbox() as inbox:
-        environment = {
-            "AWS_REGION": "us-east-1",
-            **credentials.as_environment(),
-            "DOMAIN_ENDPOINT": server.endpoint,
-            "DOMAIN_ARN": "arn:aws:es:us-east-1:123456789012:domain/emulated-domain",
-            "REPOSITORY_NAME": REPO,
-            "POWERTOOLS_SERVICE_NAME": "snapshot-sentinel",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-        }
-        with mock.patch.dict("os.environ", environment):
-            yield Stack(domain, server.endpoint, inbox)
+        handler_env(endpoint=server.endpoint, credentials=credentials, REPOSITORY_NAME=REPO)
+        yield Stack(domain, server.endpoint, inbox)
 
 
 def assert_answers_the_request(answer: dict[str, Any], event: dict[str, Any]) -> None:
@@ -286,7 +267,7 @@ def test_a_misconfigured_function_still_answers(stack: Stack) -> None:
 
 def test_every_failure_points_to_the_functions_logs(stack: Stack) -> None:
     answer = stack.deploy(stack.event("create", RepositoryName="cs-x"))
-    context = LambdaContext()
+    context = registration_context()
     assert context.log_group_name in answer["Reason"]
     assert context.log_stream_name in answer["Reason"]
 
@@ -300,7 +281,7 @@ def test_a_domain_that_never_answers_gets_failed_before_the_lambda_timeout(stack
     event = stack.event("create")
     # When the function runs with 6 s left before its timeout
     with mock.patch.dict("os.environ", {"DOMAIN_ENDPOINT": silent}):
-        invocation = threading.Thread(target=lambda: lambda_handler(event, LambdaContext(seconds_left=6.0)))
+        invocation = threading.Thread(target=lambda: lambda_handler(event, registration_context(6.0)))
         invocation.start()
         answer = stack.inbox.wait_for_answer(timeout=15).body
         # Then CloudFormation already has FAILED while the request still hangs

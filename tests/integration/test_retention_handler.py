@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from functions.apply_retention import app
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.snapshots import TAKEN_BY
 from tests.emulator import SUCCESS, EmulatedDomain, EmulatorCredentials, serve
+from tests.support.lambda_runtime import FakeLambdaContext
 
 REGION = "us-east-1"
 REPO = "sentinel"
@@ -23,20 +23,14 @@ EVENTS = Path(__file__).resolve().parents[2] / "events" / "apply_retention"
 TAKEN = "nightly-2026-11-28t02-00-00z"
 
 
-@dataclass
-class LambdaContext:
-    remaining_millis: int = 900_000
-    function_name: str = "ApplyRetentionFunction"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:ApplyRetentionFunction"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_millis
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    """ApplyRetentionFunction's context as an invocation starts: its whole 900 s timeout ahead."""
+    return FakeLambdaContext("ApplyRetentionFunction", seconds_left=900)
 
 
 @pytest.fixture
-def domain(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatedDomain]:
+def domain(handler_env: Callable[..., dict[str, str]]) -> Iterator[EmulatedDomain]:
     credentials = EmulatorCredentials.testing()
     emulated = EmulatedDomain(engine="opensearch", version="2.11.0", region=REGION, credentials=credentials)
     emulated.register_repository(REPO, bucket="sentinel-snapshots")
@@ -48,20 +42,17 @@ def domain(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatedDomain]:
         )
     emulated.add_snapshot(REPO, TAKEN, start_time=now - timedelta(days=400), metadata=metadata)
     with serve(emulated, port=0) as server:
-        environment = {
-            "DOMAIN_ENDPOINT": server.endpoint,
-            "AWS_REGION": REGION,
-            **credentials.as_environment(),
-            "REPOSITORY_NAME": REPO,
-            "SNAPSHOT_PREFIX": "nightly",
-            "STACK_NAME": STACK,
-            "RETENTION_DAYS": "14",
-            "RETENTION_MIN_COUNT": "7",
-            "RETENTION_MAX_COUNT": "0",
-            "RETENTION_TIME_BUDGET_SECONDS": "600",
-        }
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
+        handler_env(
+            endpoint=server.endpoint,
+            credentials=credentials,
+            REPOSITORY_NAME=REPO,
+            SNAPSHOT_PREFIX="nightly",
+            STACK_NAME=STACK,
+            RETENTION_DAYS="14",
+            RETENTION_MIN_COUNT="7",
+            RETENTION_MAX_COUNT="0",
+            RETENTION_TIME_BUDGET_SECONDS="600",
+        )
         yield emulated
 
 
@@ -74,10 +65,12 @@ def names(domain: EmulatedDomain) -> set[str]:
     return {s.name for s in domain.snapshots(REPO)}
 
 
-def test_after_a_snapshot_the_handler_prunes_and_returns_the_report(domain: EmulatedDomain) -> None:
+def test_after_a_snapshot_the_handler_prunes_and_returns_the_report(
+    lambda_context: FakeLambdaContext, domain: EmulatedDomain
+) -> None:
     # Given 30 daily snapshots and this run's snapshot (with an odd start time far in the past)
     # When the state machine invokes the handler with the sample event
-    result = app.lambda_handler(sample("after_snapshot"), LambdaContext())
+    result = app.lambda_handler(sample("after_snapshot"), lambda_context)
 
     # Then the 16 snapshots older than 14 days are deleted, this run's snapshot is protected,
     # and the result is a plain JSON document
@@ -88,18 +81,20 @@ def test_after_a_snapshot_the_handler_prunes_and_returns_the_report(domain: Emul
     assert json.loads(json.dumps(result)) == result
 
 
-def test_a_retention_only_run_protects_nothing_but_the_rules(domain: EmulatedDomain) -> None:
-    result = app.lambda_handler(sample("retention_only"), LambdaContext())
+def test_a_retention_only_run_protects_nothing_but_the_rules(
+    lambda_context: FakeLambdaContext, domain: EmulatedDomain
+) -> None:
+    result = app.lambda_handler(sample("retention_only"), lambda_context)
 
     assert result["protected"] == []
     assert TAKEN not in names(domain)
     assert result["totals"]["deleted"] == 17
 
 
-def test_a_dry_run_event_deletes_nothing(domain: EmulatedDomain) -> None:
+def test_a_dry_run_event_deletes_nothing(lambda_context: FakeLambdaContext, domain: EmulatedDomain) -> None:
     before = names(domain)
 
-    result = app.lambda_handler(sample("dry_run"), LambdaContext())
+    result = app.lambda_handler(sample("dry_run"), lambda_context)
 
     assert names(domain) == before
     assert result["dry_run"] is True
@@ -109,7 +104,7 @@ def test_a_dry_run_event_deletes_nothing(domain: EmulatedDomain) -> None:
 
 def test_a_lambda_nearly_out_of_time_deletes_nothing_and_reports_it(domain: EmulatedDomain) -> None:
     # Given less time left than the handler keeps in reserve for one more request and the report
-    context = LambdaContext(remaining_millis=(app.RESERVE_SECONDS - 1) * 1000)
+    context = FakeLambdaContext(function_name="ApplyRetentionFunction", seconds_left=app.RESERVE_SECONDS - 1)
 
     result = app.lambda_handler(sample("after_snapshot"), context)
 
@@ -123,8 +118,10 @@ def test_a_lambda_nearly_out_of_time_deletes_nothing_and_reports_it(domain: Emul
     [{"snapshot_name": 7, "dry_run": False}, {"snapshot_name": None, "dry_run": "yes"}],
     ids=["name-not-a-string", "dry-run-not-a-bool"],
 )
-def test_a_malformed_event_is_refused_before_touching_the_domain(domain: EmulatedDomain, event: dict[str, Any]) -> None:
+def test_a_malformed_event_is_refused_before_touching_the_domain(
+    lambda_context: FakeLambdaContext, domain: EmulatedDomain, event: dict[str, Any]
+) -> None:
     with pytest.raises(InvalidInputError):
-        app.lambda_handler(event, LambdaContext())
+        app.lambda_handler(event, lambda_context)
 
     assert domain.requests == []

@@ -36,10 +36,9 @@ from moto import mock_aws
 
 from tests.emulator import EmulatorCredentials
 from tests.support.aws_limits import MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES, aws_limit_patches
+from tests.support.lambda_runtime import ACCOUNT, REGION, FakeLambdaContext
 from tests.support.template import ROOT, Resolver, function_code_dir, function_environment, load_template
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 STATE_MACHINE = "BackupStateMachine"
 
 
@@ -59,21 +58,6 @@ class VirtualClock:
         with self._lock:
             self._now += timedelta(seconds=seconds)
             self.waited.append(seconds)
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str
-    timeout_seconds: int = 60
-    memory_limit_in_mb: int = 256
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.timeout_seconds * 1000
 
 
 @dataclass
@@ -271,7 +255,7 @@ class RehearsalStack:
             "AWS_LAMBDA_FUNCTION_NAME": function_name,
             "POWERTOOLS_LOG_LEVEL": os.environ.get("SENTINEL_LOG_LEVEL", "WARNING"),
         }
-        context = FakeLambdaContext(function_name, timeout_seconds=self._timeouts[function_name])
+        context = FakeLambdaContext(function_name, seconds_left=self._timeouts[function_name])
         with self._env_lock, mock.patch.dict(os.environ, environment):
             if isinstance(handler, Path):
                 handler = self._handlers[function_name] = _load_handler(handler)

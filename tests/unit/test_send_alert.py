@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,17 +16,10 @@ from moto import mock_aws
 from functions.send_alert import app
 from snapshot_sentinel.alerts import FACTS_SEPARATOR
 from snapshot_sentinel.errors import ConfigurationError
+from tests.support.lambda_runtime import FakeLambdaContext
 
 REGION = "us-east-1"
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "send_alert"
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "SendAlertFunction"
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:SendAlertFunction"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
 
 
 @dataclass
@@ -51,19 +44,8 @@ class Topic:
 
 
 @pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "DOMAIN_ENDPOINT": "https://search-my-domain-abcdefghijklmnopqrstuvwxyz.us-east-1.es.amazonaws.com",
-        "DOMAIN_ARN": "arn:aws:es:us-east-1:123456789012:domain/my-domain",
-        "REPOSITORY_NAME": "nightly-backups",
-        "POWERTOOLS_SERVICE_NAME": "snapshot-sentinel",
-    }.items():
-        monkeypatch.setenv(name, value)
+def environment(handler_env: Callable[..., dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    handler_env(region=REGION)
     monkeypatch.delenv("ALERT_TOPIC_ARN", raising=False)
 
 
@@ -81,12 +63,12 @@ def sample(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / f"{name}.json").read_text())
 
 
-def test_a_partial_run_reaches_a_queue_subscriber_as_json_facts(topic: Topic):
+def test_a_partial_run_reaches_a_queue_subscriber_as_json_facts(lambda_context: FakeLambdaContext, topic: Topic):
     # Given a queue subscribed to AlertTopic
     inbox = topic.subscribe_queue("alert-inbox")
 
     # When SendAlert handles a PARTIAL run
-    result = app.lambda_handler(sample("partial"), LambdaContext())
+    result = app.lambda_handler(sample("partial"), lambda_context)
 
     # Then it reports the publish
     assert result["published"] is True
@@ -112,14 +94,16 @@ def test_a_partial_run_reaches_a_queue_subscriber_as_json_facts(topic: Topic):
     assert FACTS_SEPARATOR not in notification["Message"]
 
 
-def test_a_filter_policy_on_outcome_lets_a_subscriber_take_only_failed_runs(topic: Topic):
+def test_a_filter_policy_on_outcome_lets_a_subscriber_take_only_failed_runs(
+    lambda_context: FakeLambdaContext, topic: Topic
+):
     # Given one queue for everything and one that only wants FAILED snapshots
     everything = topic.subscribe_queue("everything")
     failed_only = topic.subscribe_queue("failed-only", filter_policy={"outcome": ["FAILED"]})
 
     # When a PARTIAL and then a FAILED run are alerted
-    app.lambda_handler(sample("partial"), LambdaContext())
-    app.lambda_handler(sample("failed"), LambdaContext())
+    app.lambda_handler(sample("partial"), lambda_context)
+    app.lambda_handler(sample("failed"), lambda_context)
 
     # Then the filtered subscriber gets the FAILED one only
     assert [json.loads(n["Message"])["outcome"] for n in topic.received(failed_only)] == ["FAILED"]
@@ -136,21 +120,23 @@ def test_a_filter_policy_on_outcome_lets_a_subscriber_take_only_failed_runs(topi
         ("invalid_input", "ERROR", "[ERROR] my-domain: backup run (InvalidInputError)"),
     ],
 )
-def test_every_sample_event_is_delivered_with_its_outcome(topic: Topic, name: str, outcome: str, subject: str):
+def test_every_sample_event_is_delivered_with_its_outcome(
+    lambda_context: FakeLambdaContext, topic: Topic, name: str, outcome: str, subject: str
+):
     inbox = topic.subscribe_queue("alert-inbox")
 
-    result = app.lambda_handler(sample(name), LambdaContext())
+    result = app.lambda_handler(sample(name), lambda_context)
 
     [notification] = topic.received(inbox)
     assert notification["Subject"] == subject == result["subject"]
     assert json.loads(notification["Message"])["outcome"] == outcome == result["outcome"]
 
 
-def test_an_event_of_an_unexpected_shape_is_still_published(topic: Topic):
+def test_an_event_of_an_unexpected_shape_is_still_published(lambda_context: FakeLambdaContext, topic: Topic):
     inbox = topic.subscribe_queue("alert-inbox")
 
     app.lambda_handler(
-        {"Error": "States.Runtime", "Cause": "An error occurred while executing the state"}, LambdaContext()
+        {"Error": "States.Runtime", "Cause": "An error occurred while executing the state"}, lambda_context
     )
 
     [notification] = topic.received(inbox)
@@ -159,7 +145,9 @@ def test_an_event_of_an_unexpected_shape_is_still_published(topic: Topic):
     assert "States.Runtime" in facts["raw_event"]
 
 
-def test_the_email_text_is_what_email_subscribers_get(topic: Topic, monkeypatch: pytest.MonkeyPatch):
+def test_the_email_text_is_what_email_subscribers_get(
+    lambda_context: FakeLambdaContext, topic: Topic, monkeypatch: pytest.MonkeyPatch
+):
     # Given the publish call is observed on its way to moto (moto does not deliver email)
     published: list[dict[str, Any]] = []
     client = app.sns_client(REGION)
@@ -172,7 +160,7 @@ def test_the_email_text_is_what_email_subscribers_get(topic: Topic, monkeypatch:
     monkeypatch.setattr(client, "publish", observe)
 
     # When a PARTIAL run is alerted
-    app.lambda_handler(sample("partial"), LambdaContext())
+    app.lambda_handler(sample("partial"), lambda_context)
 
     # Then the email protocol gets the text for people, with the facts after the separator
     [call] = published
@@ -184,13 +172,15 @@ def test_the_email_text_is_what_email_subscribers_get(topic: Topic, monkeypatch:
     assert json.loads(facts)["outcome"] == "PARTIAL"
 
 
-def test_a_publish_that_fails_raises_so_the_execution_records_it(topic: Topic, monkeypatch: pytest.MonkeyPatch):
+def test_a_publish_that_fails_raises_so_the_execution_records_it(
+    lambda_context: FakeLambdaContext, topic: Topic, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setenv("ALERT_TOPIC_ARN", f"arn:aws:sns:{REGION}:123456789012:NoSuchTopic")
 
     with pytest.raises(ClientError):
-        app.lambda_handler(sample("failed"), LambdaContext())
+        app.lambda_handler(sample("failed"), lambda_context)
 
 
-def test_a_missing_topic_variable_is_a_configuration_error(environment: None):
+def test_a_missing_topic_variable_is_a_configuration_error(lambda_context: FakeLambdaContext, environment: None):
     with pytest.raises(ConfigurationError, match="ALERT_TOPIC_ARN"):
-        app.lambda_handler(sample("failed"), LambdaContext())
+        app.lambda_handler(sample("failed"), lambda_context)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import random
+import re
+import socket
+import ssl
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 import requests
 
@@ -119,6 +122,63 @@ def error_from_response(status: int, body: bytes) -> errors.DomainError:
     return _class_for_status(status)(summary, status=status)
 
 
+def _chain(exc: BaseException) -> Iterable[BaseException]:
+    """``exc`` and every exception behind it: causes, contexts and urllib3's ``reason``."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        behind = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        behind += [arg for arg in current.args if isinstance(arg, BaseException)]
+        pending.extend(item for item in behind if isinstance(item, BaseException))
+
+
+def connection_error(exc: requests.ConnectionError, endpoint: str, method: str, path: str) -> errors.DomainError:
+    """Name the real fault behind a failed connection: DNS, refused, TLS, or a plain lost connection."""
+    parsed = urlparse(endpoint)
+    host = parsed.hostname or endpoint
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    chain = list(_chain(exc))
+    names = {type(item).__name__ for item in chain}
+    if any(isinstance(item, socket.gaierror) for item in chain) or "NameResolutionError" in names:
+        return errors.EndpointNotResolvedError(
+            f"the name {host} does not resolve (DNS): check DomainEndpoint for a typo or a deleted domain; a VPC "
+            "domain's name resolves only inside its VPC (set SubnetIds and SecurityGroupIds)"
+        )
+    if isinstance(exc, requests.exceptions.SSLError) or any(isinstance(item, ssl.SSLError) for item in chain):
+        detail = next((str(item) for item in chain if isinstance(item, ssl.SSLError)), "")
+        reason = re.sub(r"\s*\(_ssl\.c:\d+\)", "", detail.split("] ", 1)[-1]).strip(" ()") or type(exc).__name__
+        return errors.EndpointTlsError(
+            f"the TLS handshake with {host}:{port} failed ({reason[:200]}): check DomainEndpoint's scheme "
+            "(https:// for Amazon OpenSearch Service) and the certificate of any proxy or custom endpoint in front"
+        )
+    if any(isinstance(item, ConnectionRefusedError) for item in chain):
+        return errors.EndpointRefusedError(
+            f"{host}:{port} refused the connection during {method} {path}: nothing listens there; check "
+            "DomainEndpoint's scheme and port (Amazon OpenSearch Service answers on 443 only) and any proxy in front"
+        )
+    return errors.DomainConnectionError(f"connection to the domain failed during {method} {path}: {type(exc).__name__}")
+
+
+def not_api_error(response: requests.Response, method: str, path: str) -> errors.EndpointNotApiError:
+    """A 2xx answer whose body is not the domain's JSON: say what answered instead."""
+    content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip() or "no content type"
+    text = response.content[:2000].decode("utf-8", "replace")
+    title = re.search(r"<title[^>]*>([^<]{1,120})</title>", text, re.IGNORECASE)
+    is_html = "html" in content_type or text.lstrip().startswith("<")
+    what = "HTML" if is_html else f"{content_type} (not JSON)"
+    said = f" titled {title.group(1).strip()!r}" if title else ""
+    return errors.EndpointNotApiError(
+        f"the endpoint answered {what}, not the domain's API: check DomainEndpoint and any proxy in front "
+        f"({method} {path} returned {response.status_code} {content_type}{said})",
+        status=response.status_code,
+    )
+
+
 def pause(seconds: float) -> None:
     """The backoff between read attempts (a few seconds at most; the state machine does long waits)."""
     time.sleep(seconds)
@@ -170,13 +230,16 @@ class DomainClient:
         except requests.Timeout as exc:
             raise errors.GatewayTimeoutError(f"no response to {method} {path} in time") from exc
         except requests.ConnectionError as exc:
-            raise errors.DomainConnectionError(
-                f"connection to the domain failed during {method} {path}: {type(exc).__name__}"
-            ) from exc
+            raise connection_error(exc, self.endpoint, method, path) from exc
         logger.debug("domain answered", extra={"method": method, "path": path, "status": response.status_code})
         if response.status_code >= 300:
             raise error_from_response(response.status_code, response.content)
-        return response.json() if response.content else {}
+        if not response.content:
+            return {}
+        try:
+            return json.loads(response.content)
+        except ValueError as exc:
+            raise not_api_error(response, method, path) from exc
 
     def _read(self, path: str, params: dict[str, str] | None = None) -> Any:
         for attempt in range(self._retry.attempts):

@@ -85,6 +85,29 @@ class DomainConnectionError(DomainError):
     """The connection failed or was reset before a response arrived."""
 
 
+class EndpointRefusedError(DomainConnectionError):
+    """Nothing accepted the connection at the endpoint's host and port (connection refused).
+
+    Retried like any lost connection (a proxy or endpoint restarting); if it lasts, DomainEndpoint's
+    scheme or port is wrong (Amazon OpenSearch Service listens on 443 only).
+    """
+
+
+class EndpointNotResolvedError(DomainError):
+    """The endpoint's host name does not resolve (DNS): a typo in DomainEndpoint, a deleted domain,
+    or a VPC domain looked up from outside its VPC. Not transient."""
+
+
+class EndpointTlsError(DomainError):
+    """The TLS handshake with the endpoint failed: https spoken to a plain-HTTP port, or a certificate
+    that does not match or is not trusted. Not transient."""
+
+
+class EndpointNotApiError(DomainError):
+    """The endpoint answered 2xx with a body that is not the domain's JSON API (an HTML page of a
+    proxy, a login portal or OpenSearch Dashboards). Not transient."""
+
+
 class DomainUnavailableError(DomainError):
     """The domain is temporarily unable to answer (502/503 without an engine error)."""
 
@@ -117,6 +140,7 @@ TRANSIENT_ERRORS: tuple[type[SentinelError], ...] = (
     ThrottledError,
     GatewayTimeoutError,
     DomainConnectionError,
+    EndpointRefusedError,
     DomainUnavailableError,
     SnapshotStartUnconfirmedError,
 )

@@ -1,9 +1,9 @@
 """The upstream OpenSearch API test stories for snapshots, replayed against the emulator over HTTP.
 
-The stories (shared/spec/opensearch-api/tests/snapshot) are the OpenSearch project's own request and
-response checks. Each prologue, chapter and epilogue is sent as written; statuses and payloads must
-match as subsets. restore.yaml is left out: it creates and deletes indices, which the emulator does
-not model (the project never restores).
+The stories (tests/emulator/opensearch-api/tests/snapshot, copied unchanged from upstream) are the
+OpenSearch project's own request and response checks. Each prologue, chapter and epilogue is sent as
+written; statuses and payloads must match as subsets. restore.yaml is left out: it creates and
+deletes indices, which the emulator does not model (the project never restores).
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ import yaml
 from tests.emulator import EmulatedDomain, serve
 from tests.emulator.rest import Answer, RestCaller
 
-STORIES = Path("/work/shared/spec/opensearch-api/tests/snapshot")
-if not STORIES.is_dir():  # the repository's own copy, when the shared folder is not mounted
-    STORIES = Path(__file__).resolve().parents[2] / "shared/spec/opensearch-api/tests/snapshot"
+STORIES = Path(__file__).resolve().parents[1] / "opensearch-api" / "tests" / "snapshot"
 REPLAYED = ["snapshot/snapshot.yaml", "snapshot/status.yaml", "snapshot/verify.yaml", "snapshot/cleanup.yaml",
             "cat/snapshots.yaml", "cat/repositories.yaml"]  # fmt: skip
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import requests
 from requests_aws4auth import AWS4Auth
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_python_m_tests_emulator_serves_a_signed_domain_and_stops_on_ctrl_c() -> None:

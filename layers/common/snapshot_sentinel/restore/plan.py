@@ -1,0 +1,355 @@
+"""The restore planner: snapshot + input + the live cluster -> one decision per index, each with a reason.
+
+Pure, like retention's planner: the property tests prove its rules over arbitrary clusters, and
+the steps that act (safety snapshot, delete, restore) only ever do what a fresh plan says.
+
+Decisions, per index of the snapshot:
+
+- ``restore``: restored under its target name, which no index or alias holds.
+- ``replace`` (``on_conflict: "delete"`` only): the target is an existing open index; it is saved
+  in a safety snapshot, deleted, then restored.
+- ``skip``: left out, with the reason (system index not named exactly, failed shards in a
+  PARTIAL snapshot, not selected).
+- ``block``: the restore cannot go ahead safely; the run fails before touching anything.
+
+Blockers: a snapshot that is not SUCCESS or PARTIAL; a name in ``indices`` the snapshot lacks; an
+invalid or shared target name; the security index; a target held by an existing index (with
+``on_conflict: "fail"``), by a closed index (it cannot be snapshotted first) or by an alias; a
+conflict to delete on a stack whose repository is read-only (nowhere to put the safety
+snapshot); nothing left to restore; and primaries that alone exceed the cluster's shard limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from snapshot_sentinel.models import PARTIAL, SUCCESS, SnapshotInfo, iso
+from snapshot_sentinel.restore.selection import Rename, select
+
+SAMPLE = 20
+"""Entries of each list the plan's summary carries through Step Functions state."""
+
+DEFAULT_MAX_SHARDS_PER_NODE = 1000
+ASSUMED_REPLICAS = 1
+TAKEN_BY = "snapshot-sentinel"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Action(StrEnum):
+    RESTORE = "restore"
+    REPLACE = "replace"
+    SKIP = "skip"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class Decision:
+    source: str
+    target: str | None
+    action: Action
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "target": self.target, "action": str(self.action), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    """What the planner needs to know about the live cluster."""
+
+    indices: Mapping[str, str]
+    """Every existing index (hidden and closed included) -> ``open`` or ``close``."""
+    aliases: frozenset[str] = frozenset()
+    max_shards_per_node: int = DEFAULT_MAX_SHARDS_PER_NODE
+    data_nodes: int = 1
+    open_shards: int = 0
+
+
+@dataclass(frozen=True)
+class RestoreOptions:
+    indices: Sequence[str] | None = None
+    rename: Rename | None = None
+    on_conflict: str = "fail"
+    replicas: int | None = None
+    """``index.number_of_replicas`` from index_settings, when the input sets it."""
+    safety_snapshot_possible: bool = True
+    """False on a read-only stack: there is nowhere to write a safety snapshot."""
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    snapshot: SnapshotInfo
+    repository: str
+    decisions: tuple[Decision, ...]
+    blockers: tuple[str, ...]
+    headroom: dict[str, Any]
+    advice: tuple[dict[str, str | None], ...] = ()
+    warnings: tuple[str, ...] = ()
+    snapshot_reason: str = ""
+
+    @property
+    def restored(self) -> tuple[Decision, ...]:
+        return tuple(d for d in self.decisions if d.action in (Action.RESTORE, Action.REPLACE))
+
+    @property
+    def replaced(self) -> tuple[Decision, ...]:
+        return tuple(d for d in self.decisions if d.action is Action.REPLACE)
+
+    @property
+    def skipped(self) -> tuple[Decision, ...]:
+        return tuple(d for d in self.decisions if d.action is Action.SKIP)
+
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        """The existing indices this plan deletes (after the safety snapshot), sorted."""
+        return tuple(sorted(str(d.target) for d in self.replaced))
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blockers)
+
+    def fingerprint(self) -> str:
+        """Identifies what the plan does, so a later step can tell the cluster changed under it."""
+        digest = hashlib.sha256()
+        for decision in self.restored:
+            digest.update(f"{decision.action}:{decision.source}>{decision.target}\n".encode())
+        return digest.hexdigest()[:16]
+
+    def summary(self) -> dict[str, Any]:
+        """Bounded facts for Step Functions state: counts and samples, never every index."""
+        skipped = self.skipped
+        return {
+            "snapshot": {
+                "name": self.snapshot.name,
+                "state": self.snapshot.state,
+                "start_time": iso(self.snapshot.start_time),
+                "indices_count": len(self.snapshot.indices),
+                "why": self.snapshot_reason,
+            },
+            "repository": self.repository,
+            "counts": {
+                "in_snapshot": len(self.snapshot.indices),
+                "restore": len(self.restored),
+                "replace": len(self.replaced),
+                "skip": len(skipped),
+                "blockers": len(self.blockers),
+            },
+            "restore_sample": [{"source": d.source, "target": d.target} for d in self.restored[:SAMPLE]],
+            "replace_sample": list(self.conflicts[:SAMPLE]),
+            "skipped_by_reason": dict(Counter(d.reason for d in skipped).most_common(SAMPLE)),
+            "skipped_sample": [{"index": d.source, "reason": d.reason} for d in skipped[:SAMPLE]],
+            "blockers": list(self.blockers[:SAMPLE]),
+            "advice": list(self.advice[:SAMPLE]),
+            "warnings": list(self.warnings[:SAMPLE]),
+            "headroom": self.headroom,
+            "fingerprint": self.fingerprint(),
+        }
+
+
+# ------------------------------------------------------------------------------ default snapshot
+
+
+def _managed_name(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(prefix)}-\d{{4}}-\d{{2}}-\d{{2}}t\d{{2}}-\d{{2}}-\d{{2}}z$")
+
+
+def is_full_managed_snapshot(snapshot: SnapshotInfo, *, prefix: str, stack_name: str | None) -> bool:
+    """Taken by this stack (``stack_name``; None accepts any stack) over all indices.
+
+    With metadata (INTERFACES #1) the metadata decides: ``taken_by``, ``stack`` and ``scope:
+    "full"``. Elasticsearch before 7.3 drops metadata; there the managed name format decides.
+    """
+    if snapshot.metadata:
+        meta = snapshot.metadata
+        return (
+            meta.get("taken_by") == TAKEN_BY
+            and (stack_name is None or meta.get("stack") == stack_name)
+            and meta.get("scope") == "full"
+        )
+    return _managed_name(prefix).match(snapshot.name) is not None
+
+
+def choose_default_snapshot(
+    snapshots: Sequence[SnapshotInfo], *, managed: bool, prefix: str, stack_name: str | None
+) -> tuple[SnapshotInfo | None, str]:
+    """The newest SUCCESS snapshot a restore takes when no snapshot_name is given, and why.
+
+    In the stack's own repository (``managed``) only full snapshots of this stack count; in any
+    other repository (``cs-automated``...) the newest SUCCESS snapshot does. PARTIAL and FAILED
+    never do.
+    """
+    candidates = [
+        s
+        for s in snapshots
+        if s.state == SUCCESS and (not managed or is_full_managed_snapshot(s, prefix=prefix, stack_name=stack_name))
+    ]
+    if not candidates:
+        what = "full snapshot taken by this stack" if managed else "snapshot"
+        return None, f"no SUCCESS {what} in the repository"
+    newest = max(candidates, key=lambda s: (s.start_time or _EPOCH, s.name))
+    what = "full snapshot of this stack" if managed else "snapshot in the repository"
+    return newest, f"the newest SUCCESS {what} (default)"
+
+
+def older_holders(snapshot: SnapshotInfo, older: Sequence[SnapshotInfo]) -> Callable[[str], str | None]:
+    """For an index, the newest SUCCESS snapshot started before ``snapshot`` that holds it."""
+    started = snapshot.start_time or _EPOCH
+    candidates = sorted(
+        (s for s in older if s.state == SUCCESS and s.name != snapshot.name and (s.start_time or _EPOCH) < started),
+        key=lambda s: (s.start_time or _EPOCH, s.name),
+        reverse=True,
+    )
+    contents = [(s.name, frozenset(s.indices)) for s in candidates]
+
+    def holder(index: str) -> str | None:
+        return next((name for name, indices in contents if index in indices), None)
+
+    return holder
+
+
+# ------------------------------------------------------------------------------------ planning
+
+
+def _headroom(snapshot: SnapshotInfo, restoring: int, cluster: ClusterFacts, replicas: int | None) -> dict[str, Any]:
+    per_index = snapshot.shards_total / len(snapshot.indices) if snapshot.indices and snapshot.shards_total else 1.0
+    primaries = math.ceil(per_index * restoring) if restoring else 0
+    copies = 1 + (ASSUMED_REPLICAS if replicas is None else replicas)
+    limit = cluster.max_shards_per_node * max(cluster.data_nodes, 1)
+    return {
+        "limit": limit,
+        "max_shards_per_node": cluster.max_shards_per_node,
+        "data_nodes": cluster.data_nodes,
+        "open_shards": cluster.open_shards,
+        "restoring_primaries": primaries,
+        "replicas": ASSUMED_REPLICAS if replicas is None else replicas,
+        "replicas_assumed": replicas is None,
+        "restoring_shards": primaries * copies,
+        "free": limit - cluster.open_shards,
+    }
+
+
+def plan_restore(
+    snapshot: SnapshotInfo,
+    repository: str,
+    cluster: ClusterFacts,
+    options: RestoreOptions,
+    *,
+    older: Sequence[SnapshotInfo] = (),
+    snapshot_reason: str = "named in the input",
+) -> RestorePlan:
+    """Decide every index of ``snapshot``; see the module docstring for the rules."""
+    blockers: list[str] = []
+    if snapshot.state not in (SUCCESS, PARTIAL):
+        blockers.append(
+            f"snapshot [{snapshot.name}] is {snapshot.state or 'in an unknown state'}: only SUCCESS and PARTIAL "
+            "snapshots can be restored; choose another snapshot_name"
+        )
+    failed = {f.index for f in snapshot.failures if f.index} if snapshot.state == PARTIAL else set()
+    selection = select(snapshot.indices, options.indices, options.rename, failed=failed)
+    blockers.extend(selection.problems)
+
+    decisions: list[Decision] = []
+    advice: list[dict[str, str | None]] = []
+    holder_of = older_holders(snapshot, older) if failed else None
+    for skip in selection.skipped:
+        reason = skip.reason
+        if holder_of is not None and skip.index in failed:
+            holder = holder_of(skip.index)
+            advice.append({"index": skip.index, "older_snapshot": holder})
+            reason = (
+                f"{reason}; newest older SUCCESS snapshot holding it: {holder}"
+                if holder
+                else f"{reason}; no older SUCCESS snapshot holding it was found"
+            )
+        decisions.append(Decision(skip.index, None, Action.SKIP, reason))
+
+    for source, target in selection.pairs:
+        state = cluster.indices.get(target)
+        if target in cluster.aliases:
+            decisions.append(Decision(source, target, Action.BLOCK, f"[{target}] is an existing alias"))
+            blockers.append(
+                f"[{target}] is an existing alias; an index cannot take its name. Restore under another name "
+                "(rename_prefix) or remove the alias first"
+            )
+        elif state is None:
+            decisions.append(Decision(source, target, Action.RESTORE, "no index or alias holds the target name"))
+        elif options.on_conflict != "delete":
+            decisions.append(Decision(source, target, Action.BLOCK, f"[{target}] exists ({state})"))
+            blockers.append(
+                f"[{target}] exists ({'closed' if state == 'close' else 'open'}); restore under another name "
+                '(rename_prefix), or set on_conflict "delete" to snapshot and delete it first'
+            )
+        elif state == "close":
+            decisions.append(Decision(source, target, Action.BLOCK, f"[{target}] is a closed index"))
+            blockers.append(
+                f"[{target}] is a closed index, which cannot be saved in a safety snapshot; open it (POST "
+                f"{target}/_open) or delete it yourself, then run the restore again"
+            )
+        elif not options.safety_snapshot_possible:
+            decisions.append(Decision(source, target, Action.BLOCK, f"[{target}] exists and cannot be saved first"))
+            blockers.append(
+                f"[{target}] exists and this stack's repository is read-only, so no safety snapshot can be "
+                "taken before deleting it; restore under another name (rename_prefix) or delete it yourself"
+            )
+        else:
+            decisions.append(
+                Decision(source, target, Action.REPLACE, f"[{target}] exists: safety snapshot, delete, restore")
+            )
+
+    restoring = sum(1 for d in decisions if d.action in (Action.RESTORE, Action.REPLACE))
+    if restoring == 0 and not blockers:
+        blockers.append(
+            f"nothing to restore: snapshot [{snapshot.name}] holds {len(snapshot.indices)} indices and the input "
+            "selects none of them (system indices need their exact name)"
+        )
+    headroom = _headroom(snapshot, restoring, cluster, options.replicas)
+    warnings: list[str] = []
+    if headroom["restoring_primaries"] > headroom["free"]:
+        blockers.append(
+            f"shard limit: restoring about {headroom['restoring_primaries']} primary shards, but the cluster has "
+            f"{cluster.open_shards} of {headroom['limit']} shards open (cluster.max_shards_per_node "
+            f"{cluster.max_shards_per_node} x {cluster.data_nodes} data nodes); restore fewer indices, close or "
+            "delete unused ones, or raise the limit"
+        )
+    elif headroom["restoring_shards"] > headroom["free"]:
+        warnings.append(
+            f"shard limit: with {headroom['replicas']} replica(s) the restore needs about "
+            f"{headroom['restoring_shards']} shards and {headroom['free']} are free; consider "
+            '"index_settings": {"index.number_of_replicas": 0}'
+        )
+    return RestorePlan(
+        snapshot=snapshot,
+        repository=repository,
+        decisions=tuple(decisions),
+        blockers=tuple(blockers),
+        headroom=headroom,
+        advice=tuple(advice),
+        warnings=tuple(warnings),
+        snapshot_reason=snapshot_reason,
+    )
+
+
+def no_snapshot_plan(repository: str, reason: str) -> dict[str, Any]:
+    """The summary of a plan that found no snapshot to restore (the default had no candidate)."""
+    return {
+        "snapshot": None,
+        "repository": repository,
+        "counts": {"in_snapshot": 0, "restore": 0, "replace": 0, "skip": 0, "blockers": 1},
+        "restore_sample": [],
+        "replace_sample": [],
+        "skipped_by_reason": {},
+        "skipped_sample": [],
+        "blockers": [f"{reason}; give snapshot_name (GET _snapshot/{repository}/_all lists them)"],
+        "advice": [],
+        "warnings": [],
+        "headroom": {},
+        "fingerprint": "",
+    }

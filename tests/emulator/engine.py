@@ -1,0 +1,493 @@
+"""The engine's state: one single-node cluster with its repositories, snapshots and indices.
+
+``Cluster`` holds what an OpenSearch (or Elasticsearch) cluster behind an Amazon domain knows, the
+engine's features per version, and the state operations the REST handlers share (resolving index
+expressions, finishing a snapshot, the engine's errors about repositories and snapshots). It knows
+nothing of HTTP. Every caller holds ``lock`` while it reads or changes the state.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+import uuid as uuid_module
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
+from typing import Any
+
+from tests.emulator.formats import as_setting, is_pattern, now, resolve_date_math
+from tests.emulator.model import (
+    FAILED,
+    IN_PROGRESS,
+    PARTIAL,
+    STATES,
+    SUCCESS,
+    ShardFailureRecord,
+    SnapshotProgress,
+    SnapshotRecord,
+    new_uuid,
+)
+from tests.emulator.responses import ApiError, cause, engine_error
+
+Clock = Callable[[], datetime]
+
+DEFAULT_INDICES = ("logs-2026.11.27", "logs-2026.11.28", ".kibana_1")
+ACCOUNT_ID = "123456789012"
+CONCURRENT_LIMIT = 1000
+MAX_METADATA_BYTES = 1024
+INVALID_FILENAME_CHARS = '[ , ", *, \\, <, |, ,, >, /, ?]'
+INVALID_NAME_CHARS = set('\\/*?"<>| ,')
+
+
+class Cluster:
+    """The engine's state and the operations its REST handlers share."""
+
+    def __init__(
+        self,
+        *,
+        engine: str = "opensearch",
+        version: str = "2.11.0",
+        indices: Iterable[str] | Mapping[str, int] = DEFAULT_INDICES,
+        clock: Clock | None = None,
+        domain_name: str = "emulated-domain",
+        automated_repository: str | None = "cs-automated-enc",
+        progress: SnapshotProgress | None = None,
+    ) -> None:
+        if engine not in ("opensearch", "elasticsearch"):
+            raise ValueError("engine must be 'opensearch' or 'elasticsearch'")
+        self.engine = engine
+        self.version = version
+        major, minor, patch = ([int(p) for p in re.findall(r"\d+", version)[:3]] + [0, 0, 0])[:3]
+        self.version_tuple = (major, minor, patch)
+        self.clock: Clock = clock or now
+        self.domain_name = domain_name
+        self.progress = progress or SnapshotProgress()
+        self.automated_repository = automated_repository
+        self.node_id = new_uuid()
+        self.node_name = new_uuid().replace("-", "").replace("_", "")[:32].lower()
+        self.cluster_uuid = new_uuid()
+        self.indices: dict[str, int] = dict(indices) if isinstance(indices, Mapping) else dict.fromkeys(indices, 1)
+        self.lock = threading.RLock()
+        self.repositories: dict[str, dict[str, Any]] = {}
+        self.snapshots_by_repo: dict[str, dict[str, SnapshotRecord]] = {}
+        self.verification_failure: tuple[str, str] | None = None
+        self.verification_failures_left: int | None = None
+        self.automated_snapshot: str | None = None
+        if automated_repository:
+            self.repositories[automated_repository] = {"type": "s3", "settings": None, "readonly": True}
+            self.snapshots_by_repo[automated_repository] = {}
+
+    # ------------------------------------------------------------------ engine features by version
+
+    @property
+    def is_opensearch(self) -> bool:
+        return self.engine == "opensearch"
+
+    def at_least_es(self, major: int, minor: int) -> bool:
+        return self.is_opensearch or self.version_tuple[:2] >= (major, minor)
+
+    @property
+    def supports_multi_delete(self) -> bool:
+        return self.at_least_es(7, 8)
+
+    @property
+    def supports_concurrent_snapshots(self) -> bool:
+        return self.at_least_es(7, 9)
+
+    @property
+    def concurrency_status(self) -> int:
+        return 409 if self.is_opensearch and self.version_tuple[0] >= 3 else 503
+
+    @property
+    def version_id(self) -> int:
+        major, minor, patch = self.version_tuple
+        raw = major * 1_000_000 + minor * 10_000 + patch * 100 + 99
+        return raw ^ 0x08000000 if self.is_opensearch else raw
+
+    @property
+    def cluster_manager(self) -> str:
+        return "cluster-manager" if self.is_opensearch and self.version_tuple[0] >= 2 else "master"
+
+    @property
+    def timeout_params(self) -> frozenset[str]:
+        """``master_timeout``, and ``cluster_manager_timeout`` where the engine has the new name."""
+        return frozenset(
+            {"master_timeout"} | ({"cluster_manager_timeout"} if self.cluster_manager != "master" else set())
+        )
+
+    # ------------------------------------------------------------------ seeding and inspection
+
+    def register_repository(
+        self,
+        name: str,
+        *,
+        bucket: str | None = None,
+        readonly: bool = False,
+        type: str = "s3",
+        **settings: Any,
+    ) -> None:
+        """Register a repository directly (no HTTP); settings are stored as the API echoes them."""
+        all_settings = dict(settings)
+        if bucket is not None:
+            all_settings["bucket"] = bucket
+        if readonly:
+            all_settings["readonly"] = True
+        if type == "s3" and "bucket" not in all_settings:
+            raise ValueError("an s3 repository needs a bucket")
+        with self.lock:
+            self.repositories[name] = {
+                "type": type,
+                "settings": {k: as_setting(v) for k, v in all_settings.items()},
+                "readonly": readonly,
+            }
+            self.snapshots_by_repo.setdefault(name, {})
+
+    def delete_repository(self, name: str) -> None:
+        """Unregister a repository directly (no HTTP); its snapshots are forgotten with it."""
+        with self.lock:
+            self.repositories.pop(name, None)
+            self.snapshots_by_repo.pop(name, None)
+
+    def add_snapshot(
+        self,
+        repository: str,
+        name: str,
+        *,
+        state: str = SUCCESS,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        failures: Iterable[Mapping[str, Any]] = (),
+        shards_total: int | None = None,
+        indices: Iterable[str] | None = None,
+        reason: str | None = None,
+        uuid: str | None = None,
+        include_global_state: bool = True,
+    ) -> SnapshotRecord:
+        """Seed a snapshot in any state (IN_PROGRESS ones stay running until completed or deleted)."""
+        if state not in STATES:
+            raise ValueError(f"state must be one of {STATES}")
+        with self.lock:
+            if repository not in self.repositories:
+                raise KeyError(f"repository {repository!r} is not registered")
+            chosen = list(indices) if indices is not None else self.all_indices()
+            start = start_time or self.clock()
+            if state != IN_PROGRESS and end_time is None:
+                end_time = start + timedelta(minutes=1)
+            record = SnapshotRecord(
+                repository=repository,
+                name=name,
+                uuid=uuid or new_uuid(),
+                state=state,
+                indices=chosen,
+                start_time=start,
+                end_time=None if state == IN_PROGRESS else end_time,
+                include_global_state=include_global_state,
+                metadata=dict(metadata) if metadata is not None else None,
+                failures=self.failure_records(failures, chosen, state),
+                shards_total=shards_total if shards_total is not None else self.shard_count(chosen),
+                reason=reason if reason is not None else (self.failed_reason(chosen) if state == FAILED else None),
+                version=self.version,
+            )
+            self.snapshots_by_repo[repository][name] = record
+            return replace(record)
+
+    def complete_snapshot(
+        self,
+        repository: str,
+        name: str,
+        *,
+        state: str = SUCCESS,
+        failures: Iterable[Mapping[str, Any]] = (),
+        reason: str | None = None,
+    ) -> None:
+        """Finish a running snapshot now with the given outcome."""
+        with self.lock:
+            record = self.snapshots_by_repo[repository][name]
+            record.planned = SnapshotProgress(outcome=state, failures=tuple(failures), reason=reason)
+            self.finish(record)
+
+    def start_automated_snapshot(self) -> str:
+        """Start Amazon's hourly snapshot in the service repository; returns its name."""
+        if not self.automated_repository:
+            raise RuntimeError("this domain has no automated snapshot repository")
+        now = self.clock()
+        name = now.strftime("%Y-%m-%dt%H-%M-%S") + "." + str(uuid_module.uuid4())
+        self.add_snapshot(self.automated_repository, name, state=IN_PROGRESS, start_time=now)
+        self.automated_snapshot = name
+        return name
+
+    def finish_automated_snapshot(self, state: str = SUCCESS) -> None:
+        if self.automated_repository and self.automated_snapshot:
+            with self.lock:
+                if self.automated_snapshot in self.snapshots_by_repo[self.automated_repository]:
+                    self.complete_snapshot(self.automated_repository, self.automated_snapshot, state=state)
+                self.automated_snapshot = None
+
+    def fail_repository_verification(
+        self, reason: str | None, *, cause_type: str = "amazon_s3_exception", times: int | None = None
+    ) -> None:
+        """Make repository verification fail with ``reason`` as the S3/STS cause.
+
+        Every verification fails (``PUT _snapshot/<repo>`` with verify, ``POST .../_verify``), like a
+        bucket the role cannot reach, until ``times`` verifications failed or ``reason`` is None.
+        """
+        with self.lock:
+            self.verification_failure = (cause_type, reason) if reason else None
+            self.verification_failures_left = times
+
+    def snapshots(self, repository: str) -> list[SnapshotRecord]:
+        """Copies of the repository's snapshot records, oldest first."""
+        with self.lock:
+            records = self.snapshots_by_repo.get(repository, {}).values()
+            return [copy.deepcopy(r) for r in sorted(records, key=lambda r: (r.start_time, r.name))]
+
+    def snapshot(self, repository: str, name: str) -> SnapshotRecord | None:
+        with self.lock:
+            record = self.snapshots_by_repo.get(repository, {}).get(name)
+            return copy.deepcopy(record) if record else None
+
+    def repository(self, name: str) -> dict[str, Any] | None:
+        """The registration as ``GET _snapshot/<name>`` shows it, or None."""
+        with self.lock:
+            registration = self.repositories.get(name)
+            return self.repository_view(registration) if registration else None
+
+    # ------------------------------------------------------------------ repositories
+
+    @staticmethod
+    def repository_view(registration: dict[str, Any]) -> dict[str, Any]:
+        view: dict[str, Any] = {"type": registration["type"]}
+        if registration["settings"] is not None:
+            view["settings"] = dict(registration["settings"])
+        return view
+
+    @staticmethod
+    def repository_missing(name: str) -> ApiError:
+        return engine_error(404, "repository_missing_exception", f"[{name}] missing")
+
+    def require_repository(self, name: str) -> dict[str, Any]:
+        registration = self.repositories.get(name)
+        if registration is None:
+            raise self.repository_missing(name)
+        return registration
+
+    def repository_in_use(self, name: str) -> bool:
+        return any(r.running for r in self.snapshots_by_repo.get(name, {}).values())
+
+    @staticmethod
+    def in_use() -> ApiError:
+        return engine_error(
+            500,
+            "illegal_state_exception",
+            "trying to modify or unregister repository that is currently used ",
+        )
+
+    def verify(self, name: str) -> None:
+        if self.verification_failure is None:
+            return
+        cause_type, reason = self.verification_failure
+        if self.verification_failures_left is not None:
+            self.verification_failures_left -= 1
+            if self.verification_failures_left <= 0:
+                self.verification_failure = None
+        settings = self.repositories[name]["settings"] or {}
+        base_path = "".join(f"[{part}]" for part in settings.get("base_path", "").split("/") if part)
+        prefix = settings.get("base_path", "").strip("/")
+        blob = f"{prefix}/tests-{new_uuid()}/master.dat" if prefix else f"tests-{new_uuid()}/master.dat"
+        inner = cause(
+            "i_o_exception", f"Unable to upload object [{blob}] using a single upload", cause(cause_type, reason)
+        )
+        raise engine_error(
+            500,
+            "repository_verification_exception",
+            f"[{name}] path {base_path} is not accessible on {self.cluster_manager} node",
+            caused_by=inner,
+        )
+
+    # ------------------------------------------------------------------ snapshots: helpers
+
+    def all_indices(self) -> list[str]:
+        return list(self.indices)
+
+    def shard_count(self, indices: Iterable[str]) -> int:
+        return sum(self.indices.get(index, 1) for index in indices)
+
+    @staticmethod
+    def failed_reason(indices: list[str]) -> str:
+        return f"Indices don't have primary shards [{', '.join(indices[:1]) or 'unknown'}]"
+
+    def failure_records(
+        self, failures: Iterable[Mapping[str, Any]], indices: list[str], state: str
+    ) -> list[ShardFailureRecord]:
+        records = [
+            ShardFailureRecord(
+                index=str(f.get("index", indices[0] if indices else "unknown")),
+                shard_id=int(f.get("shard_id", 0)),
+                reason=str(f.get("reason", "IndexShardSnapshotFailedException[Failed to snapshot]")),
+                node_id=str(f.get("node_id", self.node_id)),
+                status=str(f.get("status", "INTERNAL_SERVER_ERROR")),
+            )
+            for f in failures
+        ]
+        if state == PARTIAL and not records:
+            records.append(
+                ShardFailureRecord(
+                    index=indices[0] if indices else "unknown",
+                    shard_id=0,
+                    reason="IndexShardSnapshotFailedException[Failed to snapshot]",
+                    node_id=self.node_id,
+                )
+            )
+        return records
+
+    def running(self) -> list[SnapshotRecord]:
+        return [r for repo in self.snapshots_by_repo.values() for r in repo.values() if r.running]
+
+    def finish(self, record: SnapshotRecord) -> None:
+        plan = record.planned or SnapshotProgress()
+        record.state = plan.outcome
+        record.end_time = self.clock()
+        record.failures = self.failure_records(plan.failures, record.indices, plan.outcome)
+        record.reason = plan.reason or (self.failed_reason(record.indices) if plan.outcome == FAILED else None)
+        record.polls_remaining = 0
+        record.planned = None
+
+    def concurrent(self, repo: str, snap: str, message: str) -> ApiError:
+        return engine_error(
+            self.concurrency_status, "concurrent_snapshot_execution_exception", f"[{repo}:{snap}] {message}"
+        )
+
+    def concurrent_create(self, repo: str, snap: str, *, fault_only: bool = False) -> ApiError:
+        if not self.supports_concurrent_snapshots:
+            return self.concurrent(repo, snap, " a snapshot is already running")
+        running = CONCURRENT_LIMIT if fault_only else len(self.running())
+        return self.concurrent(
+            repo,
+            snap,
+            f"Cannot start another operation, already running [{running}] operations and the current limit for "
+            f"concurrent snapshot operations is set to [{CONCURRENT_LIMIT}]",
+        )
+
+    def concurrent_delete(self, repo: str, snap: str) -> ApiError:
+        record = self.snapshots_by_repo.get(repo, {}).get(snap)
+        uuid = record.uuid if record else "_na_"
+        return engine_error(
+            self.concurrency_status,
+            "concurrent_snapshot_execution_exception",
+            f"[{repo}:[{snap}/{uuid}]] another snapshot is currently running cannot delete",
+        )
+
+    def invalid_name(self, repo: str, name: str, why: str) -> ApiError:
+        return engine_error(
+            400, "invalid_snapshot_name_exception", f"[{repo}:{name}] Invalid snapshot name [{name}], {why}"
+        )
+
+    def validate_snapshot_name(self, repo: str, name: str) -> None:
+        checks = (
+            (not name, "cannot be empty"),
+            (" " in name, "must not contain whitespace"),
+            ("," in name, "must not contain ','"),
+            ("#" in name, "must not contain '#'"),
+            (name.startswith("_"), "must not start with '_'"),
+            (name.lower() != name, "must be lowercase"),
+            (
+                any(ch in INVALID_NAME_CHARS for ch in name),
+                f"must not contain the following characters {INVALID_FILENAME_CHARS}",
+            ),
+        )
+        for failed, why in checks:
+            if failed:
+                raise self.invalid_name(repo, name, why)
+
+    def resolve_date_math_name(self, name: str) -> str:
+        if not (name.startswith("<") and name.endswith(">")) or not self.at_least_es(6, 4):
+            return name
+        return resolve_date_math(name[1:-1], self.clock())
+
+    def resolve_indices(self, spec: Any, ignore_unavailable: bool) -> list[str]:
+        if spec is None:
+            tokens = ["_all"]
+        elif isinstance(spec, str):
+            tokens = [t.strip() for t in spec.split(",") if t.strip()]
+        elif isinstance(spec, list) and all(isinstance(t, str) for t in spec):
+            tokens = list(spec)
+        else:
+            raise engine_error(
+                400, "illegal_argument_exception", "malformed indices section, should be an array of strings"
+            )
+        if not tokens or tokens in (["_all"], ["*"]):
+            return self.all_indices()
+        chosen: list[str] = []
+        wildcard_seen = False
+        for token in tokens:
+            if token.startswith("-") and wildcard_seen:
+                chosen = [i for i in chosen if not fnmatchcase(i, token[1:])]
+            elif token == "_all":
+                chosen += [i for i in self.indices if i not in chosen]
+            elif is_pattern(token):
+                wildcard_seen = True
+                chosen += [i for i in self.indices if fnmatchcase(i, token) and i not in chosen]
+            elif token in self.indices:
+                if token not in chosen:
+                    chosen.append(token)
+            elif not ignore_unavailable:
+                extra: dict[str, Any] = {
+                    "resource.type": "index_or_alias",
+                    "resource.id": token,
+                    "index_uuid": "_na_",
+                    "index": token,
+                }
+                raise engine_error(404, "index_not_found_exception", f"no such index [{token}]", **extra)
+        return chosen
+
+    def progress_of(self, record: SnapshotRecord) -> float:
+        """How much of a running snapshot is done: the time elapsed over its planned duration
+        (0 for a poll-counted plan, which has no notion of time)."""
+        plan = record.planned
+        if plan is None or plan.duration_seconds is None:
+            return 0.0
+        if plan.duration_seconds == 0:
+            return 1.0
+        elapsed = (self.clock() - record.start_time).total_seconds()
+        return min(1.0, max(0.0, elapsed / plan.duration_seconds))
+
+    def advance(self, record: SnapshotRecord) -> None:
+        """An exact GET of a running snapshot: count the poll, or finish it when its polls are spent."""
+        if record.planned is None:
+            return
+        if record.planned.duration_seconds is not None:
+            if self.progress_of(record) >= 1:
+                self.finish(record)
+            return
+        if record.polls_remaining <= 0:
+            self.finish(record)
+        else:
+            record.polls_remaining -= 1
+
+    def select(self, repo: str, names: list[str], ignore_unavailable: bool) -> list[SnapshotRecord]:
+        stored = self.snapshots_by_repo[repo]
+        if not names or names == ["_all"]:
+            return list(stored.values())
+        current_only = len(names) == 1 and names[0].lower() == "_current"
+        chosen: dict[str, SnapshotRecord] = {}
+        for name in names:
+            if name.lower() == "_current":
+                chosen.update({r.name: r for r in stored.values() if r.running})
+            elif not is_pattern(name):
+                if name in stored:
+                    chosen[name] = stored[name]
+                elif not ignore_unavailable:
+                    raise self.snapshot_missing(repo, name)
+            else:
+                chosen.update({r.name: r for r in stored.values() if fnmatchcase(r.name, name)})
+        if not chosen and not ignore_unavailable and not current_only:
+            raise self.snapshot_missing(repo, names[0])
+        return list(chosen.values())
+
+    @staticmethod
+    def snapshot_missing(repo: str, name: str) -> ApiError:
+        return engine_error(404, "snapshot_missing_exception", f"[{repo}:{name}] is missing")

@@ -1,0 +1,174 @@
+"""Amazon's front end of the domain: SigV4 first, then injected faults, then the engine.
+
+``FrontEnd.handle`` takes one raw HTTP request, checks its signature as Amazon does (sigv4.py),
+applies the first matching injected ``Fault`` (a gateway 504, a reset, throttling, an FGAC or
+PassRole refusal...) and otherwise hands the request to the engine's ``Router``. Every request is
+recorded with the status answered. It holds the cluster's lock for the whole request, so the HTTP
+server may call it from many threads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import unquote
+
+from tests.emulator import sigv4
+from tests.emulator.engine import ACCOUNT_ID, Cluster
+from tests.emulator.model import Fault, RecordedRequest
+from tests.emulator.responses import (
+    GATEWAY_TIMEOUT_BODY,
+    PROXY_LOGIN_BODY,
+    SERVICE_UNAVAILABLE_BODY,
+    ApiError,
+    Reply,
+    amazon_error,
+    engine_error,
+)
+from tests.emulator.routing import Router, json_or_none, parse_query
+from tests.emulator.sigv4 import EmulatorCredentials
+
+CALLER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/snapshot-sentinel-function"
+SNAPSHOT_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/TheSnapshotRole"
+
+
+class FrontEnd:
+    """SigV4, faults and the request log in front of the engine's router."""
+
+    def __init__(
+        self, cluster: Cluster, router: Router, *, credentials: EmulatorCredentials | None, region: str
+    ) -> None:
+        self.cluster = cluster
+        self.router = router
+        self.credentials = credentials
+        self.region = region
+        self.faults: list[Fault] = []
+        self.requests: list[RecordedRequest] = []
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        """Answer one raw HTTP request; thread-safe."""
+        method = method.upper()
+        raw_path, _, raw_query = target.partition("?")
+        path = unquote(raw_path) or "/"
+        query = parse_query(raw_query)
+        parsed_body = json_or_none(body)
+        with self.cluster.lock:
+            reply = self._answer(method, target, path, raw_path, query, headers, body)
+            self.requests.append(RecordedRequest(method, path, query, parsed_body, reply.status, target))
+            return reply
+
+    def _answer(
+        self,
+        method: str,
+        target: str,
+        path: str,
+        raw_path: str,
+        query: dict[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Reply:
+        try:
+            if self.credentials is not None:
+                sigv4.verify(self.credentials, self.region, method=method, target=target, headers=headers, body=body)
+            fault = self._take_fault(method, path)
+            if fault is None:
+                return self.router.dispatch(method, target, raw_path, query, headers, body)
+            return self._apply_fault(fault, method, target, raw_path, path, query, headers, body)
+        except ApiError as error:
+            return error.reply
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.method is not None and fault.method.upper() != method:
+                continue
+            if not re.search(fault.path, path):
+                continue
+            fault.times -= 1
+            if fault.times <= 0:
+                self.faults.remove(fault)
+            return fault
+        return None
+
+    def _apply_fault(
+        self,
+        fault: Fault,
+        method: str,
+        target: str,
+        raw_path: str,
+        path: str,
+        query: dict[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Reply:
+        kind = fault.kind
+        if kind in ("gateway_timeout_after", "reset_after"):
+            self.router.dispatch(method, target, raw_path, query, headers, body)
+            if kind == "reset_after":
+                return Reply.connection_reset()
+            return Reply.html(504, GATEWAY_TIMEOUT_BODY)
+        if kind == "gateway_timeout_before":
+            return Reply.html(504, GATEWAY_TIMEOUT_BODY)
+        if kind == "reset":
+            return Reply.connection_reset()
+        if kind == "unavailable":
+            return Reply.html(503, SERVICE_UNAVAILABLE_BODY)
+        if kind == "html_page":
+            return Reply.html(200, fault.message or PROXY_LOGIN_BODY)
+        if kind == "throttle":
+            error_type = (
+                "rejected_execution_exception" if self.cluster.is_opensearch else "es_rejected_execution_exception"
+            )
+            executor = "OpenSearchThreadPoolExecutor" if self.cluster.is_opensearch else "EsThreadPoolExecutor"
+            reason = fault.message or (
+                f"rejected execution of org.{self.cluster.engine}.transport.TransportService$7@3f2a4b1c on "
+                f"{executor}[name = {self.cluster.node_name}/snapshot, queue capacity = 1000, "
+                "active threads = 5, queued tasks = 1000, completed tasks = 81234]"
+            )
+            raise engine_error(429, error_type, reason)
+        if kind == "concurrent":
+            segments = [s for s in path.split("/") if s]
+            repo = segments[1] if len(segments) > 1 else "_all"
+            snap = segments[2] if len(segments) > 2 else "_all"
+            if fault.message:
+                raise self.cluster.concurrent(repo, snap, fault.message)
+            if method == "DELETE" and not self.cluster.supports_concurrent_snapshots:
+                raise self.cluster.concurrent_delete(repo, snap)
+            raise self.cluster.concurrent_create(repo, snap, fault_only=True)
+        if kind == "forbidden_fgac":
+            user = fault.message or CALLER_ROLE_ARN
+            action = self._security_action(method, path)
+            raise engine_error(
+                403,
+                "security_exception",
+                f"no permissions for [{action}] and User [name={user}, backend_roles=[{user}], requestedTenant=null]",
+            )
+        if kind == "forbidden_passrole":
+            parsed = json_or_none(body)
+            settings = parsed.get("settings") if isinstance(parsed, dict) else None
+            role = (settings or {}).get("role_arn") if isinstance(settings, dict) else None
+            message = fault.message or (
+                f"User: arn:aws:sts::{ACCOUNT_ID}:assumed-role/snapshot-sentinel-function/session is not authorized "
+                f"to perform: iam:PassRole on resource: {role or SNAPSHOT_ROLE_ARN}"
+            )
+            raise amazon_error(403, message, key="Message")
+        raise AssertionError(kind)
+
+    @staticmethod
+    def _security_action(method: str, path: str) -> str:
+        segments = [s for s in path.split("/") if s]
+        if not segments:
+            return "cluster:monitor/main"
+        if segments[0] == "_cat":
+            return "cluster:admin/snapshot/get"
+        if len(segments) <= 2:
+            if segments[-1] == "_status":
+                return "cluster:admin/snapshot/status"
+            verb = {"GET": "get", "DELETE": "delete"}.get(method, "put")
+            return f"cluster:admin/repository/{verb}"
+        last = segments[-1]
+        if last in ("_verify", "_cleanup"):
+            return f"cluster:admin/repository/{last[1:]}"
+        if last in ("_status", "_restore"):
+            return f"cluster:admin/snapshot/{last[1:]}"
+        verb = {"GET": "get", "DELETE": "delete"}.get(method, "create")
+        return f"cluster:admin/snapshot/{verb}"
