@@ -88,6 +88,16 @@ class RunResult:
     def transitions(self) -> int:
         return len(self.states_entered)
 
+    @property
+    def largest_payload_bytes(self) -> int:
+        """UTF-8 bytes of the largest state input/output or task input/result in the history."""
+        sizes = [0]
+        for event in self.events:
+            for key, details in event.items():
+                if key.endswith("EventDetails") and isinstance(details, dict):
+                    sizes += [len(details[f].encode()) for f in ("input", "output") if isinstance(details.get(f), str)]
+        return max(sizes)
+
     def calls(self, function: str) -> list[Invocation]:
         return [i for i in self.invocations if i.function == function]
 
@@ -128,6 +138,8 @@ class RehearsalStack:
         self.stack_name = stack_name
         self.payload_limit = payload_limit
         self.history_limit = history_limit
+        self.join_timeout = 60.0
+        """Seconds a run may take in real time before :meth:`run` gives up on it."""
         self.invocations: list[Invocation] = []
         self._runs = 0
         self._threads: list[threading.Thread] = []
@@ -270,7 +282,7 @@ class RehearsalStack:
 
     def _join(self) -> None:
         for thread in list(self._threads):
-            thread.join(timeout=60)
+            thread.join(timeout=self.join_timeout)
 
     # -- running ------------------------------------------------------------------------------
 
