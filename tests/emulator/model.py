@@ -7,7 +7,10 @@ import uuid as uuid_module
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.emulator.indices import IndexSnapshot
 
 IN_PROGRESS = "IN_PROGRESS"
 SUCCESS = "SUCCESS"
@@ -42,7 +45,9 @@ class SnapshotProgress:
     They stay IN_PROGRESS until ``polls`` exact ``GET _snapshot/<repo>/<name>`` have been answered;
     the next such GET shows ``outcome``. ``polls=0`` means final at once. ``failures`` are shard
     failures ``{"index", "shard_id", "reason"}`` (PARTIAL; FAILED may carry some too) and
-    ``reason`` the FAILED snapshot's reason.
+    ``reason`` the FAILED snapshot's reason. ``writes_per_poll`` ({index: documents}) keeps indexing while
+    the snapshot runs: each poll adds that many documents to each index, so an index counts more
+    documents after the snapshot than before it (the snapshot holds the count from its start).
 
     ``duration_seconds`` instead makes progress follow the clock, as a real snapshot does: the
     snapshot runs that long (``polls`` is then ignored), ``_status`` reports shards and bytes
@@ -55,6 +60,7 @@ class SnapshotProgress:
     failures: tuple[Mapping[str, Any], ...] = ()
     reason: str | None = None
     duration_seconds: float | None = None
+    writes_per_poll: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.duration_seconds is not None and self.duration_seconds < 0:
@@ -137,6 +143,7 @@ class SnapshotRecord:
     version: str = ""
     polls_remaining: int = 0
     planned: SnapshotProgress | None = None
+    contents: dict[str, IndexSnapshot] = field(default_factory=dict)  # what a restore recreates, per index
 
     @property
     def running(self) -> bool:

@@ -141,6 +141,7 @@ class RehearsalStack:
         self.join_timeout = 60.0
         """Seconds a run may take in real time before :meth:`run` gives up on it."""
         self.invocations: list[Invocation] = []
+        self.metric_lines: list[str] = []
         self._runs = 0
         self._threads: list[threading.Thread] = []
         self._handlers: dict[str, Any] = {}
@@ -203,6 +204,9 @@ class RehearsalStack:
             ),
             mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
             mock.patch("snapshot_sentinel.client.pause", clock.advance),
+            # EMF lines the functions write go here, as CloudWatch would receive them, not to the
+            # test's stdout (where a CLI under test prints its own output).
+            mock.patch("snapshot_sentinel.observability.write_metrics_line", self.metric_lines.append),
         ]
         patches += aws_limit_patches(payload_limit=self.payload_limit, history_limit=self.history_limit)
         for patch in patches:
@@ -246,14 +250,19 @@ class RehearsalStack:
             self._timeouts[name] = int(resources[name]["Properties"].get("Timeout", global_timeout))
             self._handlers[name] = function_code_dir(self.template, name)
 
-        machine = resources[STATE_MACHINE]["Properties"]
-        definition = (ROOT / str(machine["DefinitionUri"])).read_text()
-        for key, value in self.resolver.resolve(machine.get("DefinitionSubstitutions", {})).items():
-            definition = definition.replace("${" + key + "}", str(value))
         sfn = boto3.client("stepfunctions", region_name=REGION)
-        self.state_machine_arn = sfn.create_state_machine(name=STATE_MACHINE, definition=definition, roleArn=role)[
-            "stateMachineArn"
-        ]
+        self.state_machine_arns: dict[str, str] = {}
+        for logical_id, resource in resources.items():
+            if resource["Type"] != "AWS::Serverless::StateMachine":
+                continue
+            machine = resource["Properties"]
+            definition = (ROOT / str(machine["DefinitionUri"])).read_text()
+            for key, value in self.resolver.resolve(machine.get("DefinitionSubstitutions", {})).items():
+                definition = definition.replace("${" + key + "}", str(value))
+            self.state_machine_arns[logical_id] = sfn.create_state_machine(
+                name=logical_id, definition=definition, roleArn=role
+            )["stateMachineArn"]
+        self.state_machine_arn = self.state_machine_arns[STATE_MACHINE]
 
     def replace_handler(self, function_name: str, handler: Any) -> None:
         """Run ``handler(event, context)`` instead of the function's code (a test's stand-in)."""
@@ -291,13 +300,14 @@ class RehearsalStack:
 
     # -- running ------------------------------------------------------------------------------
 
-    def run(self, run_input: Any = None, *, name: str | None = None) -> RunResult:
-        """Start an execution with ``run_input`` (a scheduled run passes {}) and wait for its end."""
+    def run(self, run_input: Any = None, *, name: str | None = None, state_machine: str = STATE_MACHINE) -> RunResult:
+        """Start an execution of ``state_machine`` (a logical ID of template.yaml) with ``run_input``
+        (a scheduled backup passes {}) and wait for its end."""
         sfn = boto3.client("stepfunctions", region_name=REGION)
         started = len(self.invocations)
         self._runs += 1
         arn = sfn.start_execution(
-            stateMachineArn=self.state_machine_arn,
+            stateMachineArn=self.state_machine_arns[state_machine],
             name=name or f"run-{self._runs}",
             input=json.dumps(run_input if run_input is not None else {}),
         )["executionArn"]
