@@ -89,7 +89,12 @@ def status_facts(
 
 
 def take_snapshot(
-    client: DomainClient, request: TakeRequest, *, now: datetime, max_wait: timedelta, poll_interval_seconds: int
+    client: DomainClient,
+    request: TakeRequest,
+    *,
+    now: datetime,
+    max_wait: timedelta,
+    poll_interval_seconds: int = 60,
 ) -> dict[str, Any]:
     """Start the snapshot (or adopt the one this execution already started); never waits for it."""
     try:
