@@ -81,6 +81,7 @@ def test_a_run_whose_alert_cannot_be_published_is_reported_by_the_last_resort(st
 
     assert run.status == "FAILED"
     assert run.alerts == [], "the run's own alert never went out"
+    assert run.error == "AlertNotSentError"
     event = status_change_event(last_execution(stack))
     assert the_rule(stack).matches_event(event)
 
@@ -90,6 +91,8 @@ def test_a_run_whose_alert_cannot_be_published_is_reported_by_the_last_resort(st
     [alert] = stack.read_alerts()
     assert alert["subject"].startswith("[FAILED] 127.0.0.1: BackupStateMachine run-1 ended without an alert")
     assert "BackupStateMachine run 'run-1' ended FAILED and sent no alert of its own." in alert["email"]
+    assert "  Error:          AlertNotSentError" in alert["email"]
+    assert "KMSAccessDeniedException" in alert["email"], "the publish error, from the execution's Cause"
     assert alert["attributes"]["outcome"]["Value"] == "FAILED"
     assert json.loads(alert["message"])["kind"] == "execution_ended_without_alert"
 
@@ -121,9 +124,11 @@ def test_an_ending_that_already_alerted_is_not_alerted_again(stack, domain):
     domain.progress = SnapshotProgress(polls=1, outcome="FAILED")
     run = stack.run({})
     assert run.status == "FAILED" and len(run.alerts) == 1
-    event = status_change_event(last_execution(stack))
     # The alert path's Fail names the real error and ends its Cause with the agreed suffix (INTERFACES #3)
-    event["detail"].update(error="SnapshotFailedError", cause="SnapshotFailedError: FAILED. Alert sent to AlertTopic.")
+    assert run.error == "SnapshotFailedError"
+    assert run.cause.endswith("Alert sent to AlertTopic.")
+    event = status_change_event(last_execution(stack))
+    assert the_rule(stack).matches_event(event), "the rule takes it; the function decides"
 
     result = deliver(stack, event)
 

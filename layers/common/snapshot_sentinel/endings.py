@@ -20,10 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from snapshot_sentinel.alerts import console_url, human_duration, safe_subject
-
-ALERTED_CAUSE_SUFFIX = "Alert sent to AlertTopic."
-"""Same text as ``snapshot_sentinel.alerts.ALERTED_CAUSE_SUFFIX`` (INTERFACES.md #3)."""
+from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
 
 ENDINGS = ("FAILED", "TIMED_OUT", "ABORTED")
 MAX_CAUSE_CHARS = 4_000
