@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_cold_start
 	$(BIN)/python -m tests.bench.bench_run
 	$(BIN)/python -m tests.bench.bench_retention
+	$(BIN)/python -m tests.bench.bench_alert
 
 emulator: $(STAMP)
 	$(BIN)/python -m tests.emulator --port $(or $(PORT),9200) $(ARGS)
