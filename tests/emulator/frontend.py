@@ -74,6 +74,9 @@ class FrontEnd:
             if self.credentials is not None:
                 sigv4.verify(self.credentials, self.region, method=method, target=target, headers=headers, body=body)
             self._refuse_blocked(path, body)
+            if path.rstrip("/").endswith("/_close") and not self.cluster.at_least_es(7, 4):
+                # Amazon offers _close from Elasticsearch 7.4 (SNAPSHOT_API.md §7)
+                raise amazon_error(401, f"Your request: '{path}' is not allowed.", key="Message")
             fault = self._take_fault(method, path)
             if fault is None:
                 return self.router.dispatch(method, target, raw_path, query, headers, body)

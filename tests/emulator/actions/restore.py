@@ -191,6 +191,8 @@ class RestoreActions:
                 raise limit
         else:
             if existing.is_open:
+                if not self.cluster.is_opensearch and self.cluster.version_tuple[0] <= 6:
+                    raise restore_error(snap, f"cannot restore index [{target}] because it's open")
                 raise restore_error(
                     snap,
                     f"cannot restore index [{target}] because an open index with same name already exists in the "

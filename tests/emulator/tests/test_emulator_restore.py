@@ -236,3 +236,13 @@ def test_a_second_domain_on_the_same_bucket_reads_the_snapshots_and_restores_the
         assert api.get("/_snapshot/staging/_all").json["snapshots"] == []
         api.close()
     assert production.index_names() == ["logs-1"]
+
+
+def test_elasticsearch_6_names_an_open_conflict_briefly_and_amazon_offers_no_close_before_7_4() -> None:
+    with emulated(REPO, engine="elasticsearch", version="6.8.0", indices=()) as old:
+        old.domain.create_index("logs-1")
+        record = old.domain.add_snapshot(REPO, "snap-1", indices=["logs-1"])
+        answer = old.api.post(RESTORE, {"indices": "logs-1"})
+        assert answer.reason == f"[{REPO}:snap-1/{record.uuid}] cannot restore index [logs-1] because it's open"
+        closed = old.api.post("/logs-1/_close")
+        assert (closed.status, closed.json) == (401, {"Message": "Your request: '/logs-1/_close' is not allowed."})
