@@ -246,3 +246,15 @@ def test_elasticsearch_6_names_an_open_conflict_briefly_and_amazon_offers_no_clo
         assert answer.reason == f"[{REPO}:snap-1/{record.uuid}] cannot restore index [logs-1] because it's open"
         closed = old.api.post("/logs-1/_close")
         assert (closed.status, closed.json) == (401, {"Message": "Your request: '/logs-1/_close' is not allowed."})
+
+
+def test_a_cluster_event_timeout_on_restore_is_503_and_restores_nothing(run: Emulated) -> None:
+    run.domain.delete_index("logs-1")
+    run.domain.inject(Fault(kind="cluster_event_timeout", path=r"/_restore$"))
+    answer = run.api.post(RESTORE, {"indices": "logs-1"})
+    assert (answer.status, answer.error_type, answer.reason) == (
+        503,
+        "process_cluster_event_timeout_exception",
+        "failed to process cluster event (restore_snapshot[snap-1]) within 30s",
+    )
+    assert run.domain.index("logs-1") is None
