@@ -481,8 +481,10 @@ def snapshots(runtime: Runtime, gateway: Callable[[], AwsGateway], include_unman
     )
     runtime.console.print(table)
     omitted = retention.get("omitted") or {}
-    if omitted:
-        runtime.console.print(f"Not shown (the report is bounded): {omitted}")
+    for key, count in omitted.items():
+        runtime.console.print(
+            f"{count} more {key.replace('_', ' ')} not shown: the run's report is bounded to keep its state small"
+        )
     if not include_unmanaged and (retention.get("totals") or {}).get("not_managed"):
         runtime.console.print(
             f"{retention['totals']['not_managed']} snapshot(s) not managed by this stack: --all shows them"
