@@ -290,3 +290,20 @@ def render_failure(run: Mapping[str, Any], *, domain: str, region: str) -> Resto
     if facts["execution"]["console_url"]:
         lines += ["", f"Execution: {facts['execution']['console_url']}"]
     return RestoreReport(facts["outcome"], subject, "\n".join(lines), facts, error=error, cause=_cause(error, message))
+
+
+def restore_metrics(report: RestoreReport) -> dict[str, tuple[float, str]]:
+    """EMF metrics of one restore (namespace SnapshotSentinel, dimension domain): its outcome, and
+    on success the measured RTO and the indices restored. A dry run counts nothing."""
+    if report.outcome == RESTORED:
+        values: dict[str, tuple[float, str]] = {
+            "RestoreSucceeded": (1, "Count"),
+            "RestoredIndices": (float(report.facts.get("restored", {}).get("indices", 0)), "Count"),
+        }
+        seconds = report.facts.get("restore_seconds")
+        if isinstance(seconds, int | float):
+            values["RestoreSeconds"] = (float(seconds), "Seconds")
+        return values
+    if report.outcome in (BLOCKED, FAILED):
+        return {"RestoreFailed": (1, "Count")}
+    return {}
