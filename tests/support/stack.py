@@ -121,6 +121,7 @@ class RehearsalStack:
         self.credentials = (credentials or EmulatorCredentials.testing()).as_environment()
         self.stack_name = stack_name
         self.invocations: list[Invocation] = []
+        self.metric_lines: list[str] = []
         self._runs = 0
         self._threads: list[threading.Thread] = []
         self._handlers: dict[str, Any] = {}
@@ -183,6 +184,9 @@ class RehearsalStack:
             ),
             mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
             mock.patch("snapshot_sentinel.client.pause", clock.advance),
+            # EMF lines the functions write go here, as CloudWatch would receive them, not to the
+            # test's stdout (where a CLI under test prints its own output).
+            mock.patch("snapshot_sentinel.observability.write_metrics_line", self.metric_lines.append),
         ]
         for patch in patches:
             self._stack.enter_context(patch)
