@@ -173,9 +173,12 @@ class FrontEnd:
 
     @staticmethod
     def _security_action(method: str, path: str) -> str:
+        """The transport action the security plugin names for this request."""
         segments = [s for s in path.split("/") if s]
         if not segments:
             return "cluster:monitor/main"
+        if segments[0] != "_snapshot" and not (segments[0] == "_cat" and segments[1:2] == ["snapshots"]):
+            return _index_action(method, segments)
         if segments[0] == "_cat":
             return "cluster:admin/snapshot/get"
         if len(segments) <= 2:
@@ -190,3 +193,43 @@ class FrontEnd:
             return f"cluster:admin/snapshot/{last[1:]}"
         verb = {"GET": "get", "DELETE": "delete"}.get(method, "create")
         return f"cluster:admin/snapshot/{verb}"
+
+
+_NAMED_ACTIONS = {
+    "_cluster/health": "cluster:monitor/health",
+    "_cluster/settings": "cluster:monitor/settings",
+    "_nodes": "cluster:monitor/nodes/info",
+    "_cluster/allocation": "cluster:monitor/allocation/explain",
+    "_aliases": "indices:admin/aliases",
+    "_alias": "indices:admin/aliases/get",
+    "_recovery": "indices:monitor/recovery",
+    "_mapping": "indices:admin/mappings/get",
+    "_count": "indices:data/read/search",
+    "_search": "indices:data/read/search",
+    "_bulk": "indices:data/write/bulk",
+    "_doc": "indices:data/write/index",
+    "_close": "indices:admin/close",
+    "_open": "indices:admin/open",
+    "_cat/indices": "indices:monitor/stats",
+    "_cat/shards": "indices:monitor/stats",
+    "_cat/recovery": "indices:monitor/recovery",
+    "_cat/nodes": "cluster:monitor/nodes/info",
+    "_cat/repositories": "cluster:admin/repository/get",
+}
+
+
+def _index_action(method: str, segments: list[str]) -> str:
+    for length in (2, 1):
+        key = "/".join(segments[:length])
+        if key in _NAMED_ACTIONS:
+            action = _NAMED_ACTIONS[key]
+            return "cluster:admin/settings/update" if key == "_cluster/settings" and method == "PUT" else action
+    for segment in segments[1:]:
+        if segment in _NAMED_ACTIONS:
+            action = _NAMED_ACTIONS[segment]
+            if segment in ("_alias", "_aliases") and method in ("PUT", "POST", "DELETE"):
+                return "indices:admin/aliases"
+            if segment == "_doc" and method == "GET":
+                return "indices:data/read/get"
+            return action
+    return {"PUT": "indices:admin/create", "DELETE": "indices:admin/delete"}.get(method, "indices:admin/get")

@@ -306,8 +306,8 @@ class RehearsalStack:
         from moto.sns.models import sns_backends
 
         texts = {}
-        topic = sns_backends[ACCOUNT][REGION].topics[self.topic_arn]
-        for message_id, message, *_ in topic.sent_notifications:
+        topic = sns_backends[ACCOUNT][REGION].topics.get(self.topic_arn)  # None once a test deleted it
+        for message_id, message, *_ in topic.sent_notifications if topic else ():
             try:
                 per_protocol = json.loads(message)
             except ValueError:

@@ -209,7 +209,8 @@ class IndexActions:
             active = sum(1 for c in record.copies if c.state == "STARTED")
             active_primaries = sum(1 for c in record.copies if c.primary and c.state == "STARTED")
             per_shard = record.store_bytes // max(record.shards, 1)
-            opened = record.is_open
+            opened = record.is_open and active_primaries > 0  # no stats without an active primary
+            docs = record.doc_count * active_primaries // max(record.shards, 1)
             rows.append(
                 {
                     "health": health,
@@ -218,7 +219,7 @@ class IndexActions:
                     "uuid": record.uuid,
                     "pri": str(record.shards),
                     "rep": str(record.replicas),
-                    "docs.count": str(record.doc_count) if opened else None,
+                    "docs.count": str(docs) if opened else None,
                     "docs.deleted": "0" if opened else None,
                     "creation.date": str(millis(record.created)),
                     "creation.date.string": record.created.strftime("%Y-%m-%dT%H:%M:%S.")
