@@ -14,10 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from snapshot_sentinel.alerts import console_url, human_duration, safe_subject
+from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
 from snapshot_sentinel.clock import parse_timestamp
 
-ALERTED_CAUSE_SUFFIX = "Alert sent to AlertTopic."
 RESTORED = "RESTORED"
 PLANNED = "PLANNED"
 BLOCKED = "BLOCKED"
