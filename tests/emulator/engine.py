@@ -55,6 +55,19 @@ INVALID_FILENAME_CHARS = '[ , ", *, \\, <, |, ,, >, /, ?]'
 INVALID_NAME_CHARS = set('\\/*?"<>| ,')
 
 
+class S3Store:
+    """The buckets behind repositories. Domains given the same store see, in a repository registered on
+    the same bucket and base_path, the snapshots any of them wrote (a migration or a drill domain
+    reading production's repository); by default each domain has a store of its own."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._prefixes: dict[tuple[str, str, str], dict[str, SnapshotRecord]] = {}
+
+    def snapshots(self, kind: str, container: str, base_path: str) -> dict[str, SnapshotRecord]:
+        return self._prefixes.setdefault((kind, container, base_path.strip("/")), {})
+
+
 class Cluster:
     """The engine's state and the operations its REST handlers share."""
 
@@ -70,6 +83,7 @@ class Cluster:
         progress: SnapshotProgress | None = None,
         data_nodes: int = 2,
         recovery: RecoveryProgress | None = None,
+        s3: S3Store | None = None,
     ) -> None:
         if engine not in ("opensearch", "elasticsearch"):
             raise ValueError("engine must be 'opensearch' or 'elasticsearch'")
@@ -97,7 +111,8 @@ class Cluster:
         shards = dict(indices) if isinstance(indices, Mapping) else dict.fromkeys(indices, 1)
         for name, count in shards.items():
             self.create_index(name, shards=count)
-        self.lock = threading.RLock()
+        self.s3 = s3 or S3Store()
+        self.lock = self.s3.lock  # domains sharing buckets share one lock
         self.repositories: dict[str, dict[str, Any]] = {}
         self.snapshots_by_repo: dict[str, dict[str, SnapshotRecord]] = {}
         self.verification_failure: tuple[str, str] | None = None
@@ -170,6 +185,18 @@ class Cluster:
                 "settings": {k: as_setting(v) for k, v in all_settings.items()},
                 "readonly": readonly,
             }
+            self.bind_repository(name)
+
+    def bind_repository(self, name: str) -> None:
+        """Point a (re-)registered repository at its bucket and base_path in the S3 store."""
+        registration = self.repositories[name]
+        settings = registration.get("settings") or {}
+        container = settings.get("bucket") if registration["type"] == "s3" else settings.get("location")
+        if container:
+            self.snapshots_by_repo[name] = self.s3.snapshots(
+                registration["type"], container, settings.get("base_path", "")
+            )
+        else:
             self.snapshots_by_repo.setdefault(name, {})
 
     def delete_repository(self, name: str) -> None:

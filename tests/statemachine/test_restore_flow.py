@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import boto3
 import pytest
 
 from tests.emulator import EmulatedDomain, Fault
 from tests.statemachine.conftest import NIGHTLY_START, REPOSITORY
+from tests.support.stack import REGION
 
 pytestmark = pytest.mark.skipif(
     not hasattr(EmulatedDomain, "create_index"),
@@ -228,3 +230,24 @@ def test_invalid_input_alerts_naming_the_field_and_touches_nothing(  # every cas
     assert backed_up.requests == []
     [alert] = run.alerts
     assert field in alert["message"]
+
+
+def test_a_restore_whose_alert_cannot_be_published_reaches_the_last_resort(stack, backed_up):
+    from tests.statemachine.test_last_resort_alert import deliver, status_change_event, the_rule
+
+    def publish_refused(event, context):
+        raise RuntimeError("KMS.KMSAccessDeniedException: not authorized to use AlertTopicKey")
+
+    stack._handlers["ReportRestoreFunction"] = publish_refused
+
+    run = restore(stack, {})
+
+    assert run.status == "FAILED" and run.error == "AlertNotSentError"
+    assert run.alerts == []
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    [execution] = sfn.list_executions(stateMachineArn=stack.state_machine_arns[RESTORE])["executions"]
+    event = status_change_event(execution["executionArn"])
+    assert the_rule(stack).matches_event(event)
+    assert deliver(stack, event)["published"] is True
+    [alert] = stack.read_alerts()
+    assert "RestoreStateMachine" in alert["subject"]

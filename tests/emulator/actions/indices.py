@@ -42,6 +42,8 @@ class IndexActions:
     def routes(self) -> list[Route]:
         c = self.cluster
         get = endpoint(c, self._get, "local", "flat_settings", "include_defaults", *INDICES_OPTIONS)
+        cat_params = (*CAT_PARAMS, "health", "pri", "local", "include_unloaded_segments", *INDICES_OPTIONS)
+        cat = endpoint(c, self._cat_indices, *cat_params)
         return [
             Route(
                 "/{index}",
@@ -62,11 +64,8 @@ class IndexActions:
             ),
             Route("/_mapping", {"GET": endpoint(c, self._mapping, "local", *INDICES_OPTIONS)}),
             Route("/{index}/_mapping", {"GET": endpoint(c, self._mapping, "local", *INDICES_OPTIONS)}),
-            Route("/_cat/indices", {"GET": endpoint(c, self._cat_indices, *CAT_PARAMS, "health", "pri", "local")}),
-            Route(
-                "/_cat/indices/{index}",
-                {"GET": endpoint(c, self._cat_indices, *CAT_PARAMS, "health", "pri", "local", *INDICES_OPTIONS)},
-            ),
+            Route("/_cat/indices", {"GET": cat}),
+            Route("/_cat/indices/{index}", {"GET": cat}),
         ]
 
     # ------------------------------------------------------------------ create

@@ -223,6 +223,15 @@ class SnapshotActions:
             state = "SUCCESS"
         failed = {(f.index, f.shard_id): f for f in record.failures}
         shard_counts = _distribute(record.shards_total, record.indices)
+        contents = record.contents
+        known = contents and all(i in contents for i in record.indices)
+        if known and sum(contents[i].shards for i in record.indices) == record.shards_total:
+            shard_counts = {i: contents[i].shards for i in record.indices}
+        # bytes per shard: the index's size in the snapshot when it has documents, else 4 MiB
+        shard_bytes = {
+            i: (contents[i].store_bytes // max(count, 1) if i in contents and contents[i].store_bytes else SHARD_BYTES)
+            for i, count in shard_counts.items()
+        }
         start = millis(record.start_time)
         elapsed = (millis(self.cluster.clock()) if record.running else millis(record.end_time)) - start
         indices: dict[str, Any] = {}
@@ -240,7 +249,7 @@ class SnapshotActions:
                     stage, bucket = "DONE", "done"
                 index_stats[bucket] += 1
                 index_stats["total"] += 1
-                shard: dict[str, Any] = {"stage": stage, "stats": _stats(1, start, max(0, elapsed))}
+                shard: dict[str, Any] = {"stage": stage, "stats": _stats(1, start, max(0, elapsed), shard_bytes[index])}
                 if failure is not None:
                     shard["reason"] = failure.reason
                 shard["node"] = self.cluster.node_id
@@ -249,7 +258,7 @@ class SnapshotActions:
                 totals[key] += index_stats[key]
             indices[index] = {
                 "shards_stats": index_stats,
-                "stats": _stats(count, start, max(0, elapsed)),
+                "stats": _stats(count, start, max(0, elapsed), shard_bytes[index]),
                 "shards": shards,
             }
         return {
@@ -259,7 +268,7 @@ class SnapshotActions:
             "state": state,
             "include_global_state": record.include_global_state,
             "shards_stats": totals,
-            "stats": _stats(sum(shard_counts.values()), start, max(0, elapsed)),
+            "stats": _sum_stats([indices[i]["stats"] for i in indices], start, max(0, elapsed)),
             "indices": indices,
         }
 
@@ -271,6 +280,17 @@ def _distribute(total: int, indices: list[str]) -> dict[str, int]:
     return {index: base + (1 if i < extra else 0) for i, index in enumerate(indices)}
 
 
-def _stats(shards: int, start_millis: int, elapsed: int) -> dict[str, Any]:
-    files = {"file_count": 12 * shards, "size_in_bytes": 4_194_304 * shards}
+SHARD_BYTES = 4_194_304
+
+
+def _stats(shards: int, start_millis: int, elapsed: int, shard_bytes: int = SHARD_BYTES) -> dict[str, Any]:
+    files = {"file_count": 12 * shards, "size_in_bytes": shard_bytes * shards}
+    return {"incremental": files, "total": dict(files), "start_time_in_millis": start_millis, "time_in_millis": elapsed}
+
+
+def _sum_stats(parts: list[dict[str, Any]], start_millis: int, elapsed: int) -> dict[str, Any]:
+    files = {
+        "file_count": sum(p["total"]["file_count"] for p in parts),
+        "size_in_bytes": sum(p["total"]["size_in_bytes"] for p in parts),
+    }
     return {"incremental": files, "total": dict(files), "start_time_in_millis": start_millis, "time_in_millis": elapsed}

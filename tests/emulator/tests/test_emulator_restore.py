@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.emulator import Fault, SnapshotProgress
-from tests.emulator.rest import Emulated, emulated
+from tests.emulator import EmulatedDomain, Fault, S3Store, SnapshotProgress, serve
+from tests.emulator.rest import Emulated, RestCaller, emulated
 
 REPO = "nightly-backups"
 RESTORE = f"/_snapshot/{REPO}/snap-1/_restore"
@@ -202,3 +202,37 @@ def test_documents_written_during_a_snapshot_are_counted_after_it_not_in_it(run:
     assert (before, after) == (30, 60)
     # Then the snapshot holds the count it started with, between the two
     assert run.domain.snapshot_contents(REPO, "snap-2")["logs-2"].doc_count == before
+
+
+def test_snapshot_status_sizes_each_index_by_what_the_snapshot_holds(run: Emulated) -> None:
+    status = run.api.get(f"/_snapshot/{REPO}/snap-1/_status").json["snapshots"][0]
+    logs = status["indices"]["logs-1"]
+    assert logs["shards_stats"]["total"] == 2
+    assert logs["stats"]["total"]["size_in_bytes"] == 120 * 1024  # 120 documents of 1 KiB
+    assert status["stats"]["total"]["size_in_bytes"] == (120 + 30 + 3) * 1024
+
+
+def test_a_second_domain_on_the_same_bucket_reads_the_snapshots_and_restores_them() -> None:
+    # Given production and a scratch domain sharing the S3 store
+    store = S3Store()
+    production = EmulatedDomain(indices=(), s3=store)
+    production.register_repository(REPO, bucket="backups", base_path="prod")
+    production.create_index("logs-1", docs=42)
+    production.add_snapshot(REPO, "snap-1", indices=["logs-1"])
+    scratch = EmulatedDomain(indices=(), s3=store)
+    with serve(scratch) as server:
+        api = RestCaller(server.endpoint)
+        # When the scratch domain registers the same bucket and prefix read-only, over HTTP
+        settings = {"bucket": "backups", "base_path": "prod", "readonly": True}
+        assert api.put(f"/_snapshot/{REPO}", {"type": "s3", "settings": settings}).status == 200
+        # Then it lists production's snapshot and restores it there, not on production
+        assert [s["snapshot"] for s in api.get(f"/_snapshot/{REPO}/_all").json["snapshots"]] == ["snap-1"]
+        restored = api.post(RESTORE, {"indices": "logs-1", "rename_pattern": "(.+)", "rename_replacement": "drill-$1"})
+        assert restored.json == {"accepted": True}
+        assert api.get("/drill-logs-1/_count").json["count"] == 42
+        # And a different prefix is another repository
+        other = {"bucket": "backups", "base_path": "staging"}
+        api.put("/_snapshot/staging", {"type": "s3", "settings": other})
+        assert api.get("/_snapshot/staging/_all").json["snapshots"] == []
+        api.close()
+    assert production.index_names() == ["logs-1"]

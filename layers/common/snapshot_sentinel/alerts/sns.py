@@ -9,9 +9,10 @@ one, when they do) and ends the list with "and N more" and the command that show
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, Domain, DomainRead, read_facts
+from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, Domain, DomainRead, Failure, read_facts
 from snapshot_sentinel.alerts.text import Alert, render
 from snapshot_sentinel.errors import AlertNotSentError
 
@@ -38,10 +39,11 @@ def render_alert(
     """
     domain = Domain(domain_name or "unknown-domain", endpoint, repository, region)
     facts = read_facts(event, domain, found)
-    everything = render(facts, len(facts.failures))
-    if _fits(everything):
-        return everything
-    fits, too_many = 0, len(facts.failures)
+    most = _most_that_could_fit(facts.failures)
+    alert = render(facts, most)
+    if _fits(alert):
+        return alert
+    fits, too_many = 0, most
     while too_many - fits > 1:
         middle = (fits + too_many) // 2
         if _fits(render(facts, middle)):
@@ -49,6 +51,17 @@ def render_alert(
         else:
             too_many = middle
     return render(facts, fits)
+
+
+def _most_that_could_fit(failures: Sequence[Failure]) -> int:
+    """An upper bound of the failures one message can list: each is in it at least twice (the
+    JSON ``default`` and the email's appendix), so rendering never starts from 20,000 of them."""
+    used = 0
+    for count, failure in enumerate(failures):
+        used += 2 * len(json.dumps(failure.to_dict(), ensure_ascii=False, separators=(",", ":")).encode())
+        if used > MESSAGE_BUDGET_BYTES:
+            return count
+    return len(failures)
 
 
 def _fits(alert: Alert) -> bool:
