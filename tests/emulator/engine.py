@@ -819,12 +819,20 @@ class Cluster:
                 chosen = [i for i in chosen if not fnmatchcase(i, excluded)]
             elif token in ("_all", "*") or is_pattern(token):
                 wildcard_seen = True
-                pattern = "*" if token == "_all" else token
-                matched = [r.name for r in self.indices.values() if fnmatchcase(r.name, pattern) and r.state in states]
+                everything = token in ("_all", "*")
+                matched = [
+                    r.name
+                    for r in self.indices.values()
+                    if r.state in states and (everything or fnmatchcase(r.name, token))
+                ]
                 for alias, members in alias_map.items():
-                    if token != "_all" and fnmatchcase(alias, pattern):
+                    if not everything and fnmatchcase(alias, token):
                         matched += [m for m in members if self.indices[m].state in states]
-                chosen += [m for m in matched if m not in chosen]
+                if chosen:
+                    seen = set(chosen)
+                    chosen += [m for m in dict.fromkeys(matched) if m not in seen]
+                else:
+                    chosen = list(dict.fromkeys(matched))
                 if not matched and not allow_no_indices:
                     raise self.index_missing(token)
             elif token in self.indices:
