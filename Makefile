@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_restore_plan
 	$(BIN)/python -m tests.bench.bench_restore
 	$(BIN)/python -m tests.bench.bench_alert
+	$(BIN)/python -m tests.bench.bench_polling
 
 emulator: $(STAMP)
 	$(BIN)/python -m tests.emulator --port $(or $(PORT),9200) $(ARGS)
