@@ -499,11 +499,26 @@ class Cluster:
                 raise engine_error(404, "index_not_found_exception", f"no such index [{token}]", **extra)
         return chosen
 
+    def progress_of(self, record: SnapshotRecord) -> float:
+        """How much of a running snapshot is done: the time elapsed over its planned duration
+        (0 for a poll-counted plan, which has no notion of time)."""
+        plan = record.planned
+        if plan is None or plan.duration_seconds is None:
+            return 0.0
+        if plan.duration_seconds == 0:
+            return 1.0
+        elapsed = (self.clock() - record.start_time).total_seconds()
+        return min(1.0, max(0.0, elapsed / plan.duration_seconds))
+
     def advance(self, record: SnapshotRecord) -> None:
         """An exact GET of a running snapshot: count the poll, or finish it when its polls are spent."""
         if record.planned is None:
             return
         self.write_documents(record.planned.writes_per_poll)
+        if record.planned.duration_seconds is not None:
+            if self.progress_of(record) >= 1:
+                self.finish(record)
+            return
         if record.polls_remaining <= 0:
             self.finish(record)
         else:
