@@ -27,6 +27,14 @@ from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.clock import parse_timestamp
 from snapshot_sentinel.identity import names_stack, snapshot_metadata
 from snapshot_sentinel.models import IN_PROGRESS, SnapshotInfo, iso
+from snapshot_sentinel.observability import logger
+from snapshot_sentinel.polling import (
+    Progress,
+    minimum_wait_seconds,
+    next_wait_seconds,
+    predicted_remaining_seconds,
+    remaining_text,
+)
 
 
 @dataclass(frozen=True)
@@ -71,27 +79,52 @@ class TakeRequest:
         return str(owner) if owner and owner != self.execution_id else None
 
 
-def status_facts(snapshot: SnapshotInfo, *, deadline: datetime, now: datetime, polls: int) -> dict[str, Any]:
-    """What the state machine carries between checks: the snapshot's facts and the deadline."""
-    facts = snapshot.to_dict()
+def status_facts(
+    snapshot: SnapshotInfo,
+    *,
+    deadline: datetime,
+    now: datetime,
+    polls: int,
+    min_wait_seconds: int,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """What the state machine carries between checks: the snapshot's bounded facts, the deadline,
+    progress and its ETA while it runs, and ``next_wait_seconds`` for the Wait state."""
+    facts = snapshot.bounded_facts()
+    running = snapshot.state == IN_PROGRESS
+    remaining = predicted_remaining_seconds(progress, started=snapshot.start_time, now=now) if running else None
     facts.update(
         deadline=iso(deadline),
-        deadline_passed=snapshot.state == IN_PROGRESS and now >= deadline,
+        deadline_passed=running and now >= deadline,
         polls=polls,
+        progress=progress.to_dict() if running and progress is not None else None,
+        remaining_seconds=None if remaining is None else round(remaining),
+        eta=None if remaining is None else iso(now + timedelta(seconds=remaining)),
+        remaining_text=remaining_text(remaining),
+        min_wait_seconds=min_wait_seconds,
+        next_wait_seconds=next_wait_seconds(remaining, floor_seconds=min_wait_seconds, now=now, deadline=deadline),
     )
     return facts
 
 
-def take_snapshot(client: DomainClient, request: TakeRequest, *, now: datetime, max_wait: timedelta) -> dict[str, Any]:
+def take_snapshot(
+    client: DomainClient,
+    request: TakeRequest,
+    *,
+    now: datetime,
+    max_wait: timedelta,
+    poll_interval_seconds: int = 60,
+) -> dict[str, Any]:
     """Start the snapshot, adopt this execution's own, or stand down for a duplicate; never waits."""
     where = f"[{request.repository}:{request.name}]"
+    timing = _Timing(now, max_wait, minimum_wait_seconds(poll_interval_seconds, max_wait.total_seconds()))
     try:
         client.create_snapshot(request.repository, request.name, request.body())
     except errors.SnapshotAlreadyExistsError as exc:
         existing = client.find_snapshot(request.repository, request.name)
         if existing is None:
             raise
-        return _existing(request, existing, exc, now=now, max_wait=max_wait)
+        return _existing(request, existing, exc, timing)
     except errors.ConcurrentSnapshotError as exc:
         # Before Elasticsearch 7.9 the running snapshot that refuses ours may be ours: a create that
         # got no answer but was applied, then retried. Look before backing off.
@@ -101,7 +134,7 @@ def take_snapshot(client: DomainClient, request: TakeRequest, *, now: datetime, 
             raise exc from None
         if existing is None:
             raise
-        return _existing(request, existing, exc, now=now, max_wait=max_wait)
+        return _existing(request, existing, exc, timing)
     except errors.TRANSIENT_ERRORS as exc:
         try:
             existing = client.find_snapshot(request.repository, request.name)
@@ -114,26 +147,40 @@ def take_snapshot(client: DomainClient, request: TakeRequest, *, now: datetime, 
             raise errors.SnapshotStartUnconfirmedError(
                 f"the create request for {where} failed ({exc}) and the snapshot is not there; safe to try again"
             ) from exc
-        return _existing(request, existing, exc, now=now, max_wait=max_wait)
-    return _started(request, now=now, max_wait=max_wait)
+        return _existing(request, existing, exc, timing)
+    return _started(request, timing)
 
 
-def _started(request: TakeRequest, *, now: datetime, max_wait: timedelta) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Timing:
+    """When the take step runs, and the deadline and wait floor its facts carry."""
+
+    now: datetime
+    max_wait: timedelta
+    min_wait_seconds: int
+
+    def facts(self, snapshot: SnapshotInfo) -> dict[str, Any]:
+        return status_facts(
+            snapshot, deadline=self.now + self.max_wait, now=self.now, polls=0, min_wait_seconds=self.min_wait_seconds
+        )
+
+
+def _started(request: TakeRequest, timing: _Timing) -> dict[str, Any]:
     """Facts of a fresh start (the first check reads the real ones). ``duplicate_of`` is None: this
     execution watches the snapshot (the state machine's "Duplicate start?" choice reads it)."""
     started = SnapshotInfo(name=request.name, state=IN_PROGRESS)
-    return {**status_facts(started, deadline=now + max_wait, now=now, polls=0), "duplicate_of": None}
+    return {**timing.facts(started), "duplicate_of": None}
 
 
 def _existing(
-    request: TakeRequest, existing: SnapshotInfo, cause: errors.SentinelError, *, now: datetime, max_wait: timedelta
+    request: TakeRequest, existing: SnapshotInfo, cause: errors.SentinelError, timing: _Timing
 ) -> dict[str, Any]:
     """The snapshot of this run's name exists: adopt it, stand down as a duplicate, or refuse."""
     if request.is_ours(existing):
-        return _started(request, now=now, max_wait=max_wait)
+        return _started(request, timing)
     owner = request.duplicate_of(existing)
     if owner is not None:
-        return {**status_facts(existing, deadline=now + max_wait, now=now, polls=0), "duplicate_of": owner}
+        return {**timing.facts(existing), "duplicate_of": owner}
     where = f"[{request.repository}:{request.name}]"
     if request.derived_name:
         advice = (
@@ -149,8 +196,35 @@ def _existing(
 
 
 def check_snapshot(
-    client: DomainClient, repository: str, name: str, *, deadline: str, polls: int, now: datetime
+    client: DomainClient,
+    repository: str,
+    name: str,
+    *,
+    deadline: str,
+    polls: int,
+    min_wait_seconds: int,
+    now: datetime,
 ) -> dict[str, Any]:
-    """One status check: ``GET _snapshot/<repo>/<name>``; the Choice state reads ``state``."""
+    """One status check; the Choice state reads ``state``, the Wait state ``next_wait_seconds``.
+
+    ``GET _snapshot/<repo>/<name>`` first: the state and, once finished, shards and failures.
+    Only while it runs, ``GET _snapshot/<repo>/<name>/_status`` for progress (of a running
+    snapshot the engine answers from memory; of a finished one it reads every shard's metadata
+    from the repository, so it is never asked then). Progress is a hint: when ``_status``
+    fails, the check still answers, with the floor as the next wait.
+    """
     snapshot = client.get_snapshot(repository, name)
-    return status_facts(snapshot, deadline=parse_timestamp(deadline), now=now, polls=polls + 1)
+    progress = None
+    if snapshot.state == IN_PROGRESS:
+        try:
+            progress = Progress.from_status(client.snapshot_status(repository, name))
+        except errors.DomainError as exc:
+            logger.warning("no progress from _status; waiting the minimum", extra={"error": str(exc)})
+    return status_facts(
+        snapshot,
+        deadline=parse_timestamp(deadline),
+        now=now,
+        polls=polls + 1,
+        min_wait_seconds=min_wait_seconds,
+        progress=progress,
+    )

@@ -13,3 +13,10 @@ def domain_client(settings: DomainSettings, environ: Mapping[str, str]) -> Domai
     """A client signed with the function's own role credentials (session token included)."""
     session = signed_session(settings.region, Credentials.from_env(environ))
     return DomainClient(settings.endpoint, session)
+
+
+def alert_domain_client(settings: DomainSettings, environ: Mapping[str, str]) -> DomainClient:
+    """A client for the alert's own reads: short timeouts (and, like every client, no retries), so a
+    domain that does not answer delays the alert by seconds, never by the Lambda's timeout."""
+    session = signed_session(settings.region, Credentials.from_env(environ))
+    return DomainClient(settings.endpoint, session, connect_timeout=3.0, read_timeout=20.0)
