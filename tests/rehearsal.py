@@ -18,6 +18,7 @@ import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 
+from snapshot_sentinel.identity import snapshot_metadata
 from tests.emulator import EmulatedDomain, EmulatorCredentials, RecoveryProgress, SnapshotProgress, serve
 from tests.support.stack import Invocation, RehearsalStack, RunResult, VirtualClock
 
@@ -89,7 +90,20 @@ def seed_history(domain: EmulatedDomain, now: datetime) -> None:
     for days_ago in range(21, 0, -1):
         start = (now - timedelta(days=days_ago)).replace(hour=2, minute=0, second=0, microsecond=0)
         name = f"nightly-{start:%Y-%m-%dt%H-%M-%Sz}"
-        domain.add_snapshot(REPOSITORY, name, state="SUCCESS", start_time=start, end_time=start + timedelta(minutes=9))
+        # What the take step of this stack wrote on that night's snapshot (INTERFACES #1).
+        metadata = snapshot_metadata(
+            "snapshot-sentinel",
+            f"arn:aws:states:us-east-1:123456789012:execution:BackupStateMachine:{name}",
+            subset=False,
+        )
+        domain.add_snapshot(
+            REPOSITORY,
+            name,
+            state="SUCCESS",
+            start_time=start,
+            end_time=start + timedelta(minutes=9),
+            metadata=metadata,
+        )
     domain.add_snapshot(REPOSITORY, "before-upgrade-2-11", state="SUCCESS", start_time=now - timedelta(days=40))
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from snapshot_sentinel.models import SnapshotInfo
+from snapshot_sentinel.naming import managed_snapshot_name
 from snapshot_sentinel.retention_apply import apply_retention
 from snapshot_sentinel.retention_plan import RetentionPolicy
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
@@ -97,14 +98,12 @@ class HundredThousandSnapshots:
 
     def list_snapshots(self, repository, pattern="_all"):
         metadata = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel"}
+        starts = [NIGHTLY_START - timedelta(days=1, minutes=n) for n in range(SNAPSHOT_COUNT)]
         return [
             SnapshotInfo(
-                name=f"nightly-{n:06d}",
-                state="SUCCESS",
-                start_time=NIGHTLY_START - timedelta(days=1, minutes=n),
-                metadata=metadata,
+                name=managed_snapshot_name("nightly", start), state="SUCCESS", start_time=start, metadata=metadata
             )
-            for n in range(SNAPSHOT_COUNT)
+            for start in starts
         ]
 
 

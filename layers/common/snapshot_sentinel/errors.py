@@ -25,7 +25,7 @@ class InvalidRegistrationError(SentinelError):
     a missing bucket or role); nothing was sent to the domain."""
 
 
-class RepositoryElsewhereError(SentinelError):
+class RepositoryElsewhereError(InvalidRegistrationError):
     """On Create, the repository name is already registered on the domain with another bucket or
     base path (or another type): re-registering it would hide that location's snapshots from the
     domain, so nothing is sent."""

@@ -270,10 +270,10 @@ def explain(error: errors.SentinelError, registration: RepositoryRegistration | 
     said = f"The domain said: {_quote(str(error))}{_notes(error)}"
     repo = registration.repository if registration else "the repository"
     role = registration.role_arn if registration else "the snapshot role"
-    if isinstance(error, errors.InvalidRegistrationError):
-        return f"Invalid repository registration: {error}. Nothing was sent to the domain."
     if isinstance(error, errors.RepositoryElsewhereError):
         return f"Refused to re-point an existing repository: {error}. Nothing was changed on the domain."
+    if isinstance(error, errors.InvalidRegistrationError):
+        return f"Invalid repository registration: {error}. Nothing was sent to the domain."
     if isinstance(error, errors.ConfigurationError):
         return f"The registration function is misconfigured: {error}."
     if isinstance(error, errors.AuthorizationError):

@@ -118,6 +118,11 @@ ADVICE: dict[type[Exception], tuple[str, ...]] = {
         "The stack's repository settings are invalid (a reserved cs- name, a missing bucket or",
         "role); nothing was sent to the domain. Fix the parameters and deploy again.",
     ),
+    errors.RepositoryElsewhereError: (
+        "RepositoryName is already registered on the domain with another bucket or base path; the",
+        "stack refused to re-point it. Choose another RepositoryName, or set SnapshotBucketName and",
+        "SnapshotBasePath to that repository's location, and deploy again.",
+    ),
     errors.DomainRequestError: (
         "The domain answered with an error this stack does not expect; the message above is its",
         "reason. The function's CloudWatch logs (linked from the execution's page) have the request.",
