@@ -499,11 +499,26 @@ class Cluster:
                 raise engine_error(404, "index_not_found_exception", f"no such index [{token}]", **extra)
         return chosen
 
+    def progress_of(self, record: SnapshotRecord) -> float:
+        """How much of a running snapshot is done: the time elapsed over its planned duration
+        (0 for a poll-counted plan, which has no notion of time)."""
+        plan = record.planned
+        if plan is None or plan.duration_seconds is None:
+            return 0.0
+        if plan.duration_seconds == 0:
+            return 1.0
+        elapsed = (self.clock() - record.start_time).total_seconds()
+        return min(1.0, max(0.0, elapsed / plan.duration_seconds))
+
     def advance(self, record: SnapshotRecord) -> None:
         """An exact GET of a running snapshot: count the poll, or finish it when its polls are spent."""
         if record.planned is None:
             return
         self.write_documents(record.planned.writes_per_poll)
+        if record.planned.duration_seconds is not None:
+            if self.progress_of(record) >= 1:
+                self.finish(record)
+            return
         if record.polls_remaining <= 0:
             self.finish(record)
         else:
@@ -804,12 +819,20 @@ class Cluster:
                 chosen = [i for i in chosen if not fnmatchcase(i, excluded)]
             elif token in ("_all", "*") or is_pattern(token):
                 wildcard_seen = True
-                pattern = "*" if token == "_all" else token
-                matched = [r.name for r in self.indices.values() if fnmatchcase(r.name, pattern) and r.state in states]
+                everything = token in ("_all", "*")
+                matched = [
+                    r.name
+                    for r in self.indices.values()
+                    if r.state in states and (everything or fnmatchcase(r.name, token))
+                ]
                 for alias, members in alias_map.items():
-                    if token != "_all" and fnmatchcase(alias, pattern):
+                    if not everything and fnmatchcase(alias, token):
                         matched += [m for m in members if self.indices[m].state in states]
-                chosen += [m for m in matched if m not in chosen]
+                if chosen:
+                    seen = set(chosen)
+                    chosen += [m for m in dict.fromkeys(matched) if m not in seen]
+                else:
+                    chosen = list(dict.fromkeys(matched))
                 if not matched and not allow_no_indices:
                     raise self.index_missing(token)
             elif token in self.indices:

@@ -86,7 +86,7 @@ class SnapshotActions:
             planned=plan,
         )
         self.cluster.snapshots_by_repo[repo][name] = record
-        if wait or plan.polls == 0:
+        if wait or (plan.polls == 0 if plan.duration_seconds is None else plan.duration_seconds == 0):
             self.cluster.finish(record)
         if wait:
             return Reply.json(200, {"snapshot": self._snapshot_info(record, verbose=True, human=False)})
@@ -213,6 +213,8 @@ class SnapshotActions:
         return Reply.json(200, {"snapshots": [self._status_entry(r) for r in records]})
 
     def _status_entry(self, record: SnapshotRecord) -> dict[str, Any]:
+        if record.running and record.planned is not None and record.planned.duration_seconds is not None:
+            self.cluster.advance(record)
         if record.running:
             state = "STARTED"
         elif record.state == FAILED:
@@ -236,12 +238,22 @@ class SnapshotActions:
         elapsed = (millis(self.cluster.clock()) if record.running else millis(record.end_time)) - start
         indices: dict[str, Any] = {}
         totals = {"initializing": 0, "started": 0, "finalizing": 0, "done": 0, "failed": 0, "total": 0}
+        # A running snapshot copies its shards one after another: shard k of n is done once the
+        # progress passes (k + 1) / n, and the one being copied is partly processed.
+        shards_done = self.cluster.progress_of(record) * sum(shard_counts.values()) if record.running else 0.0
+        ordinal = 0
         for index, count in shard_counts.items():
             index_stats = dict.fromkeys(totals, 0)
             shards: dict[str, Any] = {}
+            index_processed = 0.0
             for shard_id in range(count):
                 failure = failed.get((index, shard_id))
-                if record.running:
+                processed = min(1.0, max(0.0, shards_done - ordinal)) if record.running else 1.0
+                ordinal += 1
+                index_processed += processed
+                if record.running and processed >= 1.0:
+                    stage, bucket = "DONE", "done"
+                elif record.running:
                     stage, bucket = "STARTED", "started"
                 elif failure is not None:
                     stage, bucket = "FAILURE", "failed"
@@ -249,7 +261,10 @@ class SnapshotActions:
                     stage, bucket = "DONE", "done"
                 index_stats[bucket] += 1
                 index_stats["total"] += 1
-                shard: dict[str, Any] = {"stage": stage, "stats": _stats(1, start, max(0, elapsed), shard_bytes[index])}
+                shard: dict[str, Any] = {
+                    "stage": stage,
+                    "stats": _stats(1, start, max(0, elapsed), shard_bytes[index], processed),
+                }
                 if failure is not None:
                     shard["reason"] = failure.reason
                 shard["node"] = self.cluster.node_id
@@ -258,7 +273,7 @@ class SnapshotActions:
                 totals[key] += index_stats[key]
             indices[index] = {
                 "shards_stats": index_stats,
-                "stats": _stats(count, start, max(0, elapsed), shard_bytes[index]),
+                "stats": _stats(count, start, max(0, elapsed), shard_bytes[index], index_processed),
                 "shards": shards,
             }
         return {
@@ -281,11 +296,25 @@ def _distribute(total: int, indices: list[str]) -> dict[str, int]:
 
 
 SHARD_BYTES = 4_194_304
+FILES_PER_SHARD = 12
 
 
-def _stats(shards: int, start_millis: int, elapsed: int, shard_bytes: int = SHARD_BYTES) -> dict[str, Any]:
-    files = {"file_count": 12 * shards, "size_in_bytes": shard_bytes * shards}
-    return {"incremental": files, "total": dict(files), "start_time_in_millis": start_millis, "time_in_millis": elapsed}
+def _stats(
+    shards: int, start_millis: int, elapsed: int, shard_bytes: int = SHARD_BYTES, processed_shards: float | None = None
+) -> dict[str, Any]:
+    """SnapshotStats as the engine writes it: ``processed`` appears only while its file count
+    differs from ``incremental`` (OpenSearch ``SnapshotStats.toXContent``)."""
+    files = {"file_count": FILES_PER_SHARD * shards, "size_in_bytes": shard_bytes * shards}
+    stats: dict[str, Any] = {"incremental": files}
+    if processed_shards is not None:
+        processed = {
+            "file_count": int(FILES_PER_SHARD * processed_shards),
+            "size_in_bytes": int(shard_bytes * processed_shards),
+        }
+        if processed["file_count"] != files["file_count"]:
+            stats["processed"] = processed
+    stats.update(total=dict(files), start_time_in_millis=start_millis, time_in_millis=elapsed)
+    return stats
 
 
 def _sum_stats(parts: list[dict[str, Any]], start_millis: int, elapsed: int) -> dict[str, Any]:
@@ -293,4 +322,12 @@ def _sum_stats(parts: list[dict[str, Any]], start_millis: int, elapsed: int) -> 
         "file_count": sum(p["total"]["file_count"] for p in parts),
         "size_in_bytes": sum(p["total"]["size_in_bytes"] for p in parts),
     }
-    return {"incremental": files, "total": dict(files), "start_time_in_millis": start_millis, "time_in_millis": elapsed}
+    stats: dict[str, Any] = {"incremental": files}
+    processed = {
+        "file_count": sum(p.get("processed", p["incremental"])["file_count"] for p in parts),
+        "size_in_bytes": sum(p.get("processed", p["incremental"])["size_in_bytes"] for p in parts),
+    }
+    if processed["file_count"] != files["file_count"]:
+        stats["processed"] = processed
+    stats.update(total=dict(files), start_time_in_millis=start_millis, time_in_millis=elapsed)
+    return stats
