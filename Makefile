@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_run
 	$(BIN)/python -m tests.bench.bench_retention
 	$(BIN)/python -m tests.bench.bench_alert
+	$(BIN)/python -m tests.bench.bench_cost
 
 emulator: $(STAMP)
 	$(BIN)/python -m tests.emulator --port $(or $(PORT),9200) $(ARGS)

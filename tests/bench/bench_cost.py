@@ -1,9 +1,9 @@
 """What a month of nightly runs costs per domain, from counts measured on the real state machine.
 
 Run: ``python -m tests.bench.bench_cost``. For snapshots of 5, 60 and 480 minutes (the emulated
-domain finishes after that many minutes' worth of status checks at the default PollIntervalSeconds),
-one scheduled run with retention goes through BackupStateMachine in moto; the script counts state
-transitions, Lambda invocations per function and EMF bytes, then prices 30 such nights.
+domain's snapshot follows the virtual clock; the state machine polls by ETA), one scheduled run
+with retention goes through BackupStateMachine in moto; the script counts state transitions,
+Lambda invocations per function and EMF bytes, then prices 30 such nights.
 
 Prices: us-east-1, published list prices looked up on 2026-12-02 (Step Functions, Lambda and
 CloudWatch pricing pages), without free tiers (the table says what the free tiers cover).
@@ -47,7 +47,7 @@ def measure(minutes: int) -> dict[str, float]:
         engine="opensearch", version="2.11.0", region="us-east-1", credentials=credentials, clock=clock.now
     )
     domain.register_repository(REPOSITORY, bucket="b")
-    domain.progress = SnapshotProgress(polls=minutes * 60 // POLL_SECONDS, outcome="SUCCESS")
+    domain.progress = SnapshotProgress(duration_seconds=minutes * 60, outcome="SUCCESS")
     with (
         serve(domain, port=0) as server,
         RehearsalStack(
