@@ -47,7 +47,11 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_run
 	$(BIN)/python -m tests.bench.bench_retention
 	$(BIN)/python -m tests.bench.bench_alert
+<<<<<<< HEAD
 	$(BIN)/python -m tests.bench.bench_cost
+=======
+	$(BIN)/python -m tests.bench.bench_polling
+>>>>>>> main
 
 emulator: $(STAMP)
 	$(BIN)/python -m tests.emulator --port $(or $(PORT),9200) $(ARGS)

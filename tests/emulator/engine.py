@@ -18,19 +18,9 @@ from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
+from tests.emulator import allocation
 from tests.emulator.formats import as_setting, is_pattern, now, resolve_date_math
-from tests.emulator.indices import (
-    CLOSE,
-    INITIALIZING,
-    OPEN,
-    STARTED,
-    UNASSIGNED,
-    IndexRecord,
-    IndexSnapshot,
-    Recovery,
-    RecoveryProgress,
-    ShardCopy,
-)
+from tests.emulator.indices import CLOSE, OPEN, IndexRecord, IndexSnapshot, RecoveryProgress
 from tests.emulator.model import (
     FAILED,
     IN_PROGRESS,
@@ -667,110 +657,29 @@ class Cluster:
         reason: str,
         failures: Mapping[int, str | None] | None = None,
     ) -> None:
-        """New shard copies: primaries INITIALIZING (recovering from ``source``), replicas waiting for them."""
-        now = self.clock()
-        record.copies = []
-        for shard in range(record.shards):
-            primary = ShardCopy(
-                shard=shard,
-                primary=True,
-                state=INITIALIZING,
-                node=self.nodes[shard % self.data_nodes][0],
-                recovery=Recovery(
-                    type=recovery_type,
-                    start=now,
-                    polls_total=polls,
-                    source=dict(source),
-                    size_bytes=record.store_bytes // max(record.shards, 1),
-                    files=0 if recovery_type == "EMPTY_STORE" else 12,
-                ),
-                polls_left=polls,
-            )
-            if failures is not None and shard in failures:
-                primary.never_recovers = failures[shard] or ""
-            record.copies.append(primary)
-            for _ in range(record.replicas):
-                record.copies.append(
-                    ShardCopy(shard=shard, primary=False, state=UNASSIGNED, unassigned_reason=reason, unassigned_at=now)
-                )
+        """New shard copies for ``record`` (see allocation.allocate)."""
+        allocation.allocate(
+            record,
+            self.nodes,
+            self.clock(),
+            recovery_type=recovery_type,
+            source=source,
+            polls=polls,
+            reason=reason,
+            failures=failures,
+        )
 
     def poll(self, records: Iterable[IndexRecord]) -> None:
         """One look at these indices: every recovering shard copy moves one step (see RecoveryProgress)."""
         for record in records:
-            self._step(record)
+            allocation.step(record, self.nodes, self.clock(), self.recovery.replica_polls)
 
     def settle(self, record: IndexRecord) -> None:
         """Let every recovery that can end, end (``wait_for_completion``, ``polls=0``)."""
-        for _ in range(2 * (1 + len(record.copies))):
-            for copy_ in record.copies:
-                if copy_.state == INITIALIZING:
-                    copy_.polls_left = 0
-            if not self._step(record):
-                return
-
-    def _step(self, record: IndexRecord) -> bool:
-        changed = False
-        now = self.clock()
-        for copy_ in record.copies:
-            if copy_.state != INITIALIZING or copy_.recovery is None:
-                continue
-            changed = True
-            if copy_.polls_left > 0:
-                copy_.polls_left -= 1
-                copy_.recovery.polls_done += 1
-                continue
-            if copy_.never_recovers is not None:
-                node = copy_.node
-                copy_.state, copy_.node, copy_.recovery = UNASSIGNED, None, None
-                copy_.unassigned_reason = "ALLOCATION_FAILED"
-                copy_.allocation_status = "deciders_no"
-                copy_.unassigned_at = now
-                copy_.unassigned_details = copy_.never_recovers or self._recovery_failure(record, copy_.shard, node)
-                continue
-            copy_.state = STARTED
-            copy_.recovery.stop = now
-        for copy_ in record.copies:
-            if copy_.primary or copy_.state != UNASSIGNED or copy_.unassigned_reason == "ALLOCATION_FAILED":
-                continue
-            primary = next(c for c in record.copies if c.primary and c.shard == copy_.shard)
-            if primary.state != STARTED:
-                continue
-            busy = {c.node for c in record.copies if c.shard == copy_.shard and c.node is not None}
-            free = [node for node, _ in self.nodes if node not in busy]
-            if not free:
-                continue  # no data node can hold another copy: the index stays yellow
-            changed = True
-            copy_.state, copy_.node = INITIALIZING, free[0]
-            copy_.unassigned_reason = copy_.unassigned_at = None
-            polls = self.recovery.replica_polls if primary.recovery and primary.recovery.type == "SNAPSHOT" else 0
-            copy_.polls_left = polls
-            copy_.recovery = Recovery(
-                type="PEER",
-                start=now,
-                polls_total=polls,
-                source={"id": primary.node, "name": self.node_name_of(primary.node)},
-                size_bytes=record.store_bytes // max(record.shards, 1),
-                files=12,
-            )
-            if polls == 0:
-                copy_.state = STARTED
-                copy_.recovery.stop = now
-        return changed
-
-    def _recovery_failure(self, record: IndexRecord, shard: int, node: str | None) -> str:
-        name = self.node_name_of(node)
-        return (
-            f"failed shard on node [{node}]: failed recovery, failure "
-            f"RecoveryFailedException[[{record.name}][{shard}]: Recovery failed on {{{name}}}{{{node}}}]; "
-            "nested: IndexShardRecoveryException[failed recovery]; "
-            "nested: IndexShardRestoreFailedException[restore failed]; "
-            "nested: IndexShardRestoreFailedException[failed to restore snapshot]; "
-            "nested: NoSuchFileException[Blob object [indices/shard/__data] not found: "
-            "The specified key does not exist. (Service: Amazon S3; Status Code: 404; Error Code: NoSuchKey)]; "
-        )
+        allocation.settle(record, self.nodes, self.clock())
 
     def node_name_of(self, node: str | None) -> str:
-        return next((name for node_id, name in self.nodes if node_id == node), "")
+        return allocation.node_name(self.nodes, node)
 
     # ------------------------------------------------------------------ index expressions and aliases
 

@@ -74,6 +74,9 @@ class FrontEnd:
             if self.credentials is not None:
                 sigv4.verify(self.credentials, self.region, method=method, target=target, headers=headers, body=body)
             self._refuse_blocked(path, body)
+            if path.rstrip("/").endswith("/_close") and not self.cluster.at_least_es(7, 4):
+                # Amazon offers _close from Elasticsearch 7.4 (SNAPSHOT_API.md §7)
+                raise amazon_error(401, f"Your request: '{path}' is not allowed.", key="Message")
             fault = self._take_fault(method, path)
             if fault is None:
                 return self.router.dispatch(method, target, raw_path, query, headers, body)
@@ -132,6 +135,12 @@ class FrontEnd:
             return Reply.html(503, SERVICE_UNAVAILABLE_BODY)
         if kind == "html_page":
             return Reply.html(200, fault.message or PROXY_LOGIN_BODY)
+        if kind == "cluster_event_timeout":
+            raise engine_error(
+                503,
+                "process_cluster_event_timeout_exception",
+                f"failed to process cluster event ({fault.message or self._cluster_task(method, path)}) within 30s",
+            )
         if kind == "throttle":
             error_type = (
                 "rejected_execution_exception" if self.cluster.is_opensearch else "es_rejected_execution_exception"
@@ -170,6 +179,18 @@ class FrontEnd:
             )
             raise amazon_error(403, message, key="Message")
         raise AssertionError(kind)
+
+    @staticmethod
+    def _cluster_task(method: str, path: str) -> str:
+        """The cluster-state task the request queues, as the engine names it in a timeout."""
+        segments = [s for s in path.split("/") if s]
+        if segments[:1] == ["_snapshot"] and segments[-1:] == ["_restore"] and len(segments) == 4:
+            return f"restore_snapshot[{segments[2]}]"  # RestoreService
+        if segments[:1] == ["_snapshot"] and len(segments) == 3 and method in ("PUT", "POST"):
+            return f"create_snapshot [{segments[2]}]"
+        if len(segments) == 1 and method == "PUT":
+            return f"create-index [{segments[0]}], cause [api]"
+        return f"{method.lower()} {path}"
 
     @staticmethod
     def _security_action(method: str, path: str) -> str:

@@ -30,6 +30,7 @@ FAULT_KINDS = (
     "forbidden_fgac",
     "forbidden_passrole",
     "html_page",
+    "cluster_event_timeout",
 )
 
 

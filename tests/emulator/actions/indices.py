@@ -12,7 +12,7 @@ from typing import Any
 from tests.emulator.actions import endpoint
 from tests.emulator.actions.cat import CAT_PARAMS, cat_table
 from tests.emulator.engine import Cluster
-from tests.emulator.formats import millis
+from tests.emulator.formats import is_pattern, millis
 from tests.emulator.indices import CLOSE, OPEN, IndexRecord, cat_bytes
 from tests.emulator.responses import ApiError, Reply, engine_error
 from tests.emulator.routing import Call, Route
@@ -142,6 +142,12 @@ class IndexActions:
 
     def _delete(self, call: Call) -> Reply:
         expression = call.params["index"]
+        if self.cluster.setting("action.destructive_requires_name") == "true":
+            for token in expression.split(","):
+                if token in ("_all", "*") or (is_pattern(token) and not token.startswith("-")):
+                    raise engine_error(
+                        400, "illegal_argument_exception", "Wildcard expressions or all indices are not allowed"
+                    )
         records = self._resolve(call, expand="all")
         for token in expression.split(","):
             if token and token in self.cluster.aliases() and token not in self.cluster.indices:

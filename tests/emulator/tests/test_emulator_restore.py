@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.emulator import EmulatedDomain, Fault, S3Store, SnapshotProgress, serve
+from tests.emulator.actions.restore import filter_indices, rename
 from tests.emulator.rest import Emulated, RestCaller, emulated
 
 REPO = "nightly-backups"
@@ -236,3 +237,58 @@ def test_a_second_domain_on_the_same_bucket_reads_the_snapshots_and_restores_the
         assert api.get("/_snapshot/staging/_all").json["snapshots"] == []
         api.close()
     assert production.index_names() == ["logs-1"]
+
+
+def test_elasticsearch_6_names_an_open_conflict_briefly_and_amazon_offers_no_close_before_7_4() -> None:
+    with emulated(REPO, engine="elasticsearch", version="6.8.0", indices=()) as old:
+        old.domain.create_index("logs-1")
+        record = old.domain.add_snapshot(REPO, "snap-1", indices=["logs-1"])
+        answer = old.api.post(RESTORE, {"indices": "logs-1"})
+        assert answer.reason == f"[{REPO}:snap-1/{record.uuid}] cannot restore index [logs-1] because it's open"
+        closed = old.api.post("/logs-1/_close")
+        assert (closed.status, closed.json) == (401, {"Message": "Your request: '/logs-1/_close' is not allowed."})
+
+
+def test_a_cluster_event_timeout_on_restore_is_503_and_restores_nothing(run: Emulated) -> None:
+    run.domain.delete_index("logs-1")
+    run.domain.inject(Fault(kind="cluster_event_timeout", path=r"/_restore$"))
+    answer = run.api.post(RESTORE, {"indices": "logs-1"})
+    assert (answer.status, answer.error_type, answer.reason) == (
+        503,
+        "process_cluster_event_timeout_exception",
+        "failed to process cluster event (restore_snapshot[snap-1]) within 30s",
+    )
+    assert run.domain.index("logs-1") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern", "replacement", "expected"),
+    [
+        ("logs-1", "(.+)", "restored-$1", "restored-logs-1"),
+        ("logs-1", "^(.*)$", "$1_restored", "logs-1_restored"),
+        ("logs-1", "logs", "old", "old-1"),
+        ("logs-1-logs", "logs", "x", "x-1-x"),  # replaceAll: every match
+        ("logs-1", "(?<base>logs)-(\\d)", "${base}_$2", "logs_1"),
+        ("logs-1", "logs", "\\$1", "$1-1"),  # an escaped dollar is literal
+        ("logs-1", "nomatch", "x", "logs-1"),
+    ],
+)
+def test_rename_is_javas_replace_all(name: str, pattern: str, replacement: str, expected: str) -> None:
+    assert rename(name, pattern, replacement) == expected
+
+
+@pytest.mark.parametrize(
+    ("selected", "expected"),
+    [
+        ([], ["a1", "a2", "b1", ".k"]),
+        (["_all"], ["a1", "a2", "b1", ".k"]),
+        (["-a1"], ["a2", "b1", ".k"]),  # a lone exclusion starts from every index
+        (["a*", "-a2"], ["a1"]),
+        (["-a2", "a*"], ["a1"]),  # exclusions apply last whatever their place
+        (["*", "-.*"], ["a1", "a2", "b1"]),
+        (["b1", "a1"], ["a1", "b1"]),  # the snapshot's order
+    ],
+)
+def test_index_selection_is_snapshot_utils_filter_indices(selected: list[str], expected: list[str]) -> None:
+    available = ["a1", "a2", "b1", ".k"]
+    assert filter_indices(available, selected, ignore_unavailable=False, allow_no_indices=True) == expected
