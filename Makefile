@@ -11,7 +11,7 @@ REGION ?= us-east-1
 .PHONY: help venv demo test lint typecheck validate iam build deploy bench emulator security clean
 
 help:
-	@echo "make demo      local rehearsal of a nightly run (emulated domain + moto), under a minute"
+	@echo "make demo      local rehearsal: two nightly runs and a restore (emulated domain + moto), under a minute"
 	@echo "make test      the test suite (unit, emulator, custom resource, state machine)"
 	@echo "make lint      ruff + cfn-lint;  make typecheck: mypy --strict"
 	@echo "make validate  sam validate --lint;  make build: sam build;  make deploy: sam deploy --guided"
@@ -46,7 +46,10 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_cold_start
 	$(BIN)/python -m tests.bench.bench_run
 	$(BIN)/python -m tests.bench.bench_retention
+	$(BIN)/python -m tests.bench.bench_restore_plan
+	$(BIN)/python -m tests.bench.bench_restore
 	$(BIN)/python -m tests.bench.bench_alert
+	$(BIN)/python -m tests.bench.bench_polling
 
 emulator: $(STAMP)
 	$(BIN)/python -m tests.emulator --port $(or $(PORT),9200) $(ARGS)

@@ -380,9 +380,9 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
     if report["dashboard_url"]:
         console.print(f"Dashboard: {report['dashboard_url']}")
     for problem in report["problems"]:
-        console.print(f"[bold red]✘ {problem}[/]")
+        console.print(f"✘ {problem}", style="bold red")
     if not report["problems"]:
-        console.print("[bold green]✔ backups are current and no alarm is firing[/]")
+        console.print("✔ backups are current and no alarm is firing", style="bold green")
 
 
 @cli.command()
@@ -488,7 +488,3 @@ def snapshots(runtime: Runtime, gateway: Callable[[], AwsGateway], include_unman
             f"{retention['totals']['not_managed']} snapshot(s) not managed by this stack: --all shows them"
         )
     return EXIT_OK
-
-
-def main() -> None:
-    cli(obj=Runtime(), prog_name="sentinel")

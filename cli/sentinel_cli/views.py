@@ -22,9 +22,10 @@ PIPE_WIDTH = 200
 
 def make_console(file: TextIO | None = None) -> Console:
     """A console on ``file`` (None: stdout); output that is not a terminal gets PIPE_WIDTH columns."""
-    console = Console(file=file, highlight=False, soft_wrap=False)
+    # No markup: index names such as [logs-1] and error texts must print as they are.
+    console = Console(file=file, highlight=False, markup=False, soft_wrap=False)
     if not console.is_terminal:
-        console = Console(file=file, highlight=False, width=PIPE_WIDTH, soft_wrap=False)
+        console = Console(file=file, highlight=False, markup=False, width=PIPE_WIDTH, soft_wrap=False)
     return console
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import boto3
 from click.testing import CliRunner
 
-from sentinel_cli.commands import Runtime, cli
+from sentinel_cli.app import cli
+from sentinel_cli.commands import Runtime
 from tests.support.stack import REGION, RehearsalStack
 from tests.support.template import Resolver
 
