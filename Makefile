@@ -49,11 +49,8 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_restore_plan
 	$(BIN)/python -m tests.bench.bench_restore
 	$(BIN)/python -m tests.bench.bench_alert
-<<<<<<< HEAD
-	$(BIN)/python -m tests.bench.bench_cost
-=======
 	$(BIN)/python -m tests.bench.bench_polling
->>>>>>> main
+	$(BIN)/python -m tests.bench.bench_cost
 
 emulator: $(STAMP)
 	$(BIN)/python -m tests.emulator --port $(or $(PORT),9200) $(ARGS)
