@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_restore
 	$(BIN)/python -m tests.bench.bench_alert
 	$(BIN)/python -m tests.bench.bench_polling
+	$(BIN)/python -m tests.bench.bench_cost
 
 emulator: $(STAMP)
 	$(BIN)/python -m tests.emulator --port $(or $(PORT),9200) $(ARGS)

@@ -21,7 +21,14 @@ import click
 from rich.console import Console
 
 from sentinel_cli import views
-from sentinel_cli.errors import EXIT_OK, EXIT_RUN_FAILED, SentinelError, UnknownExecutionError
+from sentinel_cli.errors import (
+    EXIT_OK,
+    EXIT_RUN_FAILED,
+    AccessDeniedError,
+    AwsCallError,
+    SentinelError,
+    UnknownExecutionError,
+)
 from sentinel_cli.gateway import AwsGateway
 from sentinel_cli.runs import RunView, did_the_job, run_kind
 from sentinel_cli.schedule import ScheduleExpressionError, next_run
@@ -30,6 +37,11 @@ from snapshot_sentinel.naming import name_problem
 DEFAULT_STACK = "snapshot-sentinel"
 BACKUP = "BackupStateMachine"
 RECENT_RUNS = 5
+FOLLOW_EVENTS = 15
+"""History events read per poll: a poll cycle (Wait, Task, Choice) is about ten, so the newest state
+data is among them; the state data in each event is what makes a read heavy."""
+FINAL_EVENTS = 100
+"""Read once at the end of a failed run, to find the alert step's result."""
 SUCCESS_SEARCH_LIMIT = 200
 """Succeeded executions looked at to find the newest real backup (retention-only runs are skipped)."""
 
@@ -137,7 +149,7 @@ def follow(runtime: Runtime, gateway: AwsGateway, execution_arn: str, *, title: 
     try:
         while True:
             described = gateway.describe_execution(execution_arn)
-            view = RunView.build(described, gateway.recent_events(execution_arn, limit=30), machines)
+            view = RunView.build(described, gateway.recent_events(execution_arn, limit=FOLLOW_EVENTS), machines)
             follower.update(view)
             if view.finished:
                 break
@@ -145,7 +157,7 @@ def follow(runtime: Runtime, gateway: AwsGateway, execution_arn: str, *, title: 
     finally:
         follower.close()
     if view.alert is None and not view.succeeded:
-        view = RunView.build(described, gateway.recent_events(execution_arn, limit=200), machines)
+        view = RunView.build(described, gateway.recent_events(execution_arn, limit=FINAL_EVENTS), machines)
     return view
 
 
@@ -305,7 +317,12 @@ def collect_status(runtime: Runtime, stack: AwsGateway) -> dict[str, Any]:
             else {"name": success["name"], "stopped": success_at, "execution_arn": success["executionArn"]},
             "hours_since_last_success": _hours(success_at, now),
         }
-    schedule = stack.schedule_for(machines[BACKUP])
+    unknown: list[str] = []
+    try:
+        schedule = stack.schedule_for(machines[BACKUP])
+    except (AccessDeniedError, AwsCallError) as exc:
+        schedule = None
+        unknown.append(f"the schedule is unknown: {exc}")
     period = None
     if schedule is None:
         report["schedule"] = None
@@ -324,7 +341,12 @@ def collect_status(runtime: Runtime, stack: AwsGateway) -> dict[str, Any]:
         except ScheduleExpressionError as exc:
             entry["problem"] = str(exc)
         report["schedule"] = entry
-    alarms = stack.alarms(stack.alarm_names())
+    try:
+        alarms = stack.alarms(stack.alarm_names())
+    except (AccessDeniedError, AwsCallError) as exc:
+        alarms = []
+        unknown.append(f"the alarms are unknown: {exc}")
+    report["unknown"] = unknown
     report["alarms"] = [{"name": a.name, "state": a.state, "reason": a.reason, "updated": a.updated} for a in alarms]
     report["alarms_in_alarm"] = [a.name for a in alarms if a.state == "ALARM"]
     report["dashboard_url"] = stack.outputs.get("DashboardUrl")
@@ -377,6 +399,8 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
         console.print(views.table("Alarms", ["Alarm", "State", "Reason"], alarm_rows))
     else:
         console.print("Alarms: none found")
+    for missing in report["unknown"]:
+        console.print(f"? {missing}", style="yellow")
     if report["dashboard_url"]:
         console.print(f"Dashboard: {report['dashboard_url']}")
     for problem in report["problems"]:
@@ -481,8 +505,10 @@ def snapshots(runtime: Runtime, gateway: Callable[[], AwsGateway], include_unman
     )
     runtime.console.print(table)
     omitted = retention.get("omitted") or {}
-    if omitted:
-        runtime.console.print(f"Not shown (the report is bounded): {omitted}")
+    for key, count in omitted.items():
+        runtime.console.print(
+            f"{count} more {key.replace('_', ' ')} not shown: the run's report is bounded to keep its state small"
+        )
     if not include_unmanaged and (retention.get("totals") or {}).get("not_managed"):
         runtime.console.print(
             f"{retention['totals']['not_managed']} snapshot(s) not managed by this stack: --all shows them"
