@@ -189,3 +189,7 @@ UNANSWERED: tuple[type[SentinelError], ...] = tuple(
 )
 """The transient errors that mean no answer came back: the request may still have been applied,
 so the caller looks before sending it again."""
+
+
+class CatalogWriteError(SentinelError):
+    """DynamoDB kept refusing the drill catalog's writes (throttling); the state machine retries."""
