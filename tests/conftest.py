@@ -31,3 +31,11 @@ def handler_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, str]
         return environment
 
     return apply
+
+
+@pytest.fixture(autouse=True)
+def _no_metrics_left_over() -> None:
+    """Each test starts with no metric or dimension pending in the shared Powertools Metrics."""
+    from snapshot_sentinel.observability import metrics
+
+    metrics.clear_metrics()

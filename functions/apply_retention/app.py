@@ -14,9 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
 from snapshot_sentinel.errors import InvalidInputError
-from snapshot_sentinel.observability import logger
+from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.retention_apply import apply_retention
 from snapshot_sentinel.retention_plan import RetentionPolicy
+from snapshot_sentinel.run_metrics import retention_metrics
 from snapshot_sentinel.settings import RetentionSettings
 from snapshot_sentinel.wiring import domain_client
 
@@ -27,6 +28,7 @@ three more reads; the report must still be returned."""
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = RetentionSettings.from_env(os.environ)
     taken = event.get("snapshot_name")
@@ -47,4 +49,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     )
     result = report.to_dict()
     logger.info("retention done", extra={"totals": result["totals"], "stopped_because": result["stopped_because"]})
+    publish_metrics(settings.domain.name, retention_metrics(result["totals"], dry_run=dry_run))
     return result

@@ -8,13 +8,15 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
-from snapshot_sentinel.observability import logger
+from snapshot_sentinel.observability import logger, publish_metrics, tracer
+from snapshot_sentinel.run_metrics import snapshot_metrics
 from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.snapshots import check_snapshot
 from snapshot_sentinel.wiring import domain_client
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = SnapshotSettings.from_env(os.environ)
     name = event["snapshot_name"]
@@ -28,4 +30,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         now=clock.utc_now(),
     )
     logger.info("snapshot checked", extra={"state": facts["state"], "polls": facts["polls"]})
+    publish_metrics(settings.domain.name, snapshot_metrics(facts))
     return facts

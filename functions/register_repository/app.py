@@ -11,9 +11,9 @@ import requests
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.observability import logger
+from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.registration import handle_request
-from snapshot_sentinel.settings import DomainSettings
+from snapshot_sentinel.settings import DomainSettings, domain_name
 from snapshot_sentinel.wiring import domain_client
 
 
@@ -24,6 +24,7 @@ def _connect() -> DomainClient:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle_request(
         event,
@@ -31,4 +32,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
         session=requests.Session(),
         logs_hint=f"Details: CloudWatch Logs {context.log_group_name}, stream {context.log_stream_name}.",
+        # The metrics' domain dimension, for NoRecentBackupAlarm and the dashboard (same rule as every function).
+        attributes={"DomainName": domain_name(os.environ.get("DOMAIN_ENDPOINT", ""), os.environ.get("DOMAIN_ARN", ""))},
     )

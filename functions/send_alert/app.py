@@ -24,7 +24,7 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.alerts import message_attributes, render_alert, sns_message
-from snapshot_sentinel.observability import logger
+from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
 
 
@@ -35,6 +35,7 @@ def sns_client(region: str) -> Any:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = AlertSettings.from_env(os.environ)
     logger.debug("alert event", extra={"event": event})

@@ -9,12 +9,13 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.clock import parse_timestamp
-from snapshot_sentinel.observability import logger
+from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.validation import validate_run_input
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = SnapshotSettings.from_env(os.environ)
     logger.append_keys(execution=event.get("execution_id"), domain=settings.domain.name)

@@ -114,7 +114,8 @@ def test_create_registers_and_verifies_the_repository_then_answers_success(stack
     # And CloudFormation got SUCCESS with the repository name as physical ID and attribute
     assert answer["Status"] == "SUCCESS"
     assert answer["PhysicalResourceId"] == REPO
-    assert answer["Data"] == {"RepositoryName": REPO, "Changed": "true"}
+    # DomainName is the metrics' domain dimension (NoRecentBackupAlarm, dashboard): the ARN's name here.
+    assert answer["Data"] == {"RepositoryName": REPO, "Changed": "true", "DomainName": "my-domain"}
     assert "verified on 1 node" in answer["Reason"]
     assert_answers_the_request(answer, event)
 
@@ -154,7 +155,7 @@ def test_update_with_unchanged_settings_does_not_re_put_even_while_a_snapshot_ru
     assert ("PUT", f"/_snapshot/{REPO}") not in stack.domain_calls()
     assert ("POST", f"/_snapshot/{REPO}/_verify") in stack.domain_calls()
     assert answer["Status"] == "SUCCESS"
-    assert answer["Data"] == {"RepositoryName": REPO, "Changed": "false"}
+    assert answer["Data"] == {"RepositoryName": REPO, "Changed": "false", "DomainName": "my-domain"}
     assert stack.domain.snapshot(REPO, "nightly-2026-11-28t02-00-00z").state == "IN_PROGRESS"  # type: ignore[union-attr]
 
 

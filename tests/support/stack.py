@@ -147,6 +147,7 @@ class RehearsalStack:
         from moto.stepfunctions.parser import models as sfn_models
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+        from moto.stepfunctions.parser.backend import execution as sfn_execution
         from moto.stepfunctions.parser.backend import execution_worker
 
         clock = self.clock
@@ -175,6 +176,10 @@ class RehearsalStack:
             mock.patch.object(execution_worker, "Thread", RecordedThread),
             mock.patch.object(
                 sfn_models, "datetime", types.SimpleNamespace(datetime=VirtualDatetime, timezone=timezone)
+            ),
+            # An execution's stopDate too: `sentinel status` ages the last backup from it.
+            mock.patch.object(
+                sfn_execution, "datetime", types.SimpleNamespace(datetime=VirtualDatetime, timezone=timezone)
             ),
             mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
             mock.patch("snapshot_sentinel.client.pause", clock.advance),

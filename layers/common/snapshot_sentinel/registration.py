@@ -316,8 +316,12 @@ def handle_request(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     patience: Patience = Patience(),
+    attributes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Serve one custom resource request and answer CloudFormation; returns the answer sent.
+
+    ``attributes`` are added to every SUCCESS answer's ``Data`` (``Fn::GetAtt`` of the resource),
+    for values the stack needs but CloudFormation cannot compute, such as the domain's short name.
 
     A watchdog answers FAILED shortly before the Lambda's timeout if the work has not answered
     by then, so a stack never waits on an answer that will not come.
@@ -352,7 +356,7 @@ def handle_request(
                 f"Left repository {name} registered and its snapshots untouched: deleting the stack never deletes "
                 f"backups. To unregister it yourself: DELETE _snapshot/{name} (the bucket keeps the data).",
                 name,
-                {"RepositoryName": name},
+                {"RepositoryName": name, **(attributes or {})},
             )
         registration: RepositoryRegistration | None = None
         endpoint = "the domain"
@@ -371,6 +375,8 @@ def handle_request(
                 FAILED, f"Unexpected {type(exc).__name__} while registering the repository: {exc}.{hint}", failed_id
             )
         logger.info("repository ready", extra={"changed": outcome.changed, "nodes": outcome.verified_nodes})
-        return responder.answer(SUCCESS, outcome.summary(registration), registration.repository, outcome.data())
+        return responder.answer(
+            SUCCESS, outcome.summary(registration), registration.repository, {**outcome.data(), **(attributes or {})}
+        )
     finally:
         watchdog.cancel()

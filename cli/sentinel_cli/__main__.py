@@ -1,0 +1,3 @@
+from sentinel_cli.commands import main
+
+main()

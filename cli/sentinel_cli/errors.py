@@ -1,0 +1,43 @@
+"""What can go wrong before or around a run, each with the exit code and what to do."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_RUN_FAILED = 1
+EXIT_USAGE = 2
+
+
+class SentinelError(Exception):
+    """A problem the user must act on; ``str()`` says what happened and what to do."""
+
+    exit_code = EXIT_USAGE
+
+
+class StackNotFoundError(SentinelError):
+    """The stack named by --stack does not exist in the region."""
+
+
+class CredentialsError(SentinelError):
+    """No usable AWS credentials or region."""
+
+
+class AccessDeniedError(SentinelError):
+    """The credentials work but may not call an API the command needs."""
+
+
+class NotDeployedError(SentinelError):
+    """The stack exists but lacks what the command needs (an output, a state machine)."""
+
+
+class UnknownExecutionError(SentinelError):
+    """``watch`` was given a name or ARN that no state machine of the stack knows."""
+
+
+class UnknownSnapshotError(SentinelError):
+    """The snapshot asked for is not in the repository."""
+
+
+class AwsCallError(SentinelError):
+    """An AWS API call failed for a reason the user did not cause."""
+
+    exit_code = EXIT_RUN_FAILED

@@ -1,0 +1,270 @@
+"""The AWS side of the command line: one small gateway over the boto3 clients it needs.
+
+Everything the commands know about a deployed stack comes through here: its CloudFormation
+outputs and parameters, its resources (alarms, schedule), Step Functions executions, CloudWatch
+alarm states and the EventBridge Scheduler schedule. botocore's errors become
+:class:`~sentinel_cli.errors.SentinelError` subclasses whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+import boto3
+import botocore.exceptions
+
+from sentinel_cli.errors import (
+    AccessDeniedError,
+    AwsCallError,
+    CredentialsError,
+    NotDeployedError,
+    StackNotFoundError,
+    UnknownExecutionError,
+)
+
+STATE_MACHINE_OUTPUT_SUFFIX = "StateMachineArn"
+ALARM_RESOURCE_TYPE = "AWS::CloudWatch::Alarm"
+SCHEDULE_RESOURCE_TYPE = "AWS::Scheduler::Schedule"
+MAX_SCHEDULES_SCANNED = 1_000
+_ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
+_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId"}
+
+
+@dataclass(frozen=True)
+class Alarm:
+    name: str
+    state: str
+    reason: str
+    updated: datetime | None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    group: str
+    expression: str
+    timezone: str
+    state: str
+
+
+@contextmanager
+def aws_errors(what: str, stack: str = "", region: str = "") -> Iterator[None]:
+    """Turn botocore's exceptions into errors that tell the user what to do."""
+    try:
+        yield
+    except botocore.exceptions.NoCredentialsError as exc:
+        raise CredentialsError(
+            "no AWS credentials found: set AWS_PROFILE (or pass --profile), run `aws sso login` or "
+            "`aws configure`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        ) from exc
+    except botocore.exceptions.NoRegionError as exc:
+        raise CredentialsError("no AWS region: pass --region (the stack's region) or set AWS_REGION") from exc
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise CredentialsError(f"{exc}: check --profile / AWS_PROFILE against `aws configure list-profiles`") from exc
+    except botocore.exceptions.TokenRetrievalError as exc:
+        raise CredentialsError(f"{exc}; run `aws sso login` and try again") from exc
+    except botocore.exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+        if code == "ValidationError" and "does not exist" in message and stack:
+            raise StackNotFoundError(
+                f"stack {stack!r} not found in region {region or '(default)'}: pass --stack with the name you "
+                "deployed (sam deploy --stack-name) and --region with its region, or deploy it first"
+            ) from exc
+        if code in _EXPIRED:
+            raise CredentialsError(f"the AWS credentials were refused ({code}: {message}); refresh them") from exc
+        if code in _ACCESS_DENIED:
+            raise AccessDeniedError(
+                f"{what} was denied ({code}: {message}); the README's 'Command line' section lists the "
+                "permissions sentinel needs"
+            ) from exc
+        if code == "ExecutionDoesNotExist":
+            raise UnknownExecutionError(f"{what}: no such execution ({message})") from exc
+        raise AwsCallError(f"{what} failed: {code}: {message}") from exc
+    except botocore.exceptions.BotoCoreError as exc:
+        raise AwsCallError(f"{what} failed: {exc}") from exc
+
+
+class AwsGateway:
+    """The deployed stack ``stack_name`` as seen through AWS's APIs, with one session."""
+
+    def __init__(self, session: boto3.session.Session, stack_name: str) -> None:
+        self.session = session
+        self.stack_name = stack_name
+        self._clients: dict[str, Any] = {}
+
+    @classmethod
+    def connect(cls, stack_name: str, *, region: str | None = None, profile: str | None = None) -> AwsGateway:
+        with aws_errors("opening an AWS session"):
+            session = boto3.session.Session(region_name=region, profile_name=profile)
+        return cls(session, stack_name)
+
+    @property
+    def region(self) -> str:
+        return str(self.session.region_name or "")
+
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            with aws_errors(f"creating a {service} client", self.stack_name, self.region):
+                self._clients[service] = self.session.client(service)
+        return self._clients[service]
+
+    def _call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
+        with aws_errors(f"{service} {operation}", self.stack_name, self.region):
+            result: dict[str, Any] = getattr(self._client(service), operation)(**kwargs)
+            return result
+
+    # -- the stack -------------------------------------------------------------------------------
+
+    @cached_property
+    def _stack(self) -> dict[str, Any]:
+        stacks = self._call("cloudformation", "describe_stacks", StackName=self.stack_name)["Stacks"]
+        if not stacks:
+            raise StackNotFoundError(f"stack {self.stack_name!r} not found in region {self.region}")
+        stack: dict[str, Any] = stacks[0]
+        return stack
+
+    @cached_property
+    def outputs(self) -> dict[str, str]:
+        return {o["OutputKey"]: o["OutputValue"] for o in self._stack.get("Outputs", [])}
+
+    @cached_property
+    def parameters(self) -> dict[str, str]:
+        return {p["ParameterKey"]: p.get("ParameterValue", "") for p in self._stack.get("Parameters", [])}
+
+    def output(self, key: str) -> str:
+        value = self.outputs.get(key)
+        if not value:
+            raise NotDeployedError(
+                f"stack {self.stack_name!r} has no output {key}: update it to this version of Snapshot Sentinel "
+                "(sam build && sam deploy)"
+            )
+        return value
+
+    @cached_property
+    def state_machines(self) -> dict[str, str]:
+        """Logical name (``BackupStateMachine``) to ARN, for every ``...StateMachineArn`` output."""
+        return {
+            key[: -len("Arn")]: value
+            for key, value in sorted(self.outputs.items())
+            if key.endswith(STATE_MACHINE_OUTPUT_SUFFIX) and value
+        }
+
+    def physical_ids(self, resource_type: str) -> list[str]:
+        ids: list[str] = []
+        with aws_errors("cloudformation list_stack_resources", self.stack_name, self.region):
+            paginator = self._client("cloudformation").get_paginator("list_stack_resources")
+            for page in paginator.paginate(StackName=self.stack_name):
+                ids.extend(
+                    r["PhysicalResourceId"]
+                    for r in page.get("StackResourceSummaries", [])
+                    if r.get("ResourceType") == resource_type and r.get("PhysicalResourceId")
+                )
+        return ids
+
+    # -- executions ------------------------------------------------------------------------------
+
+    def start_execution(self, state_machine_arn: str, name: str, run_input: dict[str, Any]) -> str:
+        started = self._call(
+            "stepfunctions",
+            "start_execution",
+            stateMachineArn=state_machine_arn,
+            name=name,
+            input=json.dumps(run_input),
+        )
+        return str(started["executionArn"])
+
+    def describe_execution(self, execution_arn: str) -> dict[str, Any]:
+        return self._call("stepfunctions", "describe_execution", executionArn=execution_arn)
+
+    def recent_events(self, execution_arn: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The last ``limit`` history events, oldest first."""
+        events = self._call(
+            "stepfunctions",
+            "get_execution_history",
+            executionArn=execution_arn,
+            reverseOrder=True,
+            maxResults=limit,
+            includeExecutionData=True,
+        )["events"]
+        # Newest first from AWS; sorting by id also copes with a service that ignores reverseOrder.
+        return sorted(events, key=lambda event: int(event.get("id", 0)))[-limit:]
+
+    def executions(self, state_machine_arn: str, *, status: str | None = None) -> Iterator[dict[str, Any]]:
+        """Executions newest first, page by page, as long as the caller keeps reading."""
+        kwargs: dict[str, Any] = {"stateMachineArn": state_machine_arn, "maxResults": 50}
+        if status:
+            kwargs["statusFilter"] = status
+        while True:
+            page = self._call("stepfunctions", "list_executions", **kwargs)
+            yield from page.get("executions", [])
+            token = page.get("nextToken")
+            if not token:
+                return
+            kwargs["nextToken"] = token
+
+    # -- alarms and schedule ---------------------------------------------------------------------
+
+    def alarm_names(self) -> list[str]:
+        """The stack's alarms: its AWS::CloudWatch::Alarm resources and outputs that name an alarm."""
+        names = set(self.physical_ids(ALARM_RESOURCE_TYPE))
+        for key, value in self.outputs.items():
+            if key.endswith(("Alarm", "AlarmName", "AlarmArn")) and value:
+                names.add(value.split(":alarm:", 1)[-1])
+        return sorted(names)
+
+    def alarms(self, names: list[str]) -> list[Alarm]:
+        found: list[Alarm] = []
+        for start in range(0, len(names), 100):
+            page = self._call("cloudwatch", "describe_alarms", AlarmNames=names[start : start + 100])
+            for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]:
+                found.append(
+                    Alarm(
+                        name=alarm["AlarmName"],
+                        state=alarm.get("StateValue", "UNKNOWN"),
+                        reason=alarm.get("StateReason", ""),
+                        updated=alarm.get("StateUpdatedTimestamp"),
+                    )
+                )
+        return sorted(found, key=lambda a: a.name)
+
+    def schedule_for(self, target_arn: str) -> Schedule | None:
+        """The stack's schedule that starts ``target_arn``: by resource if CloudFormation lists it,
+        else the first schedule of the account and region whose target is that state machine."""
+        names = [(name, "default") for name in self.physical_ids(SCHEDULE_RESOURCE_TYPE)]
+        if not names:
+            names = self._schedules_targeting(target_arn)
+        for name, group in names:
+            if "|" in name:  # CloudFormation's physical ID of a schedule in a group: group|name
+                group, name = name.split("|", 1)
+            detail = self._call("scheduler", "get_schedule", Name=name, GroupName=group)
+            if detail.get("Target", {}).get("Arn") == target_arn:
+                return Schedule(
+                    name=name,
+                    group=group,
+                    expression=str(detail.get("ScheduleExpression", "")),
+                    timezone=str(detail.get("ScheduleExpressionTimezone") or "UTC"),
+                    state=str(detail.get("State", "ENABLED")),
+                )
+        return None
+
+    def _schedules_targeting(self, target_arn: str) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        kwargs: dict[str, Any] = {"MaxResults": 100}
+        for _ in range(MAX_SCHEDULES_SCANNED // 100):
+            page = self._call("scheduler", "list_schedules", **kwargs)
+            found.extend(
+                (s["Name"], s.get("GroupName") or "default")
+                for s in page.get("Schedules", [])
+                if s.get("Target", {}).get("Arn") == target_arn
+            )
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+        return found
