@@ -30,7 +30,8 @@ def test_status_flags_a_backup_older_than_a_schedule_period_and_exits_1(sentinel
     assert report["backup_stale"] is True
     assert report["schedule"]["expression"] == "cron(0 2 * * ? *)"
     assert report["schedule"]["next_run"] == "2026-12-01T02:00:00+00:00"
-    assert report["problems"] == ["the last successful backup is 50.0 h old (more than 25 h)"]
+    # the stack's RpoHours (default 26), the same window as NoRecentBackupAlarm
+    assert report["problems"] == ["the last successful backup is 50.0 h old (more than 26 h)"]
     assert text.exit_code == 1
     assert "the last successful backup is 50.0 h old" in text.stdout
     assert "2026-12-01 02:00:00 UTC" in text.stdout

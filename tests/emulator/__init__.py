@@ -1,6 +1,7 @@
 """The project's emulator of an Amazon OpenSearch Service domain's snapshot API (see README.md)."""
 
 from tests.emulator.domain import EmulatedDomain
+from tests.emulator.indices import IndexRecord, IndexSnapshot, RecoveryProgress
 from tests.emulator.model import (
     FAILED,
     IN_PROGRESS,
@@ -23,7 +24,10 @@ __all__ = [
     "EmulatorCredentials",
     "EmulatorServer",
     "Fault",
+    "IndexRecord",
+    "IndexSnapshot",
     "RecordedRequest",
+    "RecoveryProgress",
     "SnapshotProgress",
     "SnapshotRecord",
     "serve",

@@ -13,16 +13,23 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from tests.emulator.actions.aliases import AliasActions
 from tests.emulator.actions.cat import CatActions
+from tests.emulator.actions.cluster import ClusterActions
+from tests.emulator.actions.documents import DocumentActions
+from tests.emulator.actions.indices import IndexActions
 from tests.emulator.actions.repositories import RepositoryActions
+from tests.emulator.actions.restore import RestoreActions
 from tests.emulator.actions.root import RootActions
 from tests.emulator.actions.snapshots import SnapshotActions
 from tests.emulator.engine import DEFAULT_INDICES, Clock, Cluster
 from tests.emulator.frontend import FrontEnd
+from tests.emulator.indices import CLOSE, OPEN, IndexRecord, IndexSnapshot, RecoveryProgress
 from tests.emulator.model import SUCCESS, Fault, RecordedRequest, SnapshotProgress, SnapshotRecord
 from tests.emulator.responses import Reply
 from tests.emulator.routing import Router
@@ -44,6 +51,8 @@ class EmulatedDomain:
         domain_name: str = "emulated-domain",
         automated_repository: str | None = "cs-automated-enc",
         progress: SnapshotProgress | None = None,
+        data_nodes: int = 2,
+        recovery: RecoveryProgress | None = None,
     ) -> None:
         self.cluster = Cluster(
             engine=engine,
@@ -53,8 +62,20 @@ class EmulatedDomain:
             domain_name=domain_name,
             automated_repository=automated_repository,
             progress=progress,
+            data_nodes=data_nodes,
+            recovery=recovery,
         )
-        areas = (RootActions, RepositoryActions, SnapshotActions, CatActions)
+        areas = (
+            RootActions,
+            RepositoryActions,
+            SnapshotActions,
+            RestoreActions,
+            CatActions,
+            IndexActions,
+            AliasActions,
+            DocumentActions,
+            ClusterActions,
+        )
         router = Router([route for area in areas for route in area(self.cluster).routes()])
         self.front_end = FrontEnd(self.cluster, router, credentials=credentials, region=region)
 
@@ -92,6 +113,15 @@ class EmulatedDomain:
     def progress(self, plan: SnapshotProgress) -> None:
         with self.cluster.lock:
             self.cluster.progress = plan
+
+    @property
+    def recovery(self) -> RecoveryProgress:
+        return self.cluster.recovery
+
+    @recovery.setter
+    def recovery(self, plan: RecoveryProgress) -> None:
+        with self.cluster.lock:
+            self.cluster.recovery = plan
 
     # ------------------------------------------------------------------ HTTP
 
@@ -196,3 +226,95 @@ class EmulatedDomain:
     def repository(self, name: str) -> dict[str, Any] | None:
         """The registration as ``GET _snapshot/<name>`` shows it, or None."""
         return self.cluster.repository(name)
+
+    # ------------------------------------------------------------------ indices and documents
+
+    def create_index(
+        self,
+        name: str,
+        *,
+        shards: int = 1,
+        replicas: int = 1,
+        docs: int = 0,
+        doc_bytes: int | None = None,
+        documents: Iterable[Mapping[str, Any]] = (),
+        mapping: Mapping[str, Any] | None = None,
+        aliases: Iterable[str] | Mapping[str, Mapping[str, Any]] = (),
+        settings: Mapping[str, Any] | None = None,
+        closed: bool = False,
+    ) -> IndexRecord:
+        """Create an index whose shards are all active, with ``docs`` generated documents (ids
+        ``<name>-<n>``, ``{"message", "n"}``) after the given ``documents``; ``doc_bytes`` sizes each one
+        (``store.size`` = docs x doc_bytes per copy). Replaces an index of that name."""
+        with self.cluster.lock:
+            self.cluster.indices.pop(name, None)
+            self.cluster.create_index(
+                name,
+                shards=shards,
+                replicas=replicas,
+                docs=docs,
+                doc_bytes=doc_bytes,
+                documents=documents,
+                mapping=mapping,
+                aliases=aliases,
+                settings=settings,
+                state=CLOSE if closed else OPEN,
+            )
+            return copy.deepcopy(self.cluster.indices[name])
+
+    def delete_index(self, name: str) -> None:
+        with self.cluster.lock:
+            self.cluster.indices.pop(name, None)
+
+    def add_documents(self, index: str, count: int = 1, *, documents: Iterable[Mapping[str, Any]] = ()) -> int:
+        """Index ``documents`` then ``count`` generated ones (also while a snapshot runs: it keeps the
+        count it started with); returns the index's new count."""
+        with self.cluster.lock:
+            record = self.cluster.indices[index]
+            for doc in documents:
+                source = dict(doc)
+                doc_id = source.pop("_id", None)
+                record.add_document(source, None if doc_id is None else str(doc_id))
+            record.add_generated(count)
+            return record.doc_count
+
+    def index(self, name: str) -> IndexRecord | None:
+        """A copy of the index (metadata, count, sample, shard copies and recoveries), or None."""
+        with self.cluster.lock:
+            record = self.cluster.indices.get(name)
+            return copy.deepcopy(record) if record is not None else None
+
+    def index_names(self) -> list[str]:
+        with self.cluster.lock:
+            return sorted(self.cluster.indices)
+
+    def set_cluster_setting(self, key: str, value: Any, *, transient: bool = False) -> None:
+        """Set (or with None, reset) a cluster setting, e.g. ``cluster.max_shards_per_node``."""
+        with self.cluster.lock:
+            store = self.cluster.transient_settings if transient else self.cluster.persistent_settings
+            if value is None:
+                store.pop(key, None)
+            else:
+                store[key] = str(value).lower() if isinstance(value, bool) else str(value)
+
+    # ------------------------------------------------------------------ restore faults
+
+    def fail_shard_recovery(self, index: str, shard: int = 0, *, reason: str | None = None) -> None:
+        """The next restore that creates ``index`` cannot recover that shard's primary: it recovers for
+        the usual polls, then stays UNASSIGNED (reason ALLOCATION_FAILED, ``reason`` as the details, or the
+        engine's failed-recovery text) and drops out of ``_recovery``; the index stays red."""
+        with self.cluster.lock:
+            self.cluster.pending_recovery_failures[(index, shard)] = reason
+
+    def lose_documents(self, repository: str, snapshot: str, index: str, *, docs: int) -> None:
+        """Make the snapshot's copy of ``index`` hold ``docs`` documents (a snapshot that lost documents):
+        a restore brings back that count."""
+        with self.cluster.lock:
+            contents = self.cluster.snapshots_by_repo[repository][snapshot].contents[index]
+            contents.doc_count = docs
+            contents.documents = contents.documents[:docs]
+
+    def snapshot_contents(self, repository: str, snapshot: str) -> dict[str, IndexSnapshot]:
+        """What the snapshot holds of each index (count, sample, mapping, settings, aliases), copied."""
+        with self.cluster.lock:
+            return copy.deepcopy(self.cluster.snapshots_by_repo[repository][snapshot].contents)

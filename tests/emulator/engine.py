@@ -19,6 +19,18 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from tests.emulator.formats import as_setting, is_pattern, now, resolve_date_math
+from tests.emulator.indices import (
+    CLOSE,
+    INITIALIZING,
+    OPEN,
+    STARTED,
+    UNASSIGNED,
+    IndexRecord,
+    IndexSnapshot,
+    Recovery,
+    RecoveryProgress,
+    ShardCopy,
+)
 from tests.emulator.model import (
     FAILED,
     IN_PROGRESS,
@@ -38,6 +50,7 @@ DEFAULT_INDICES = ("logs-2026.11.27", "logs-2026.11.28", ".kibana_1")
 ACCOUNT_ID = "123456789012"
 CONCURRENT_LIMIT = 1000
 MAX_METADATA_BYTES = 1024
+DEFAULT_MAX_SHARDS_PER_NODE = 1000
 INVALID_FILENAME_CHARS = '[ , ", *, \\, <, |, ,, >, /, ?]'
 INVALID_NAME_CHARS = set('\\/*?"<>| ,')
 
@@ -55,6 +68,8 @@ class Cluster:
         domain_name: str = "emulated-domain",
         automated_repository: str | None = "cs-automated-enc",
         progress: SnapshotProgress | None = None,
+        data_nodes: int = 2,
+        recovery: RecoveryProgress | None = None,
     ) -> None:
         if engine not in ("opensearch", "elasticsearch"):
             raise ValueError("engine must be 'opensearch' or 'elasticsearch'")
@@ -69,7 +84,19 @@ class Cluster:
         self.node_id = new_uuid()
         self.node_name = new_uuid().replace("-", "").replace("_", "")[:32].lower()
         self.cluster_uuid = new_uuid()
-        self.indices: dict[str, int] = dict(indices) if isinstance(indices, Mapping) else dict.fromkeys(indices, 1)
+        if data_nodes < 1:
+            raise ValueError("a domain has at least one data node")
+        self.nodes = [(self.node_id, self.node_name)] + [
+            (new_uuid(), new_uuid().replace("-", "").replace("_", "")[:32].lower()) for _ in range(data_nodes - 1)
+        ]
+        self.recovery = recovery or RecoveryProgress()
+        self.persistent_settings: dict[str, str] = {}
+        self.transient_settings: dict[str, str] = {}
+        self.pending_recovery_failures: dict[tuple[str, int], str | None] = {}
+        self.indices: dict[str, IndexRecord] = {}
+        shards = dict(indices) if isinstance(indices, Mapping) else dict.fromkeys(indices, 1)
+        for name, count in shards.items():
+            self.create_index(name, shards=count)
         self.lock = threading.RLock()
         self.repositories: dict[str, dict[str, Any]] = {}
         self.snapshots_by_repo: dict[str, dict[str, SnapshotRecord]] = {}
@@ -191,6 +218,7 @@ class Cluster:
                 shards_total=shards_total if shards_total is not None else self.shard_count(chosen),
                 reason=reason if reason is not None else (self.failed_reason(chosen) if state == FAILED else None),
                 version=self.version,
+                contents=self.capture(chosen, shards_total),
             )
             self.snapshots_by_repo[repository][name] = record
             return replace(record)
@@ -314,7 +342,7 @@ class Cluster:
         return list(self.indices)
 
     def shard_count(self, indices: Iterable[str]) -> int:
-        return sum(self.indices.get(index, 1) for index in indices)
+        return sum(self.indices[index].shards if index in self.indices else 1 for index in indices)
 
     @staticmethod
     def failed_reason(indices: list[str]) -> str:
@@ -448,10 +476,18 @@ class Cluster:
         """An exact GET of a running snapshot: count the poll, or finish it when its polls are spent."""
         if record.planned is None:
             return
+        self.write_documents(record.planned.writes_per_poll)
         if record.polls_remaining <= 0:
             self.finish(record)
         else:
             record.polls_remaining -= 1
+
+    def write_documents(self, counts: Mapping[str, int]) -> None:
+        """Index ``counts[index]`` more documents into each (existing) index."""
+        for name, count in counts.items():
+            record = self.indices.get(name)
+            if record is not None:
+                record.add_generated(count)
 
     def select(self, repo: str, names: list[str], ignore_unavailable: bool) -> list[SnapshotRecord]:
         stored = self.snapshots_by_repo[repo]
@@ -476,3 +512,317 @@ class Cluster:
     @staticmethod
     def snapshot_missing(repo: str, name: str) -> ApiError:
         return engine_error(404, "snapshot_missing_exception", f"[{repo}:{name}] is missing")
+
+    # ------------------------------------------------------------------ indices
+
+    @property
+    def data_nodes(self) -> int:
+        return len(self.nodes)
+
+    def setting(self, key: str) -> str | None:
+        """A cluster setting as in force: transient over persistent, else None (the default)."""
+        return self.transient_settings.get(key, self.persistent_settings.get(key))
+
+    @property
+    def max_shards_per_node(self) -> int:
+        return int(self.setting("cluster.max_shards_per_node") or DEFAULT_MAX_SHARDS_PER_NODE)
+
+    def open_shards(self) -> int:
+        """Metadata.getTotalOpenIndexShards: primaries x (1 + replicas) of every open index."""
+        return sum(i.total_shards for i in self.indices.values() if i.is_open)
+
+    def shard_limit_error(self, name: str, shards: int, replicas: int) -> ApiError | None:
+        """ShardLimitValidator.validateShardLimit (system dot-indices are exempt)."""
+        if name.startswith("."):
+            return None
+        adding = shards * (1 + replicas)
+        current = self.open_shards()
+        limit = self.max_shards_per_node * self.data_nodes
+        if current + adding <= limit:
+            return None
+        message = (
+            f"this action would add [{adding}] total shards, but this cluster currently has "
+            f"[{current}]/[{limit}] maximum shards open"
+        )
+        return engine_error(400, "validation_exception", f"Validation Failed: 1: {message};")
+
+    @staticmethod
+    def invalid_index_name(name: str, why: str) -> ApiError:
+        return engine_error(
+            400, "invalid_index_name_exception", f"Invalid index name [{name}], {why}", index_uuid="_na_", index=name
+        )
+
+    def validate_index_name(self, name: str) -> None:
+        """MetadataCreateIndexService.validateIndexName, in the engine's order."""
+        if any(ch in INVALID_NAME_CHARS for ch in name):
+            raise self.invalid_index_name(name, f"must not contain the following characters {INVALID_FILENAME_CHARS}")
+        if "#" in name:
+            raise self.invalid_index_name(name, "must not contain '#'")
+        if ":" in name:
+            raise self.invalid_index_name(name, "must not contain ':'")
+        if name[:1] in ("_", "-", "+"):
+            raise self.invalid_index_name(name, "must not start with '_', '-', or '+'")
+        size = len(name.encode())
+        if size > 255:
+            raise self.invalid_index_name(name, f"index name is too long, ({size} > 255)")
+        if name in (".", ".."):
+            raise self.invalid_index_name(name, "must not be '.' or '..'")
+        if name.lower() != name:
+            raise self.invalid_index_name(name, "must be lowercase")
+        if name in self.indices:
+            record = self.indices[name]
+            raise engine_error(
+                400,
+                "resource_already_exists_exception",
+                f"index [{name}/{record.uuid}] already exists",
+                index_uuid=record.uuid,
+                index=name,
+            )
+        if self.alias_exists(name):
+            raise self.invalid_index_name(name, "already exists as alias")
+
+    def create_index(
+        self,
+        name: str,
+        *,
+        shards: int = 1,
+        replicas: int = 1,
+        docs: int = 0,
+        doc_bytes: int | None = None,
+        documents: Iterable[Mapping[str, Any]] = (),
+        mapping: Mapping[str, Any] | None = None,
+        aliases: Iterable[str] | Mapping[str, Mapping[str, Any]] = (),
+        settings: Mapping[str, Any] | None = None,
+        state: str = OPEN,
+    ) -> IndexRecord:
+        """Create an index whose shards are all active (seeding, ``PUT /<index>``); no checks here."""
+        record = IndexRecord(name=name, shards=shards, replicas=replicas, created=self.clock(), state=state)
+        if doc_bytes is not None:
+            record.doc_bytes = doc_bytes
+        record.mapping = copy.deepcopy(dict(mapping)) if mapping else {}
+        record.settings = {k: as_setting(v) for k, v in (settings or {}).items()}
+        if isinstance(aliases, Mapping):
+            record.aliases = {alias: dict(spec) for alias, spec in aliases.items()}
+        else:
+            record.aliases = {alias: {} for alias in aliases}
+        for doc in documents:
+            source = dict(doc)
+            doc_id = source.pop("_id", None)
+            record.add_document(source, None if doc_id is None else str(doc_id))
+        record.add_generated(max(0, docs - record.doc_count))
+        self.indices[name] = record
+        self.allocate(record, recovery_type="EMPTY_STORE", source={}, polls=0, reason="INDEX_CREATED")
+        self.settle(record)
+        return record
+
+    def allocate(
+        self,
+        record: IndexRecord,
+        *,
+        recovery_type: str,
+        source: dict[str, Any],
+        polls: int,
+        reason: str,
+        failures: Mapping[int, str | None] | None = None,
+    ) -> None:
+        """New shard copies: primaries INITIALIZING (recovering from ``source``), replicas waiting for them."""
+        now = self.clock()
+        record.copies = []
+        for shard in range(record.shards):
+            primary = ShardCopy(
+                shard=shard,
+                primary=True,
+                state=INITIALIZING,
+                node=self.nodes[shard % self.data_nodes][0],
+                recovery=Recovery(
+                    type=recovery_type,
+                    start=now,
+                    polls_total=polls,
+                    source=dict(source),
+                    size_bytes=record.store_bytes // max(record.shards, 1),
+                    files=0 if recovery_type == "EMPTY_STORE" else 12,
+                ),
+                polls_left=polls,
+            )
+            if failures is not None and shard in failures:
+                primary.never_recovers = failures[shard] or ""
+            record.copies.append(primary)
+            for _ in range(record.replicas):
+                record.copies.append(
+                    ShardCopy(shard=shard, primary=False, state=UNASSIGNED, unassigned_reason=reason, unassigned_at=now)
+                )
+
+    def poll(self, records: Iterable[IndexRecord]) -> None:
+        """One look at these indices: every recovering shard copy moves one step (see RecoveryProgress)."""
+        for record in records:
+            self._step(record)
+
+    def settle(self, record: IndexRecord) -> None:
+        """Let every recovery that can end, end (``wait_for_completion``, ``polls=0``)."""
+        for _ in range(2 * (1 + len(record.copies))):
+            for copy_ in record.copies:
+                if copy_.state == INITIALIZING:
+                    copy_.polls_left = 0
+            if not self._step(record):
+                return
+
+    def _step(self, record: IndexRecord) -> bool:
+        changed = False
+        now = self.clock()
+        for copy_ in record.copies:
+            if copy_.state != INITIALIZING or copy_.recovery is None:
+                continue
+            changed = True
+            if copy_.polls_left > 0:
+                copy_.polls_left -= 1
+                copy_.recovery.polls_done += 1
+                continue
+            if copy_.never_recovers is not None:
+                node = copy_.node
+                copy_.state, copy_.node, copy_.recovery = UNASSIGNED, None, None
+                copy_.unassigned_reason = "ALLOCATION_FAILED"
+                copy_.allocation_status = "deciders_no"
+                copy_.unassigned_at = now
+                copy_.unassigned_details = copy_.never_recovers or self._recovery_failure(record, copy_.shard, node)
+                continue
+            copy_.state = STARTED
+            copy_.recovery.stop = now
+        for copy_ in record.copies:
+            if copy_.primary or copy_.state != UNASSIGNED or copy_.unassigned_reason == "ALLOCATION_FAILED":
+                continue
+            primary = next(c for c in record.copies if c.primary and c.shard == copy_.shard)
+            if primary.state != STARTED:
+                continue
+            busy = {c.node for c in record.copies if c.shard == copy_.shard and c.node is not None}
+            free = [node for node, _ in self.nodes if node not in busy]
+            if not free:
+                continue  # no data node can hold another copy: the index stays yellow
+            changed = True
+            copy_.state, copy_.node = INITIALIZING, free[0]
+            copy_.unassigned_reason = copy_.unassigned_at = None
+            polls = self.recovery.replica_polls if primary.recovery and primary.recovery.type == "SNAPSHOT" else 0
+            copy_.polls_left = polls
+            copy_.recovery = Recovery(
+                type="PEER",
+                start=now,
+                polls_total=polls,
+                source={"id": primary.node, "name": self.node_name_of(primary.node)},
+                size_bytes=record.store_bytes // max(record.shards, 1),
+                files=12,
+            )
+            if polls == 0:
+                copy_.state = STARTED
+                copy_.recovery.stop = now
+        return changed
+
+    def _recovery_failure(self, record: IndexRecord, shard: int, node: str | None) -> str:
+        name = self.node_name_of(node)
+        return (
+            f"failed shard on node [{node}]: failed recovery, failure "
+            f"RecoveryFailedException[[{record.name}][{shard}]: Recovery failed on {{{name}}}{{{node}}}]; "
+            "nested: IndexShardRecoveryException[failed recovery]; "
+            "nested: IndexShardRestoreFailedException[restore failed]; "
+            "nested: IndexShardRestoreFailedException[failed to restore snapshot]; "
+            "nested: NoSuchFileException[Blob object [indices/shard/__data] not found: "
+            "The specified key does not exist. (Service: Amazon S3; Status Code: 404; Error Code: NoSuchKey)]; "
+        )
+
+    def node_name_of(self, node: str | None) -> str:
+        return next((name for node_id, name in self.nodes if node_id == node), "")
+
+    # ------------------------------------------------------------------ index expressions and aliases
+
+    def alias_exists(self, name: str) -> bool:
+        return any(name in record.aliases for record in self.indices.values())
+
+    def aliases(self) -> dict[str, list[str]]:
+        """Alias -> the indices it points at."""
+        found: dict[str, list[str]] = {}
+        for record in self.indices.values():
+            for alias in record.aliases:
+                found.setdefault(alias, []).append(record.name)
+        return found
+
+    @staticmethod
+    def index_missing(name: str) -> ApiError:
+        extra: dict[str, Any] = {
+            "resource.type": "index_or_alias",
+            "resource.id": name,
+            "index_uuid": "_na_",
+            "index": name,
+        }
+        return engine_error(404, "index_not_found_exception", f"no such index [{name}]", **extra)
+
+    def resolve(
+        self,
+        expression: str | None,
+        *,
+        ignore_unavailable: bool = False,
+        allow_no_indices: bool = True,
+        expand: str = "open",
+        aliases: bool = True,
+    ) -> list[IndexRecord]:
+        """IndexNameExpressionResolver: names, aliases, ``*`` wildcards, ``_all``, ``-`` exclusions after a wildcard.
+
+        ``expand`` is what wildcards reach: "open", "closed" or "all" (``expand_wildcards``).
+        """
+        tokens = [t for t in (expression or "_all").split(",") if t]
+        states = {"open": {OPEN}, "closed": {CLOSE}, "all": {OPEN, CLOSE}, "none": set()}.get(expand, {OPEN, CLOSE})
+        alias_map = self.aliases() if aliases else {}
+        chosen: list[str] = []
+        wildcard_seen = False
+        for token in tokens or ["_all"]:
+            if token.startswith("-") and wildcard_seen:
+                excluded = token[1:]
+                chosen = [i for i in chosen if not fnmatchcase(i, excluded)]
+            elif token in ("_all", "*") or is_pattern(token):
+                wildcard_seen = True
+                pattern = "*" if token == "_all" else token
+                matched = [r.name for r in self.indices.values() if fnmatchcase(r.name, pattern) and r.state in states]
+                for alias, members in alias_map.items():
+                    if token != "_all" and fnmatchcase(alias, pattern):
+                        matched += [m for m in members if self.indices[m].state in states]
+                chosen += [m for m in matched if m not in chosen]
+                if not matched and not allow_no_indices:
+                    raise self.index_missing(token)
+            elif token in self.indices:
+                if token not in chosen:
+                    chosen.append(token)
+            elif token in alias_map:
+                chosen += [m for m in alias_map[token] if m not in chosen]
+            elif not ignore_unavailable:
+                raise self.index_missing(token)
+        return [self.indices[name] for name in chosen]
+
+    def index_closed(self, record: IndexRecord) -> ApiError:
+        return engine_error(400, "index_closed_exception", "closed", index_uuid=record.uuid, index=record.name)
+
+    def capture(self, names: Iterable[str], shards_total: int | None = None) -> dict[str, IndexSnapshot]:
+        """What a snapshot of these indices holds: each existing index as it is now; a name the cluster
+        does not have (seeded snapshots of other domains) as an empty index of its share of ``shards_total``."""
+        names = list(names)
+        missing = [n for n in names if n not in self.indices]
+        total_missing = (
+            (shards_total - self.shard_count([n for n in names if n in self.indices])) if shards_total else 0
+        )
+        base, extra = divmod(max(total_missing, len(missing)), max(len(missing), 1))
+        contents: dict[str, IndexSnapshot] = {}
+        for name in names:
+            if name in self.indices:
+                contents[name] = self.indices[name].snapshot()
+                continue
+            share = base + (1 if missing.index(name) < extra else 0)
+            contents[name] = IndexSnapshot(
+                name=name,
+                uuid=new_uuid(),
+                shards=max(1, share),
+                replicas=1,
+                doc_count=0,
+                documents=[],
+                mapping={},
+                settings={},
+                aliases={},
+                store_bytes=0,
+                created=self.clock(),
+            )
+        return contents

@@ -30,6 +30,9 @@ from tests.emulator.sigv4 import EmulatorCredentials
 
 CALLER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/snapshot-sentinel-function"
 SNAPSHOT_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/TheSnapshotRole"
+# Cluster-wide operations Amazon refuses (a bare GET /_recovery would list every shard of the domain:
+# recovery is only served per index, GET /<index>/_recovery)
+BLOCKED_PATHS = frozenset({"/_recovery", "/_cluster/reroute", "/_xpack"})
 
 
 class FrontEnd:
@@ -70,12 +73,27 @@ class FrontEnd:
         try:
             if self.credentials is not None:
                 sigv4.verify(self.credentials, self.region, method=method, target=target, headers=headers, body=body)
+            self._refuse_blocked(path, body)
             fault = self._take_fault(method, path)
             if fault is None:
                 return self.router.dispatch(method, target, raw_path, query, headers, body)
             return self._apply_fault(fault, method, target, raw_path, path, query, headers, body)
         except ApiError as error:
             return error.reply
+
+    @staticmethod
+    def _refuse_blocked(path: str, body: bytes) -> None:
+        """Operations Amazon's front end does not pass to the engine: 401 ``{"Message": "Your request: '<path>'
+        is not allowed."}``, the shape it answers for ``/_cluster/reroute`` and ``/_xpack``; and the expanded
+        form of a ``_cluster/settings`` body (only the flat form is accepted: "... payload is not allowed.")."""
+        normalized = "/" + "/".join(s for s in path.split("/") if s)
+        if normalized in BLOCKED_PATHS:
+            raise amazon_error(401, f"Your request: '{normalized}' is not allowed.", key="Message")
+        if normalized == "/_cluster/settings" and body:
+            document = json_or_none(body)
+            scopes = document.values() if isinstance(document, dict) else []
+            if any(isinstance(v, dict) for scope in scopes if isinstance(scope, dict) for v in scope.values()):
+                raise amazon_error(401, f"Your request: '{normalized}' payload is not allowed.", key="Message")
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:

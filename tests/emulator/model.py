@@ -7,7 +7,10 @@ import uuid as uuid_module
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.emulator.indices import IndexSnapshot
 
 IN_PROGRESS = "IN_PROGRESS"
 SUCCESS = "SUCCESS"
@@ -42,13 +45,16 @@ class SnapshotProgress:
     They stay IN_PROGRESS until ``polls`` exact ``GET _snapshot/<repo>/<name>`` have been answered;
     the next such GET shows ``outcome``. ``polls=0`` means final at once. ``failures`` are shard
     failures ``{"index", "shard_id", "reason"}`` (PARTIAL; FAILED may carry some too) and
-    ``reason`` the FAILED snapshot's reason.
+    ``reason`` the FAILED snapshot's reason. ``writes_per_poll`` ({index: documents}) keeps indexing while
+    the snapshot runs: each poll adds that many documents to each index, so an index counts more
+    documents after the snapshot than before it (the snapshot holds the count from its start).
     """
 
     polls: int = 0
     outcome: str = SUCCESS
     failures: tuple[Mapping[str, Any], ...] = ()
     reason: str | None = None
+    writes_per_poll: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -129,6 +135,7 @@ class SnapshotRecord:
     version: str = ""
     polls_remaining: int = 0
     planned: SnapshotProgress | None = None
+    contents: dict[str, IndexSnapshot] = field(default_factory=dict)  # what a restore recreates, per index
 
     @property
     def running(self) -> bool:

@@ -83,6 +83,22 @@ class RestCaller:
     def delete(self, path: str, **params: str) -> Answer:
         return self.call("DELETE", path, params=params or None)
 
+    def head(self, path: str, **params: str) -> Answer:
+        return self.call("HEAD", path, params=params or None)
+
+    def bulk(self, path: str, lines: list[Any], **params: str) -> Answer:
+        """POST newline-delimited JSON (``_bulk``): each item of ``lines`` is one line."""
+        data = "".join(json.dumps(line) + "\n" for line in lines).encode()
+        response = self.session.request(
+            "POST",
+            self.endpoint + path,
+            params=params or None,
+            data=data,
+            headers={"Content-Type": "application/x-ndjson"},
+            timeout=10,
+        )
+        return Answer(response.status_code, response.content, response.headers.get("Content-Type", ""))
+
     def close(self) -> None:
         self.session.close()
 

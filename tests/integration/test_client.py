@@ -176,7 +176,7 @@ def test_a_date_math_name_is_percent_encoded_and_signed_as_sent(run: Run) -> Non
             errors.DomainConnectionError,
             0,
         ),
-        (None, lambda c: c.request("GET", "/_snapshots"), errors.DomainRequestError, 400),
+        (None, lambda c: c.request("GET", "/_snapshots/a/b"), errors.DomainRequestError, 400),
         (None, lambda c: c.request("GET", f"/_snapshot/{REPO}/s/_restore"), errors.DomainRequestError, 405),
         (
             None,

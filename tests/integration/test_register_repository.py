@@ -116,7 +116,7 @@ def test_create_registers_and_verifies_the_repository_then_answers_success(stack
     assert answer["PhysicalResourceId"] == REPO
     # DomainName is the metrics' domain dimension (NoRecentBackupAlarm, dashboard): the ARN's name here.
     assert answer["Data"] == {"RepositoryName": REPO, "Changed": "true", "DomainName": "my-domain"}
-    assert "verified on 1 node" in answer["Reason"]
+    assert "verified on 2 node(s)" in answer["Reason"]  # the emulated domain has two data nodes
     assert_answers_the_request(answer, event)
 
 

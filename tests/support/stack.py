@@ -121,6 +121,7 @@ class RehearsalStack:
         self.credentials = (credentials or EmulatorCredentials.testing()).as_environment()
         self.stack_name = stack_name
         self.invocations: list[Invocation] = []
+        self.metric_lines: list[str] = []
         self._runs = 0
         self._threads: list[threading.Thread] = []
         self._handlers: dict[str, Any] = {}
@@ -183,6 +184,9 @@ class RehearsalStack:
             ),
             mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
             mock.patch("snapshot_sentinel.client.pause", clock.advance),
+            # EMF lines the functions write go here, as CloudWatch would receive them, not to the
+            # test's stdout (where a CLI under test prints its own output).
+            mock.patch("snapshot_sentinel.observability.write_metrics_line", self.metric_lines.append),
         ]
         for patch in patches:
             self._stack.enter_context(patch)
@@ -225,14 +229,19 @@ class RehearsalStack:
             self._timeouts[name] = int(resources[name]["Properties"].get("Timeout", global_timeout))
             self._handlers[name] = function_code_dir(self.template, name)
 
-        machine = resources[STATE_MACHINE]["Properties"]
-        definition = (ROOT / str(machine["DefinitionUri"])).read_text()
-        for key, value in self.resolver.resolve(machine.get("DefinitionSubstitutions", {})).items():
-            definition = definition.replace("${" + key + "}", str(value))
         sfn = boto3.client("stepfunctions", region_name=REGION)
-        self.state_machine_arn = sfn.create_state_machine(name=STATE_MACHINE, definition=definition, roleArn=role)[
-            "stateMachineArn"
-        ]
+        self.state_machine_arns: dict[str, str] = {}
+        for logical_id, resource in resources.items():
+            if resource["Type"] != "AWS::Serverless::StateMachine":
+                continue
+            machine = resource["Properties"]
+            definition = (ROOT / str(machine["DefinitionUri"])).read_text()
+            for key, value in self.resolver.resolve(machine.get("DefinitionSubstitutions", {})).items():
+                definition = definition.replace("${" + key + "}", str(value))
+            self.state_machine_arns[logical_id] = sfn.create_state_machine(
+                name=logical_id, definition=definition, roleArn=role
+            )["stateMachineArn"]
+        self.state_machine_arn = self.state_machine_arns[STATE_MACHINE]
 
     def _invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
         handler = self._handlers[function_name]
@@ -266,13 +275,14 @@ class RehearsalStack:
 
     # -- running ------------------------------------------------------------------------------
 
-    def run(self, run_input: Any = None, *, name: str | None = None) -> RunResult:
-        """Start an execution with ``run_input`` (a scheduled run passes {}) and wait for its end."""
+    def run(self, run_input: Any = None, *, name: str | None = None, state_machine: str = STATE_MACHINE) -> RunResult:
+        """Start an execution of ``state_machine`` (a logical ID of template.yaml) with ``run_input``
+        (a scheduled backup passes {}) and wait for its end."""
         sfn = boto3.client("stepfunctions", region_name=REGION)
         started = len(self.invocations)
         self._runs += 1
         arn = sfn.start_execution(
-            stateMachineArn=self.state_machine_arn,
+            stateMachineArn=self.state_machine_arns[state_machine],
             name=name or f"run-{self._runs}",
             input=json.dumps(run_input if run_input is not None else {}),
         )["executionArn"]

@@ -433,9 +433,9 @@ def test_only_the_log_delivery_statement_grants_on_every_resource(template: dict
         and "*" in as_list(statement.get("Resource"))
         and resource(template, owner)["Type"] != "AWS::KMS::Key"
     ]
-    # Then the single "*" is the CloudWatch Logs delivery set Step Functions needs, which IAM
+    # Then the only "*" is (per state machine) the CloudWatch Logs delivery set Step Functions needs, which IAM
     # offers on no narrower resource
-    assert everywhere == ["BackupStateMachine/DeliverExecutionLogs"]
+    assert everywhere == ["BackupStateMachine/DeliverExecutionLogs", "RestoreStateMachine/DeliverExecutionLogs"]
 
 
 def test_no_statement_allows_every_action(template: dict[str, Any]) -> None:

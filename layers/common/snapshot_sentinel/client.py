@@ -59,6 +59,9 @@ _ENGINE_TYPES: dict[str, type[errors.DomainError]] = {
     "cluster_manager_not_discovered_exception": errors.DomainUnavailableError,
     "security_exception": errors.AuthorizationError,
     "repository_verification_exception": errors.RepositoryVerificationError,
+    "snapshot_restore_exception": errors.RestoreRefusedError,
+    "invalid_index_name_exception": errors.RestoreRefusedError,
+    "index_not_found_exception": errors.IndexMissingError,
 }
 
 
@@ -81,6 +84,8 @@ def _engine_error(status: int, error: JsonDoc) -> errors.DomainError:
         cls = errors.SnapshotAlreadyExistsError if already else errors.InvalidSnapshotNameError
     elif error_type == "illegal_state_exception" and "currently used" in reason:
         cls = errors.RepositoryInUseError
+    elif "maximum shards open" in reason:
+        cls = errors.ShardLimitError
     else:
         cls = _ENGINE_TYPES.get(error_type) or _class_for_status(status)
     return cls(reason, status=status, error_type=error_type)
@@ -241,10 +246,14 @@ class DomainClient:
         except ValueError as exc:
             raise not_api_error(response, method, path) from exc
 
-    def _read(self, path: str, params: dict[str, str] | None = None) -> Any:
+    def read(self, path: str, params: dict[str, str] | None = None, body: JsonDoc | None = None) -> Any:
+        """An idempotent GET, retried with jittered backoff on transient errors."""
+        return self._read(path, params, body)
+
+    def _read(self, path: str, params: dict[str, str] | None = None, body: JsonDoc | None = None) -> Any:
         for attempt in range(self._retry.attempts):
             try:
-                return self.request("GET", path, params=params)
+                return self.request("GET", path, params=params, body=body)
             except READ_RETRYABLE:
                 if attempt + 1 >= self._retry.attempts:
                     raise

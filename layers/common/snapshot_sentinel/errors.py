@@ -124,6 +124,19 @@ class RepositoryVerificationError(DomainError):
     """The domain could not read or write the repository's bucket with the snapshot role."""
 
 
+class RestoreRefusedError(DomainError):
+    """The engine refused the restore (snapshot_restore_exception: an open index with the same
+    name, a closed index with other shard counts, an invalid name): its reason says which."""
+
+
+class ShardLimitError(DomainError):
+    """The engine refused to open more shards (cluster.max_shards_per_node x data nodes)."""
+
+
+class IndexMissingError(DomainError):
+    """A named index does not exist (index_not_found_exception)."""
+
+
 class DomainRequestError(DomainError):
     """Any other error answer of the domain."""
 

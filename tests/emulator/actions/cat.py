@@ -10,7 +10,10 @@ from tests.emulator.formats import millis, time_value
 from tests.emulator.responses import Reply, validation_error
 from tests.emulator.routing import Call, Route
 
-_CAT_PARAMS = ("format", "h", "help", "s", "v", "time", "bytes", "ignore_unavailable", "repository")
+Row = dict[str, str | None]
+
+CAT_PARAMS = ("format", "h", "help", "s", "v", "time", "bytes")
+_CAT_PARAMS = (*CAT_PARAMS, "ignore_unavailable", "repository")
 _CAT_SNAPSHOT_COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("snapshot",),
     "status": ("s",),
@@ -48,7 +51,7 @@ class CatActions:
         self.cluster.require_repository(repo)
         records = sorted(self.cluster.snapshots_by_repo[repo].values(), key=lambda r: (millis(r.start_time), r.name))
         now = self.cluster.clock()
-        rows = []
+        rows: list[Row] = []
         for r in records:
             end = None if r.running else r.end_time
             duration = millis(end or now) - millis(r.start_time)
@@ -68,26 +71,41 @@ class CatActions:
                     "reason": r.reason or "",
                 }
             )
-        return self._cat_table(call, rows, _CAT_SNAPSHOT_COLUMNS, hidden={"reason"})
+        return cat_table(call, rows, _CAT_SNAPSHOT_COLUMNS, hidden={"reason"})
 
     def _cat_repositories(self, call: Call) -> Reply:
         rows = [{"id": name, "type": reg["type"]} for name, reg in self.cluster.repositories.items()]
-        return self._cat_table(call, rows, {"id": ("id", "repoId"), "type": ("t",)}, hidden=set())
+        return cat_table(call, rows, {"id": ("id", "repoId"), "type": ("t",)}, hidden=set())
 
-    def _cat_table(
-        self, call: Call, rows: list[dict[str, str]], columns: dict[str, tuple[str, ...]], hidden: set[str]
-    ) -> Reply:
-        wanted = [c for c in columns if c not in hidden]
-        if call.query.get("h"):
-            aliases = {alias: name for name, names in columns.items() for alias in (name, *names)}
-            wanted = [aliases[h] for h in call.query["h"].split(",") if h in aliases]
-        table = [{c: row[c] for c in wanted} for row in rows]
-        if call.query.get("format") == "json":
-            return Reply.json(200, table)
-        lines = []
-        if call.query.get("v") in ("", "true"):
-            lines.append(wanted)
-        lines += [[row[c] for c in wanted] for row in table]
-        widths = [max((len(line[i]) for line in lines), default=0) for i in range(len(wanted))]
-        text = "".join(" ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip() + "\n" for line in lines)
-        return Reply(200, text.encode(), content_type="text/plain; charset=UTF-8")
+
+def cat_table(call: Call, rows: list[Row], columns: dict[str, tuple[str, ...]], hidden: set[str]) -> Reply:
+    """A ``_cat`` answer: ``h`` picks columns (by name or alias), ``s`` sorts (``col:desc``), ``v`` adds
+    the header, ``format=json`` gives rows of strings (null for an empty cell)."""
+    aliases = {alias: name for name, names in columns.items() for alias in (name, *names)}
+    wanted = [c for c in columns if c not in hidden]
+    if call.query.get("h"):
+        wanted = [aliases[h] for h in call.query["h"].split(",") if h in aliases]
+    for key in reversed([k for k in (call.query.get("s") or "").split(",") if k]):
+        name, _, order = key.partition(":")
+        column = aliases.get(name)
+        if column is not None:
+            rows = sorted(rows, key=lambda row: _sort_key(row.get(column)), reverse=order == "desc")
+    table = [{c: row.get(c) for c in wanted} for row in rows]
+    if call.query.get("format") == "json":
+        return Reply.json(200, table)
+    lines: list[list[str]] = []
+    if call.query.get("v") in ("", "true"):
+        lines.append(wanted)
+    lines += [[row[c] or "" for c in wanted] for row in table]
+    widths = [max((len(line[i]) for line in lines), default=0) for i in range(len(wanted))]
+    text = "".join(" ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip() + "\n" for line in lines)
+    return Reply(200, text.encode(), content_type="text/plain; charset=UTF-8")
+
+
+def _sort_key(value: str | None) -> tuple[int, float, str]:
+    if value is None:
+        return (1, 0.0, "")
+    try:
+        return (0, float(value), "")
+    except ValueError:
+        return (0, 0.0, value)

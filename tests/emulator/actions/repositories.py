@@ -130,7 +130,7 @@ class RepositoryActions:
         name = call.params["repository"]
         self.cluster.require_repository(name)
         self.cluster.verify(name)
-        return Reply.json(200, {"nodes": {self.cluster.node_id: {"name": self.cluster.node_name}}})
+        return Reply.json(200, {"nodes": {node_id: {"name": name} for node_id, name in self.cluster.nodes}})
 
     def _cleanup(self, call: Call) -> Reply:
         name = call.params["repository"]

@@ -1,4 +1,4 @@
-"""Snapshots: create, get, delete, status (``_snapshot/{repository}/{snapshot}``) and restore."""
+"""Snapshots: create, get, delete, status (``_snapshot/{repository}/{snapshot}``)."""
 
 from __future__ import annotations
 
@@ -35,10 +35,6 @@ class SnapshotActions:
             Route(
                 "/_snapshot/{repository}/{snapshot}/_status",
                 {"GET": endpoint(c, self._status, "ignore_unavailable")},
-            ),
-            Route(
-                "/_snapshot/{repository}/{snapshot}/_restore",
-                {"POST": endpoint(c, self._restore, "wait_for_completion", body=True)},
             ),
         ]
 
@@ -84,6 +80,7 @@ class SnapshotActions:
             and body.get("include_global_state") != "false",
             metadata=dict(metadata) if metadata is not None else None,
             shards_total=self.cluster.shard_count(indices),
+            contents=self.cluster.capture(indices),
             version=self.cluster.version,
             polls_remaining=plan.polls,
             planned=plan,
@@ -265,48 +262,6 @@ class SnapshotActions:
             "stats": _stats(sum(shard_counts.values()), start, max(0, elapsed)),
             "indices": indices,
         }
-
-    # ------------------------------------------------------------------ restore (no index state)
-
-    def _restore(self, call: Call) -> Reply:
-        repo = call.params["repository"]
-        name = call.params["snapshot"]
-        self.cluster.require_repository(repo)
-        record = self.cluster.snapshots_by_repo[repo].get(name)
-        if record is None or record.running:
-            raise engine_error(500, "snapshot_restore_exception", f"[{repo}:{name}] snapshot does not exist")
-        if record.state == FAILED:
-            raise engine_error(
-                500, "snapshot_restore_exception", f"[{repo}:{name}/{record.uuid}] unsupported snapshot state [FAILED]"
-            )
-        body = call.body if isinstance(call.body, dict) else {}
-        indices = self._restorable(record, body.get("indices"))
-        if call.flag("wait_for_completion", False):
-            shards = self.cluster.shard_count(indices)
-            return Reply.json(
-                200,
-                {
-                    "snapshot": {
-                        "snapshot": name,
-                        "indices": indices,
-                        "shards": {"total": shards, "failed": 0, "successful": shards},
-                    }
-                },
-            )
-        return Reply.json(200, {"accepted": True})
-
-    @staticmethod
-    def _restorable(record: SnapshotRecord, spec: Any) -> list[str]:
-        if spec is None:
-            return list(record.indices)
-        tokens = spec.split(",") if isinstance(spec, str) else list(spec)
-        chosen: list[str] = []
-        for token in tokens:
-            if token.startswith("-"):
-                chosen = [i for i in chosen if not fnmatchcase(i, token[1:])]
-            else:
-                chosen += [i for i in record.indices if fnmatchcase(i, token) and i not in chosen]
-        return chosen
 
 
 def _distribute(total: int, indices: list[str]) -> dict[str, int]:

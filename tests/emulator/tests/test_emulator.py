@@ -115,7 +115,7 @@ def test_re_registering_a_repository_while_a_snapshot_runs_in_it_fails_even_unch
 
 def test_verification_succeeds_with_the_nodes_that_checked(run: Emulated) -> None:
     nodes = run.api.post(f"/_snapshot/{REPO}/_verify").json["nodes"]
-    assert len(nodes) == 1
+    assert len(nodes) == 2  # every node (two data nodes by default) verified
     assert set(next(iter(nodes.values()))) == {"name"}
 
 
@@ -525,8 +525,21 @@ def test_a_wrong_method_is_405_with_the_allowed_ones(run: Emulated) -> None:
 
 
 def test_an_unknown_path_is_400_no_handler_without_status(run: Emulated) -> None:
+    answer = run.api.get("/_snapshots/a/b")
+    assert (answer.status, answer.json) == (
+        400,
+        {"error": "no handler found for uri [/_snapshots/a/b] and method [GET]"},
+    )
+
+
+def test_a_one_segment_typo_is_read_as_an_index_name_as_the_engine_does(run: Emulated) -> None:
+    # GET /{index} is a route, so "/_snapshots" asks for an index of that name
     answer = run.api.get("/_snapshots")
-    assert (answer.status, answer.json) == (400, {"error": "no handler found for uri [/_snapshots] and method [GET]"})
+    assert (answer.status, answer.error_type, answer.reason) == (
+        404,
+        "index_not_found_exception",
+        "no such index [_snapshots]",
+    )
 
 
 def test_a_body_that_is_not_json_is_406(run: Emulated) -> None:

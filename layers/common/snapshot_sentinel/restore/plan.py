@@ -116,11 +116,18 @@ class RestorePlan:
     def blocked(self) -> bool:
         return bool(self.blockers)
 
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """Every source -> target the restore involves (restored, replaced or blocked)."""
+        return tuple((d.source, d.target) for d in self.decisions if d.target is not None)
+
     def fingerprint(self) -> str:
-        """Identifies what the plan does, so a later step can tell the cluster changed under it."""
-        digest = hashlib.sha256()
-        for decision in self.restored:
-            digest.update(f"{decision.action}:{decision.source}>{decision.target}\n".encode())
+        """Identifies the snapshot and the source -> target pairs, so a later step can tell the plan
+        it acts on is the one that was reported. Independent of what exists: a retried step sees
+        the targets its first attempt deleted or restored, and still the same fingerprint."""
+        digest = hashlib.sha256(f"{self.repository}:{self.snapshot.name}:{self.snapshot.uuid}\n".encode())
+        for source, target in self.pairs:
+            digest.update(f"{source}>{target}\n".encode())
         return digest.hexdigest()[:16]
 
     def summary(self) -> dict[str, Any]:

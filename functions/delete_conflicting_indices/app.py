@@ -1,0 +1,24 @@
+"""Delete conflicting indices: once the safety snapshot is SUCCESS and holds each of them, delete
+exactly the indices the plan restores over; nothing else."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from snapshot_sentinel.observability import logger
+from snapshot_sentinel.restore.steps import delete_conflicts, restore_run
+from snapshot_sentinel.settings import SnapshotSettings
+from snapshot_sentinel.wiring import domain_client
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = SnapshotSettings.from_env(os.environ)
+    run = restore_run(domain_client(settings.domain, os.environ), settings, event["config"])
+    logger.append_keys(domain=settings.domain.name, execution=run.config.execution_id)
+    result = delete_conflicts(run, event["plan"], event["safety"])
+    logger.info("conflicting indices deleted", extra=result)
+    return result

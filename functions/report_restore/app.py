@@ -1,0 +1,73 @@
+"""Report restore: publish the outcome of a restore to AlertTopic and hand the state machine the
+Error/Cause it ends with.
+
+``path`` says which way the run went: ``restored`` (``[RESTORED] ...`` with every index's docs,
+shards and size and the measured RTO), ``dry_run`` (the plan) or ``failed`` (the alert; the
+result's ``error`` and ``cause`` become the execution's final Error and Cause). If publishing
+fails the handler raises: the state machine then fails with AlertNotSentError.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from snapshot_sentinel.errors import DomainError
+from snapshot_sentinel.observability import logger
+from snapshot_sentinel.restore.report import RestoreReport, render_failure, render_plan, render_success
+from snapshot_sentinel.restore.steps import restore_run, restored_indices
+from snapshot_sentinel.settings import AlertSettings, SnapshotSettings
+from snapshot_sentinel.wiring import domain_client
+
+
+@cache
+def sns_client(region: str) -> Any:
+    """One SNS client per warm container, created on first use, never at import."""
+    return boto3.client("sns", region_name=region)
+
+
+def _render(path: str, state: dict[str, Any], alert: AlertSettings) -> RestoreReport:
+    if path == "dry_run":
+        return render_plan(state, domain=alert.domain_name, region=alert.region)
+    if path != "restored":
+        return render_failure(state, domain=alert.domain_name, region=alert.region)
+    settings = SnapshotSettings.from_env(os.environ)
+    run = restore_run(domain_client(settings.domain, os.environ), settings, state["config"])
+    try:
+        pairs, stats = restored_indices(run, state["plan"]["snapshot_name"])
+    except DomainError as exc:
+        logger.warning("index stats unavailable for the report", extra={"error": str(exc)})
+        pairs, stats = [], {}
+    return render_success(state, stats, pairs, domain=alert.domain_name, region=alert.region)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    alert = AlertSettings.from_env(os.environ)
+    state = event.get("run") or {}
+    logger.append_keys(domain=alert.domain_name, execution=event.get("execution_id"))
+    logger.debug("restore report event", extra={"event": event})
+    report = _render(str(event.get("path", "failed")), state, alert)
+    response = sns_client(alert.region).publish(
+        TopicArn=alert.topic_arn,
+        Subject=report.subject,
+        Message=report.sns_message(),
+        MessageStructure="json",
+        MessageAttributes=report.attributes(),
+    )
+    logger.info("restore report published", extra={"outcome": report.outcome, "message_id": response["MessageId"]})
+    return {**report.result(), "message_id": response["MessageId"], "facts": _bounded(report)}
+
+
+def _bounded(report: RestoreReport) -> dict[str, Any]:
+    """What the execution output keeps of the report: everything but the long per-index list."""
+    facts = dict(report.facts)
+    indices = facts.pop("indices", None)
+    if indices is not None:
+        facts["indices_sample"] = indices[:50]
+    facts.pop("plan", None)
+    return facts

@@ -1,0 +1,30 @@
+"""Start restore: POST _snapshot/<repo>/<snapshot>/_restore?wait_for_completion=false with the
+planned indices; after a 504 or reset it looks at the target indices before deciding anything."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from snapshot_sentinel import clock
+from snapshot_sentinel.observability import logger
+from snapshot_sentinel.restore.steps import restore_run, start_restore
+from snapshot_sentinel.settings import SnapshotSettings
+from snapshot_sentinel.wiring import domain_client
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = SnapshotSettings.from_env(os.environ)
+    run = restore_run(domain_client(settings.domain, os.environ), settings, event["config"])
+    logger.append_keys(
+        domain=settings.domain.name, snapshot=event["plan"].get("snapshot_name"), execution=run.config.execution_id
+    )
+    facts = start_restore(
+        run, event["plan"], now=clock.utc_now(), max_wait=timedelta(minutes=settings.max_wait_minutes)
+    )
+    logger.info("restore started", extra={"targets": facts["targets_count"], "adopted": facts["adopted"]})
+    return facts

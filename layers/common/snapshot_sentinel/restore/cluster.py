@@ -1,0 +1,158 @@
+"""What a restore reads from and asks of the domain, over the injected :class:`DomainClient`.
+
+Real API shapes (OpenSearch 1.x-3.x, Elasticsearch 6.8-7.10): ``_cat/indices`` (JSON),
+``GET _alias``, ``_cluster/health[/<indices>]?level=shards``, ``_cluster/settings`` with
+defaults, ``<indices>/_recovery``, ``_cluster/allocation/explain``, ``POST
+_snapshot/<repo>/<snapshot>/_restore``, ``DELETE /<indices>``. Lists of index names go in the URL
+in chunks (Amazon's front end refuses very long request lines), so 10,000 targets are a few
+dozen requests, never one enormous one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from snapshot_sentinel.client import DomainClient
+from snapshot_sentinel.models import SnapshotInfo
+from snapshot_sentinel.restore.plan import DEFAULT_MAX_SHARDS_PER_NODE, ClusterFacts
+
+URL_NAMES_MAX_CHARS = 3000
+"""Characters of comma-joined index names per request line (Amazon's limit is about 4 KB)."""
+
+
+def chunks(names: Iterable[str], max_chars: int = URL_NAMES_MAX_CHARS) -> Iterator[list[str]]:
+    """``names`` in groups whose quoted, comma-joined length stays under ``max_chars``."""
+    batch: list[str] = []
+    size = 0
+    for name in names:
+        length = len(quote(name, safe="*")) + 1
+        if batch and size + length > max_chars:
+            yield batch
+            batch, size = [], 0
+        batch.append(name)
+        size += length
+    if batch:
+        yield batch
+
+
+def _joined(names: Sequence[str]) -> str:
+    return "/" + quote(",".join(names), safe=",*")
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+class RestoreDomain:
+    """The index, cluster and restore APIs a restore uses."""
+
+    def __init__(self, client: DomainClient) -> None:
+        self.client = client
+
+    # -- the live cluster, for the plan ------------------------------------------------------
+
+    def existing_indices(self) -> dict[str, str]:
+        """Every index, hidden and closed ones included -> ``open`` or ``close``."""
+        rows = self.client.read("/_cat/indices", {"format": "json", "h": "index,status", "expand_wildcards": "all"})
+        return {str(row["index"]): str(row.get("status") or "open") for row in rows or []}
+
+    def alias_names(self) -> frozenset[str]:
+        doc = self.client.read("/_alias") or {}
+        return frozenset(name for entry in doc.values() for name in (entry.get("aliases") or {}))
+
+    def max_shards_per_node(self) -> int:
+        doc = self.client.read("/_cluster/settings", {"include_defaults": "true", "flat_settings": "true"}) or {}
+        for scope in ("transient", "persistent", "defaults"):
+            value = (doc.get(scope) or {}).get("cluster.max_shards_per_node")
+            if value is not None:
+                return _int(value, DEFAULT_MAX_SHARDS_PER_NODE)
+        return DEFAULT_MAX_SHARDS_PER_NODE
+
+    def facts(self) -> ClusterFacts:
+        health = self.client.read("/_cluster/health") or {}
+        return ClusterFacts(
+            indices=self.existing_indices(),
+            aliases=self.alias_names(),
+            max_shards_per_node=self.max_shards_per_node(),
+            data_nodes=_int(health.get("number_of_data_nodes"), 1),
+            open_shards=sum(
+                _int(health.get(key)) for key in ("active_shards", "initializing_shards", "unassigned_shards")
+            ),
+        )
+
+    def snapshots(self, repository: str, names: Sequence[str]) -> list[SnapshotInfo]:
+        """Several snapshots with their index lists, in one request (comma list)."""
+        if not names:
+            return []
+        doc = self.client.read(
+            f"/_snapshot/{quote(repository, safe='')}{_joined(names)}", {"ignore_unavailable": "true"}
+        )
+        return [SnapshotInfo.from_api(item) for item in (doc or {}).get("snapshots") or []]
+
+    # -- acting --------------------------------------------------------------------------------
+
+    def restore(self, repository: str, snapshot: str, body: dict[str, Any]) -> None:
+        """Start a restore; returns once the domain accepted it (never waits for it)."""
+        self.client.request(
+            "POST",
+            f"/_snapshot/{quote(repository, safe='')}/{quote(snapshot, safe='')}/_restore",
+            params={"wait_for_completion": "false"},
+            body=body,
+        )
+
+    def delete_indices(self, names: Sequence[str]) -> int:
+        """Delete exactly ``names`` (no wildcards); returns the number of requests sent."""
+        requests_sent = 0
+        for batch in chunks(names):
+            self.client.request("DELETE", _joined(batch))
+            requests_sent += 1
+        return requests_sent
+
+    # -- watching ------------------------------------------------------------------------------
+
+    def index_health(self, names: Sequence[str]) -> dict[str, Any]:
+        """``_cluster/health/<names>?level=shards``'s ``indices``; a missing index is absent."""
+        found: dict[str, Any] = {}
+        for batch in chunks(names):
+            doc = self.client.read(f"/_cluster/health{_joined(batch)}", {"level": "shards"}) or {}
+            found.update(doc.get("indices") or {})
+        return found
+
+    def recoveries(self, names: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """``<names>/_recovery``: each index's shard recoveries (Amazon refuses a bare _recovery)."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for batch in chunks(names):
+            doc = self.client.read(f"{_joined(batch)}/_recovery", {"ignore_unavailable": "true"}) or {}
+            for index, entry in doc.items():
+                found[index] = list((entry or {}).get("shards") or [])
+        return found
+
+    def primary_allocation(self, index: str, shard: int) -> dict[str, Any]:
+        """Why a primary is unassigned: ``_cluster/allocation/explain`` for it."""
+        doc: dict[str, Any] = self.client.read(
+            "/_cluster/allocation/explain", body={"index": index, "shard": shard, "primary": True}
+        )
+        return doc or {}
+
+    def index_stats(self, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Docs, shards and size per index (``_cat/indices``, bytes exact)."""
+        found: dict[str, dict[str, Any]] = {}
+        for batch in chunks(names):
+            rows = self.client.read(
+                f"/_cat/indices{_joined(batch)}",
+                {"format": "json", "h": "index,health,status,pri,rep,docs.count,store.size", "bytes": "b"},
+            )
+            for row in rows or []:
+                found[str(row.get("index"))] = {
+                    "health": row.get("health"),
+                    "docs": _int(row.get("docs.count")),
+                    "primaries": _int(row.get("pri")),
+                    "replicas": _int(row.get("rep")),
+                    "size_bytes": _int(row.get("store.size")),
+                }
+        return found

@@ -1,0 +1,292 @@
+"""What a person reads after a restore: ``[RESTORED] ...``, the dry run's plan, or the failure alert.
+
+Pure: the state machine's record of the run (and, on success, the restored indices' stats) in;
+a subject, a text and JSON facts out. Sizes are bounded for SNS (subject under 100 characters,
+message under 256 KB): per-index lines are capped and the facts carry counts plus samples.
+The final Fail state of RestoreStateMachine takes ``error`` and ``cause`` from here
+(INTERFACES #3): the real error name, and a cause ending with "Alert sent to AlertTopic.".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from snapshot_sentinel.alerts import console_url, human_duration, safe_subject
+from snapshot_sentinel.clock import parse_timestamp
+
+ALERTED_CAUSE_SUFFIX = "Alert sent to AlertTopic."
+RESTORED = "RESTORED"
+PLANNED = "PLANNED"
+BLOCKED = "BLOCKED"
+FAILED = "FAILED"
+
+TEXT_INDICES_MAX = 200
+FACTS_INDICES_MAX = 500
+CAUSE_MAX_CHARS = 900
+FACTS_SEPARATOR = "----- machine-readable facts (JSON) -----"
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    outcome: str
+    subject: str
+    text: str
+    facts: dict[str, Any]
+    error: str | None = None
+    cause: str | None = None
+
+    def sns_message(self) -> str:
+        """``Message`` for ``publish(MessageStructure="json")``: email gets text + facts, the rest JSON."""
+        compact = json.dumps(self.facts, ensure_ascii=False, separators=(",", ":"))
+        email = f"{self.text.rstrip()}\n\n{FACTS_SEPARATOR}\n{json.dumps(self.facts, ensure_ascii=False, indent=2)}\n"
+        return json.dumps({"default": compact, "email": email, "sms": self.subject}, ensure_ascii=False)
+
+    def attributes(self) -> dict[str, dict[str, str]]:
+        values = {"outcome": self.outcome, "domain": self.facts.get("domain"), "kind": "restore"}
+        return {k: {"DataType": "String", "StringValue": str(v)[:256]} for k, v in values.items() if v}
+
+    def result(self) -> dict[str, Any]:
+        """The step's output: what the Choice and Fail states read."""
+        return {"outcome": self.outcome, "subject": self.subject, "error": self.error, "cause": self.cause}
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _seconds(start: Any, end: Any) -> float | None:
+    try:
+        return (parse_timestamp(str(end)) - parse_timestamp(str(start))).total_seconds()
+    except (TypeError, ValueError):
+        return None
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def _read_error(run: Mapping[str, Any]) -> tuple[str, str] | None:
+    error = _mapping(run.get("error"))
+    if not error:
+        return None
+    name = str(error.get("Error") or "UnknownError")
+    cause = str(error.get("Cause") or "")
+    try:
+        parsed = json.loads(cause)
+        if isinstance(parsed, Mapping):
+            cause = str(parsed.get("errorMessage") or cause)
+    except ValueError:
+        pass
+    return name, cause
+
+
+def _common_facts(run: Mapping[str, Any], outcome: str, domain: str, region: str) -> dict[str, Any]:
+    config = _mapping(run.get("config"))
+    plan = _mapping(run.get("plan"))
+    snapshot = _mapping(plan.get("snapshot"))
+    execution = str(config.get("execution_id") or run.get("execution_id") or "")
+    return {
+        "kind": "restore",
+        "outcome": outcome,
+        "domain": domain,
+        "repository": plan.get("repository") or config.get("repository"),
+        "snapshot": snapshot.get("name") or config.get("snapshot_name"),
+        "snapshot_why": snapshot.get("why"),
+        "execution": {"arn": execution or None, "console_url": console_url(execution, region) if execution else None},
+        "input": run.get("input"),
+    }
+
+
+def _plan_lines(plan: Mapping[str, Any]) -> list[str]:
+    counts = _mapping(plan.get("counts"))
+    lines = [
+        f"Plan: restore {counts.get('restore', 0)} of {counts.get('in_snapshot', 0)} indices"
+        f" (replacing {counts.get('replace', 0)} existing), skip {counts.get('skip', 0)}.",
+    ]
+    for pair in plan.get("restore_sample") or []:
+        source, target = pair.get("source"), pair.get("target")
+        lines.append(f"  restore {source}" + (f" as {target}" if target != source else ""))
+    if counts.get("restore", 0) > len(plan.get("restore_sample") or []):
+        lines.append(f"  ... and {counts['restore'] - len(plan['restore_sample'])} more")
+    if plan.get("replace_sample"):
+        lines.append("Replaced after a safety snapshot: " + ", ".join(plan["replace_sample"]))
+    for reason, count in _mapping(plan.get("skipped_by_reason")).items():
+        lines.append(f"  skipped {count}: {reason}")
+    for advice in plan.get("advice") or []:
+        older = advice.get("older_snapshot")
+        lines.append(
+            f"  {advice.get('index')}: restore it from {older}" if older else f"  {advice.get('index')}: no older copy"
+        )
+    for warning in plan.get("warnings") or []:
+        lines.append(f"Warning: {warning}")
+    return lines
+
+
+def render_success(
+    run: Mapping[str, Any],
+    stats: Mapping[str, Mapping[str, Any]],
+    pairs: Sequence[tuple[str, str]],
+    *,
+    domain: str,
+    region: str,
+) -> RestoreReport:
+    """``[RESTORED]``: every restored index with docs, shards and size, and the measured RTO."""
+    plan = _mapping(run.get("plan"))
+    progress = _mapping(run.get("restore"))
+    config = _mapping(run.get("config"))
+    facts = _common_facts(run, RESTORED, domain, region)
+    rto = _seconds(progress.get("started_at"), progress.get("finished_at"))
+    total = _seconds(config.get("execution_start_time"), progress.get("finished_at"))
+    indices = [
+        {
+            "source": source,
+            "target": target,
+            "docs": _mapping(stats.get(target)).get("docs"),
+            "primaries": _mapping(stats.get(target)).get("primaries"),
+            "replicas": _mapping(stats.get(target)).get("replicas"),
+            "size_bytes": _mapping(stats.get(target)).get("size_bytes"),
+            "health": _mapping(stats.get(target)).get("health"),
+        }
+        for source, target in pairs
+    ]
+    docs = sum(int(i["docs"] or 0) for i in indices)
+    size = sum(int(i["size_bytes"] or 0) for i in indices)
+    safety = _mapping(run.get("deleted")).get("safety_snapshot")
+    facts.update(
+        restored={"indices": len(indices), "docs": docs, "size_bytes": size},
+        indices=indices[:FACTS_INDICES_MAX],
+        indices_left_out=max(0, len(indices) - FACTS_INDICES_MAX),
+        skipped_by_reason=plan.get("skipped_by_reason") or {},
+        skipped_sample=plan.get("skipped_sample") or [],
+        advice=plan.get("advice") or [],
+        safety_snapshot=safety,
+        replaced=_mapping(run.get("deleted")).get("deleted_count", 0),
+        restore_started_at=progress.get("started_at"),
+        restore_finished_at=progress.get("finished_at"),
+        restore_seconds=rto,
+        execution_seconds=total,
+        polls=progress.get("polls"),
+    )
+    took = human_duration(rto) if rto is not None else "unknown time"
+    subject = safe_subject(f"[RESTORED] {domain}: {len(indices)} indices from {facts['snapshot']} in {took}")
+    lines = [
+        f"Restored {len(indices)} indices ({docs:,} docs, {_size(size)}) from snapshot {facts['snapshot']} "
+        f"in repository {facts['repository']} on {domain}.",
+        f"Restore time (RTO): {took}, from the restore request until every primary was active and every "
+        "recovery DONE" + (f"; whole run {human_duration(total)}." if total is not None else "."),
+    ]
+    if safety:
+        lines.append(f"Replaced indices were saved first in safety snapshot {safety} (repository of this stack).")
+    lines.append("")
+    lines.append(f"{'source':<40} {'target':<40} {'docs':>12} {'shards':>7} {'size':>10}")
+    for item in indices[:TEXT_INDICES_MAX]:
+        shards = f"{item['primaries']}p/{item['replicas']}r"
+        lines.append(
+            f"{item['source']:<40} {item['target']:<40} {int(item['docs'] or 0):>12,} {shards:>7} "
+            f"{_size(int(item['size_bytes'] or 0)):>10}"
+        )
+    if len(indices) > TEXT_INDICES_MAX:
+        lines.append(f"... and {len(indices) - TEXT_INDICES_MAX} more (GET _cat/indices lists them)")
+    skipped = _mapping(plan.get("skipped_by_reason"))
+    if skipped:
+        lines.append("")
+        lines.extend(f"Skipped {count}: {reason}" for reason, count in skipped.items())
+    if facts["execution"]["console_url"]:
+        lines += ["", f"Execution: {facts['execution']['console_url']}"]
+    return RestoreReport(RESTORED, subject, "\n".join(lines), facts)
+
+
+def render_plan(run: Mapping[str, Any], *, domain: str, region: str) -> RestoreReport:
+    """A dry run's report: the plan, nothing changed."""
+    plan = _mapping(run.get("plan"))
+    counts = _mapping(plan.get("counts"))
+    facts = _common_facts(run, PLANNED, domain, region)
+    facts["plan"] = dict(plan)
+    subject = safe_subject(
+        f"[RESTORE PLAN] {domain}: {counts.get('restore', 0)} indices from {facts['snapshot']}"
+        f", {counts.get('skip', 0)} skipped"
+    )
+    lines = [
+        f"Dry run: nothing on {domain} changed. Snapshot {facts['snapshot']} ({facts['snapshot_why']}), "
+        f"repository {facts['repository']}.",
+        "",
+        *_plan_lines(plan),
+        "",
+        'Run it for real: start the same input without "dry_run".',
+    ]
+    return RestoreReport(PLANNED, subject, "\n".join(lines), facts)
+
+
+def _cause(error: str, summary: str) -> str:
+    one_line = " ".join(summary.split())
+    budget = CAUSE_MAX_CHARS - len(error) - len(ALERTED_CAUSE_SUFFIX) - 4
+    if len(one_line) > budget:
+        one_line = one_line[: budget - 3].rstrip() + "..."
+    return f"{error}: {one_line} {ALERTED_CAUSE_SUFFIX}"
+
+
+_ADVICE = {
+    "RestoreBlockedError": "Nothing on the domain changed. Fix each blocker above (or choose other options) and start "
+    'the restore again; a dry run ("dry_run": true) shows the plan first.',
+    "InvalidInputError": "Nothing on the domain changed. Correct the input field named above and start again.",
+    "RestoreRefusedError": "The engine refused the restore and quoted its reason above. Typical fixes: restore under "
+    "another name (rename_prefix), delete or close the index it names, or choose another snapshot.",
+    "ShardLimitError": "The cluster has no room for the restored shards. Restore fewer indices, set "
+    '"index_settings": {"index.number_of_replicas": 0}, delete unused indices, or raise '
+    "cluster.max_shards_per_node.",
+    "SnapshotMissingError": "The snapshot is not in the repository. List them with GET _snapshot/<repository>/_all "
+    "and pass snapshot_name.",
+    "RepositoryMissingError": "The repository is not registered on this domain; check the repository input or the "
+    "stack's RepositoryName.",
+    "SafetySnapshotFailedError": "The safety snapshot did not succeed, so nothing was deleted or restored. Fix the "
+    "snapshot failure (see the snapshot's failures) or restore under another name.",
+    "RestoreTargetExistsError": "A target index exists that this run did not plan to replace; nothing was restored "
+    "over it. Run the restore again to plan afresh.",
+    "RestoreShardFailedError": "A restored primary shard cannot be allocated; the index named above stays red. "
+    "Check GET _cluster/allocation/explain for it, fix the cause (disk, node attributes, corrupt snapshot "
+    "files), then delete the red index and restore it again.",
+    "RestoreDeadlineError": "Restored indices were still not active when MaxWaitMinutes ran out. The restore may "
+    "still finish: watch GET <index>/_recovery and GET _cluster/health/<index>.",
+}
+
+
+def render_failure(run: Mapping[str, Any], *, domain: str, region: str) -> RestoreReport:
+    """Every failure path's alert, and the Error/Cause the execution ends with."""
+    plan = _mapping(run.get("plan"))
+    safety = _mapping(run.get("safety"))
+    found = _read_error(run)
+    if found is not None:
+        error, message = found
+    elif plan.get("action") == "blocked":
+        blockers = list(plan.get("blockers") or [])
+        count = _mapping(plan.get("counts")).get("blockers", len(blockers))
+        error, message = "RestoreBlockedError", f"{count} blocker(s): " + "; ".join(blockers[:3])
+    elif safety and safety.get("state") != "SUCCESS":
+        state = "still running past MaxWaitMinutes" if safety.get("state") == "IN_PROGRESS" else safety.get("state")
+        error = "SafetySnapshotFailedError"
+        message = f"safety snapshot {safety.get('name')} is {state}; nothing was deleted or restored"
+    else:
+        error, message = "RestoreFailedError", "the restore did not finish; see the execution history"
+    facts = _common_facts(run, BLOCKED if error == "RestoreBlockedError" else FAILED, domain, region)
+    facts.update(error={"name": error, "message": message[:2000]}, plan=dict(plan) or None)
+    if safety:
+        facts["safety_snapshot"] = {"name": safety.get("name"), "state": safety.get("state")}
+    label = "[RESTORE BLOCKED]" if error == "RestoreBlockedError" else "[RESTORE FAILED]"
+    subject = safe_subject(f"{label} {domain}: {error}" + (f" ({facts['snapshot']})" if facts["snapshot"] else ""))
+    lines = [f"The restore on {domain} failed: {error}.", "", message[:2000], ""]
+    if plan.get("action") == "blocked" or error == "RestoreBlockedError":
+        lines += ["Blockers:", *(f"  - {b}" for b in plan.get("blockers") or []), ""]
+    if plan.get("counts"):
+        lines += [*_plan_lines(plan), ""]
+    lines.append(_ADVICE.get(error, "See the execution history for the step that failed and its error."))
+    if facts["execution"]["console_url"]:
+        lines += ["", f"Execution: {facts['execution']['console_url']}"]
+    return RestoreReport(facts["outcome"], subject, "\n".join(lines), facts, error=error, cause=_cause(error, message))

@@ -1,0 +1,198 @@
+"""Cluster health, recovery, settings and nodes over HTTP: what a restore watcher reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.emulator import RecoveryProgress
+from tests.emulator.rest import Emulated, emulated
+
+REPO = "nightly-backups"
+
+
+@pytest.fixture
+def run() -> Iterator[Emulated]:
+    with emulated(REPO, indices=()) as emulated_run:
+        yield emulated_run
+
+
+def restore_lost_index(run: Emulated, index: str = "logs-1", **options: object) -> None:
+    """Seed ``index``, snapshot it, delete it, restore it (wait_for_completion=false)."""
+    run.domain.create_index(index, shards=2, replicas=1, docs=100)
+    run.domain.add_snapshot(REPO, "snap-1", indices=[index])
+    run.domain.delete_index(index)
+    answer = run.api.post(f"/_snapshot/{REPO}/snap-1/_restore", {"indices": index, **options})
+    assert answer.json == {"accepted": True}
+
+
+# ---------------------------------------------------------------- health
+
+
+def test_cluster_health_has_the_engines_fields_per_version(run: Emulated) -> None:
+    run.domain.create_index("logs-1", shards=2)
+    body = run.api.get("/_cluster/health").json
+    assert list(body)[:7] == [
+        "cluster_name",
+        "status",
+        "timed_out",
+        "number_of_nodes",
+        "number_of_data_nodes",
+        "discovered_master",
+        "discovered_cluster_manager",
+    ]
+    assert (body["status"], body["active_primary_shards"], body["active_shards"], body["unassigned_shards"]) == (
+        "green",
+        2,
+        4,
+        0,
+    )
+    assert body["active_shards_percent_as_number"] == 100.0
+    with emulated(REPO, engine="elasticsearch", version="7.10.2") as es:
+        assert "discovered_master" not in es.api.get("/_cluster/health").json
+
+
+def test_a_restored_index_goes_red_then_yellow_then_green_as_it_is_polled(run: Emulated) -> None:
+    # Given restores that take two polls for primaries and one for replicas
+    run.domain.recovery = RecoveryProgress(polls=2, replica_polls=1)
+    restore_lost_index(run)
+    seen = []
+    for _ in range(6):
+        index = run.api.get("/_cluster/health/logs-1", level="indices").json["indices"]["logs-1"]
+        seen.append((index["status"], index["active_primary_shards"], index["initializing_shards"]))
+    assert seen == [
+        ("red", 0, 2),
+        ("red", 0, 2),
+        ("yellow", 2, 2),
+        ("yellow", 2, 2),
+        ("green", 2, 0),
+        ("green", 2, 0),
+    ]
+
+
+def test_health_of_a_missing_index_is_red_and_408_timed_out(run: Emulated) -> None:
+    run.domain.create_index("logs-1")
+    answer = run.api.get("/_cluster/health/logs-2")
+    assert answer.status == 408
+    assert (answer.json["status"], answer.json["timed_out"], answer.json["active_shards"]) == ("red", True, 0)
+
+
+def test_wait_for_status_not_reached_is_408_with_the_current_status(run: Emulated) -> None:
+    run.domain.recovery = RecoveryProgress(polls=5)
+    restore_lost_index(run)
+    answer = run.api.get("/_cluster/health/logs-1", wait_for_status="yellow", timeout="1s")
+    assert (answer.status, answer.json["status"], answer.json["timed_out"]) == (408, "red", True)
+    for _ in range(6):  # the primaries recover as the index is polled
+        answer = run.api.get("/_cluster/health/logs-1", wait_for_status="green")
+    assert (answer.status, answer.json["status"], answer.json["timed_out"]) == (200, "green", False)
+
+
+def test_level_shards_reports_each_shard(run: Emulated) -> None:
+    run.domain.create_index("logs-1", shards=2, replicas=0)
+    shards = run.api.get("/_cluster/health/logs-1", level="shards").json["indices"]["logs-1"]["shards"]
+    assert shards["1"] == {
+        "status": "green",
+        "primary_active": True,
+        "active_shards": 1,
+        "relocating_shards": 0,
+        "initializing_shards": 0,
+        "unassigned_shards": 0,
+    }
+
+
+# ---------------------------------------------------------------- recovery
+
+
+def test_recovery_moves_through_the_stages_to_done_with_the_snapshot_as_source(run: Emulated) -> None:
+    run.domain.recovery = RecoveryProgress(polls=5, replica_polls=0)
+    restore_lost_index(run)
+    stages = []
+    for _ in range(6):
+        shards = run.api.get("/logs-1/_recovery").json["logs-1"]["shards"]
+        primary = next(s for s in shards if s["primary"] and s["id"] == 0)
+        stages.append(primary["stage"])
+    assert stages == ["INDEX", "VERIFY_INDEX", "TRANSLOG", "FINALIZE", "FINALIZE", "DONE"]
+    assert primary["type"] == "SNAPSHOT"
+    assert primary["source"]["repository"] == REPO
+    assert primary["source"]["snapshot"] == "snap-1"
+    assert primary["source"]["index"] == "logs-1"
+    assert primary["index"]["size"]["percent"] == "100.0%"
+    replica = next(s for s in shards if not s["primary"] and s["id"] == 0)
+    assert (replica["type"], replica["stage"], replica["source"]["id"]) == ("PEER", "DONE", primary["target"]["id"])
+
+
+def test_a_bare_recovery_is_refused_by_amazons_front_end(run: Emulated) -> None:
+    answer = run.api.get("/_recovery")
+    assert (answer.status, answer.json) == (401, {"Message": "Your request: '/_recovery' is not allowed."})
+
+
+def test_recovery_of_a_missing_index_is_404(run: Emulated) -> None:
+    assert run.api.get("/nope/_recovery").error_type == "index_not_found_exception"
+
+
+def test_a_shard_that_never_recovers_drops_out_of_recovery_and_stays_unassigned(run: Emulated) -> None:
+    run.domain.recovery = RecoveryProgress(polls=1)
+    run.domain.fail_shard_recovery("logs-1", shard=1)
+    restore_lost_index(run)
+    first = run.api.get("/logs-1/_recovery").json["logs-1"]["shards"]
+    assert sorted((s["id"], s["primary"]) for s in first) == [(0, True), (1, True)]
+    for _ in range(3):
+        later = run.api.get("/logs-1/_recovery").json["logs-1"]["shards"]
+    assert 1 not in {s["id"] for s in later}
+    assert all(s["stage"] == "DONE" for s in later)  # every listed shard is DONE, yet the index is red
+    health = run.api.get("/_cluster/health/logs-1", level="indices").json["indices"]["logs-1"]
+    assert (health["status"], health["unassigned_shards"]) == ("red", 2)
+    shards = run.api.get("/_cat/shards/logs-1", format="json", h="shard,prirep,state,ur,ud").json
+    failed = next(s for s in shards if s["shard"] == "1" and s["prirep"] == "p")
+    assert (failed["state"], failed["unassigned.reason"]) == ("UNASSIGNED", "ALLOCATION_FAILED")
+    assert "failed recovery" in failed["unassigned.details"]
+    explained = run.api.post("/_cluster/allocation/explain", {"index": "logs-1", "shard": 1, "primary": True}).json
+    assert (explained["current_state"], explained["unassigned_info"]["reason"]) == ("unassigned", "ALLOCATION_FAILED")
+    assert run.api.get("/logs-1/_count").json["_shards"] == {"total": 2, "successful": 1, "skipped": 0, "failed": 1}
+
+
+def test_cat_recovery_shows_lowercase_type_and_stage(run: Emulated) -> None:
+    restore_lost_index(run)
+    rows = run.api.get("/_cat/recovery/logs-1", format="json", h="index,shard,type,stage,repository,snapshot").json
+    assert {
+        "index": "logs-1",
+        "shard": "0",
+        "type": "snapshot",
+        "stage": "done",
+        "repository": REPO,
+        "snapshot": "snap-1",
+    } in rows
+
+
+# ---------------------------------------------------------------- settings and nodes
+
+
+def test_cluster_settings_show_the_shard_limit_default_and_take_a_flat_update(run: Emulated) -> None:
+    assert run.api.get("/_cluster/settings").json == {"persistent": {}, "transient": {}}
+    defaults = run.api.get("/_cluster/settings", include_defaults="true").json["defaults"]
+    assert defaults["cluster"]["max_shards_per_node"] == "1000"
+    answer = run.api.put("/_cluster/settings", {"persistent": {"cluster.max_shards_per_node": 50}})
+    assert answer.json == {
+        "acknowledged": True,
+        "persistent": {"cluster": {"max_shards_per_node": "50"}},
+        "transient": {},
+    }
+    flat = run.api.get("/_cluster/settings", flat_settings="true").json
+    assert flat["persistent"] == {"cluster.max_shards_per_node": "50"}
+
+
+def test_amazon_refuses_the_expanded_settings_form(run: Emulated) -> None:
+    answer = run.api.put("/_cluster/settings", {"persistent": {"cluster": {"max_shards_per_node": 50}}})
+    assert (answer.status, answer.json) == (
+        401,
+        {"Message": "Your request: '/_cluster/settings' payload is not allowed."},
+    )
+
+
+def test_nodes_list_the_data_nodes(run: Emulated) -> None:
+    nodes = run.api.get("/_nodes").json
+    assert nodes["_nodes"] == {"total": 2, "successful": 2, "failed": 0}
+    assert all("data" in n["roles"] for n in nodes["nodes"].values())
+    rows = run.api.get("/_cat/nodes", format="json", h="name,node.role,cluster_manager").json
+    assert len(rows) == 2 and sorted(r["cluster_manager"] for r in rows) == ["*", "-"]

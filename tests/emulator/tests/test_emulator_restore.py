@@ -1,0 +1,204 @@
+"""Restore over HTTP: indices recreated from the snapshot, RestoreService's checks and texts, faults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.emulator import Fault, SnapshotProgress
+from tests.emulator.rest import Emulated, emulated
+
+REPO = "nightly-backups"
+RESTORE = f"/_snapshot/{REPO}/snap-1/_restore"
+
+
+@pytest.fixture
+def run() -> Iterator[Emulated]:
+    with emulated(REPO, indices=()) as emulated_run:
+        domain = emulated_run.domain
+        domain.create_index(
+            "logs-1", shards=2, docs=120, mapping={"properties": {"n": {"type": "long"}}}, aliases=["logs"]
+        )
+        domain.create_index("logs-2", docs=30)
+        domain.create_index(".kibana_1", replicas=0, docs=3)
+        domain.add_snapshot(REPO, "snap-1", indices=["logs-1", "logs-2", ".kibana_1"])
+        yield emulated_run
+
+
+def prefix(run: Emulated) -> str:
+    """The ``[repo:snapshot/uuid]`` that starts RestoreService's reasons."""
+    record = run.domain.snapshot(REPO, "snap-1")
+    assert record is not None
+    return f"[{REPO}:snap-1/{record.uuid}]"
+
+
+def test_a_deleted_index_comes_back_with_its_documents_mapping_and_aliases(run: Emulated) -> None:
+    run.domain.delete_index("logs-1")
+    answer = run.api.post(RESTORE, {"indices": "logs-1"}, wait_for_completion="true")
+    assert answer.json == {
+        "snapshot": {"snapshot": "snap-1", "indices": ["logs-1"], "shards": {"total": 2, "failed": 0, "successful": 2}}
+    }
+    assert run.api.get("/logs-1/_count").json["count"] == 120
+    assert run.api.get("/logs-1/_mapping").json["logs-1"]["mappings"]["properties"]["n"] == {"type": "long"}
+    assert run.api.get("/_alias/logs").json == {"logs-1": {"aliases": {"logs": {}}}}
+    assert run.api.get("/logs-1/_search", size="1").json["hits"]["hits"][0]["_id"] == "logs-1-1"
+
+
+def test_restoring_over_an_open_index_is_the_engines_conflict_error_and_changes_nothing(run: Emulated) -> None:
+    run.domain.delete_index("logs-2")
+    answer = run.api.post(RESTORE, {"indices": "logs-*"})
+    assert (answer.status, answer.error_type) == (500, "snapshot_restore_exception")
+    assert answer.reason == (
+        f"{prefix(run)} cannot restore index [logs-1] because an open index with same name "
+        "already exists in the cluster. Either close or delete the existing index or restore the index under a "
+        "different name by providing a rename pattern and replacement name"
+    )
+    assert run.domain.index("logs-2") is None
+
+
+def test_a_rename_restores_next_to_the_live_index_and_aliases_follow_unless_excluded(run: Emulated) -> None:
+    renamed = {"indices": "logs-1", "rename_pattern": "(.+)", "rename_replacement": "restored-$1"}
+    answer = run.api.post(RESTORE, {**renamed, "include_aliases": False}, wait_for_completion="true")
+    assert answer.json["snapshot"]["indices"] == ["restored-logs-1"]
+    assert run.api.get("/_alias/logs").json == {"logs-1": {"aliases": {"logs": {}}}}
+    assert run.domain.index("logs-1").doc_count == 120  # type: ignore[union-attr]
+    # the engine's default include_aliases=true puts a renamed copy into the live alias
+    second = {**renamed, "rename_replacement": "again-$1"}
+    run.api.post(RESTORE, second, wait_for_completion="true")
+    assert sorted(run.api.get("/_alias/logs").json) == ["again-logs-1", "logs-1"]
+
+
+def test_index_settings_apply_and_the_shard_count_cannot_change(run: Emulated) -> None:
+    run.domain.delete_index("logs-1")
+    body = {"indices": "logs-1", "index_settings": {"index.number_of_replicas": 0}}
+    run.api.post(RESTORE, body, wait_for_completion="true")
+    assert run.domain.index("logs-1").replicas == 0  # type: ignore[union-attr]
+    run.domain.delete_index("logs-1")
+    refused = run.api.post(RESTORE, {"indices": "logs-1", "index_settings": {"index.number_of_shards": 5}})
+    assert refused.reason == f"{prefix(run)} cannot modify setting [index.number_of_shards] on restore"
+    kept = run.api.post(RESTORE, {"indices": "logs-1", "ignore_index_settings": ["index.number_of_replicas"]})
+    assert kept.reason == f"{prefix(run)} cannot remove setting [index.number_of_replicas] on restore"
+
+
+def test_a_restore_over_the_shard_limit_is_refused_and_creates_nothing(run: Emulated) -> None:
+    run.domain.delete_index("logs-1")
+    run.domain.set_cluster_setting("cluster.max_shards_per_node", 2)  # 2 data nodes: 4; open now: 2 + 1
+    answer = run.api.post(RESTORE, {"indices": "logs-1"})
+    assert (answer.status, answer.error_type) == (400, "validation_exception")
+    assert answer.reason == (
+        "Validation Failed: 1: this action would add [4] total shards, but this cluster currently has [3]/[4] "
+        "maximum shards open;"
+    )
+    assert run.domain.index("logs-1") is None
+
+
+@pytest.mark.parametrize("state", ["missing", "IN_PROGRESS"])
+def test_a_missing_or_running_snapshot_does_not_exist(run: Emulated, state: str) -> None:
+    name = "snap-2"
+    if state == "IN_PROGRESS":
+        run.domain.add_snapshot(REPO, name, state="IN_PROGRESS")
+    answer = run.api.post(f"/_snapshot/{REPO}/{name}/_restore")
+    assert (answer.status, answer.error_type, answer.reason) == (
+        500,
+        "snapshot_restore_exception",
+        f"[{REPO}:{name}] snapshot does not exist",
+    )
+
+
+def test_a_failed_snapshot_is_not_restorable(run: Emulated) -> None:
+    record = run.domain.add_snapshot(REPO, "broken", state="FAILED", indices=["logs-2"])
+    answer = run.api.post(f"/_snapshot/{REPO}/broken/_restore")
+    assert answer.reason == f"[{REPO}:broken/{record.uuid}] unsupported snapshot state [FAILED]"
+
+
+def test_a_partial_snapshot_needs_partial_and_then_restores_what_it_has(run: Emulated) -> None:
+    record = run.domain.add_snapshot(
+        REPO, "half", state="PARTIAL", indices=["logs-1"], failures=[{"index": "logs-1", "shard_id": 1}]
+    )
+    run.domain.delete_index("logs-1")
+    refused = run.api.post(f"/_snapshot/{REPO}/half/_restore", {"indices": "logs-1"})
+    assert refused.reason == f"[{REPO}:half/{record.uuid}] index [logs-1] wasn't fully snapshotted - cannot restore"
+    answer = run.api.post(
+        f"/_snapshot/{REPO}/half/_restore", {"indices": "logs-1", "partial": True}, wait_for_completion="true"
+    )
+    assert answer.json["snapshot"]["shards"] == {"total": 2, "failed": 1, "successful": 1}
+    assert run.api.get("/logs-1/_count").json["count"] == 60
+
+
+def test_indices_take_patterns_and_exclusions_and_a_missing_name_is_404(run: Emulated) -> None:
+    for name in ("logs-1", "logs-2", ".kibana_1"):
+        run.domain.delete_index(name)
+    answer = run.api.post(RESTORE, {"indices": "*,-.kibana*,-logs-2"}, wait_for_completion="true")
+    assert answer.json["snapshot"]["indices"] == ["logs-1"]
+    missing = run.api.post(RESTORE, {"indices": "metrics"})
+    assert (missing.status, missing.error_type, missing.reason) == (
+        404,
+        "index_not_found_exception",
+        "no such index [metrics]",
+    )
+    ignored = run.api.post(
+        RESTORE, {"indices": "metrics,logs-2", "ignore_unavailable": True}, wait_for_completion="true"
+    )
+    assert ignored.json["snapshot"]["indices"] == ["logs-2"]
+
+
+def test_unknown_body_keys_and_colliding_renames_are_refused(run: Emulated) -> None:
+    unknown = run.api.post(RESTORE, {"indice": "logs-1"})
+    assert (unknown.status, unknown.error_type, unknown.reason) == (
+        400,
+        "illegal_argument_exception",
+        "Unknown parameter indice",
+    )
+    collide = run.api.post(RESTORE, {"indices": "logs-*", "rename_pattern": ".+", "rename_replacement": "same"})
+    assert collide.reason == f"[{REPO}:snap-1] indices [logs-2] and [logs-1] are renamed into the same index [same]"
+
+
+def test_renaming_into_a_restored_alias_name_is_refused(run: Emulated) -> None:
+    run.domain.delete_index("logs-1")
+    answer = run.api.post(RESTORE, {"indices": "logs-1", "rename_pattern": "logs-1", "rename_replacement": "logs"})
+    assert answer.reason == (
+        f"{prefix(run)} cannot rename index [logs-1] into [logs] because of conflict with an alias with the same name"
+    )
+
+
+def test_a_closed_index_is_restored_over_unless_its_shard_count_differs(run: Emulated) -> None:
+    run.api.post("/logs-2/_close")
+    assert run.api.post(RESTORE, {"indices": "logs-2"}, wait_for_completion="true").status == 200
+    assert run.domain.index("logs-2").state == "open"  # type: ignore[union-attr]
+    run.domain.create_index("logs-1", shards=3, closed=True)
+    answer = run.api.post(RESTORE, {"indices": "logs-1"})
+    assert answer.reason == (
+        f"{prefix(run)} cannot restore index [logs-1] with [3] shards from a snapshot of index [logs-1] with [2] shards"
+    )
+
+
+@pytest.mark.parametrize(("kind", "applied"), [("gateway_timeout_after", True), ("gateway_timeout_before", False)])
+def test_a_504_on_restore_may_or_may_not_have_restored(run: Emulated, kind: str, applied: bool) -> None:
+    run.domain.delete_index("logs-1")
+    run.domain.inject(Fault(kind=kind, method="POST", path=r"/_restore$"))
+    answer = run.api.post(RESTORE, {"indices": "logs-1"})
+    assert (answer.status, answer.content_type.startswith("text/html")) == (504, True)
+    assert (run.domain.index("logs-1") is not None) is applied
+    again = run.api.post(RESTORE, {"indices": "logs-1"})
+    assert again.status == (500 if applied else 200)
+
+
+def test_a_snapshot_that_lost_documents_restores_fewer(run: Emulated) -> None:
+    run.domain.lose_documents(REPO, "snap-1", "logs-2", docs=7)
+    run.domain.delete_index("logs-2")
+    run.api.post(RESTORE, {"indices": "logs-2"}, wait_for_completion="true")
+    assert run.api.get("/logs-2/_count").json["count"] == 7
+
+
+def test_documents_written_during_a_snapshot_are_counted_after_it_not_in_it(run: Emulated) -> None:
+    # Given a snapshot that runs for two polls while logs-2 takes 10 documents per poll
+    run.domain.progress = SnapshotProgress(polls=2, writes_per_poll={"logs-2": 10})
+    before = run.api.get("/logs-2/_count").json["count"]
+    run.api.put(f"/_snapshot/{REPO}/snap-2", {"indices": "logs-2"})
+    states = [run.api.get(f"/_snapshot/{REPO}/snap-2").json["snapshots"][0]["state"] for _ in range(3)]
+    after = run.api.get("/logs-2/_count").json["count"]
+    assert states == ["IN_PROGRESS", "IN_PROGRESS", "SUCCESS"]
+    assert (before, after) == (30, 60)
+    # Then the snapshot holds the count it started with, between the two
+    assert run.domain.snapshot_contents(REPO, "snap-2")["logs-2"].doc_count == before

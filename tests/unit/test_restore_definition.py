@@ -1,0 +1,75 @@
+"""restore.asl.json and the code agree: error names, every Task retried and caught into the alert,
+the Fail state ending with the real error (INTERFACES #3), and the template wiring it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from snapshot_sentinel import errors
+from snapshot_sentinel.restore import errors as restore_errors
+from tests.support.template import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFINITION = json.loads((ROOT / "statemachine" / "restore.asl.json").read_text())
+STATES = DEFINITION["States"]
+REPORTING = {"Send restore alert", "Report the restore", "Report the plan"}
+
+
+def error_names(state: dict, block: str) -> set[str]:
+    return {name for rule in state.get(block, []) for name in rule["ErrorEquals"]}
+
+
+def test_every_error_the_definition_names_is_a_class_the_code_raises():
+    named = set()
+    for state in STATES.values():
+        named |= error_names(state, "Retry") | error_names(state, "Catch")
+    ours = {name for name in named if not name.startswith(("States.", "Lambda."))}
+
+    for name in ours:
+        cls = getattr(errors, name, None) or getattr(restore_errors, name, None)
+        assert cls is not None and issubclass(cls, errors.SentinelError), name
+
+
+def test_every_task_is_retried_and_caught_into_the_alert():
+    for name, state in STATES.items():
+        if state["Type"] != "Task" or name in REPORTING:
+            continue
+        assert any(r["ErrorEquals"] == ["States.ALL"] and r["Next"] == "Send restore alert" for r in state["Catch"]), (
+            name
+        )
+        assert state["Retry"], name
+
+
+def test_the_start_step_retries_an_unconfirmed_start_and_the_transient_errors():
+    retried = error_names(STATES["Start restore"], "Retry")
+
+    assert {cls.__name__ for cls in errors.TRANSIENT_ERRORS} - {"SnapshotStartUnconfirmedError"} <= retried
+    assert "RestoreStartUnconfirmedError" in retried
+
+
+def test_the_failed_ending_takes_the_real_error_and_cause_from_the_alert_step():
+    assert STATES["Restore failed"] == {
+        **STATES["Restore failed"],
+        "ErrorPath": "$.alert.error",
+        "CausePath": "$.alert.cause",
+    }
+    assert STATES["Alert not sent"]["Error"] == "AlertNotSentError"
+
+
+def test_the_watch_loop_waits_in_the_state_machine_never_in_a_lambda():
+    assert STATES["Wait before checking the restore"]["Type"] == "Wait"
+    assert STATES["Restore finished?"]["Default"] == "Wait before checking the restore"
+
+
+def test_the_template_wires_every_substitution_without_a_schedule():
+    machine = load_template()["Resources"]["RestoreStateMachine"]
+    text = json.dumps(DEFINITION)
+
+    assert machine["Type"] == "AWS::Serverless::StateMachine"
+    assert machine["Properties"]["DefinitionUri"] == "statemachine/restore.asl.json"
+    for key in machine["Properties"]["DefinitionSubstitutions"]:
+        assert "${" + key + "}" in text
+    assert "Events" not in machine["Properties"]
+    assert "Condition" not in machine
+    assert "RestoreStateMachineArn" in load_template()["Outputs"]
