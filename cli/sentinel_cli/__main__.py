@@ -1,3 +1,3 @@
-from sentinel_cli.commands import main
+from sentinel_cli.app import main
 
 main()

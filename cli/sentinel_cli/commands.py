@@ -11,11 +11,11 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import update_wrapper
+from functools import cached_property, update_wrapper
 from itertools import islice
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from rich.console import Console
@@ -23,7 +23,7 @@ from rich.console import Console
 from sentinel_cli import views
 from sentinel_cli.errors import EXIT_OK, EXIT_RUN_FAILED, SentinelError, UnknownExecutionError
 from sentinel_cli.gateway import AwsGateway
-from sentinel_cli.runs import RunView, is_backup, run_kind
+from sentinel_cli.runs import RunView, did_the_job, run_kind
 from sentinel_cli.schedule import ScheduleExpressionError, next_run
 from snapshot_sentinel.naming import name_problem
 
@@ -32,6 +32,12 @@ BACKUP = "BackupStateMachine"
 RECENT_RUNS = 5
 SUCCESS_SEARCH_LIMIT = 200
 """Succeeded executions looked at to find the newest real backup (retention-only runs are skipped)."""
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 @dataclass
@@ -43,23 +49,26 @@ class Runtime:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     poll_seconds: float = 5.0
     stdout_is_terminal: Callable[[], bool] = field(default=lambda: sys.stdout.isatty())
-    console: Console = field(default_factory=views.make_console)
+    out: TextIO | None = None
+    """Where results go (None: stdout, looked up when written)."""
+    err: TextIO | None = None
+    """Where errors go (None: stderr)."""
     as_json: bool = False
+
+    @cached_property
+    def console(self) -> Console:
+        return views.make_console(self.out)
+
+    def emit_json(self, document: Any) -> None:
+        click.echo(json.dumps(document, indent=2, default=_json_default), file=self.out)
+
+    def error(self, message: str) -> None:
+        click.echo(message, file=self.err or sys.stderr)
 
 
 def execution_name(verb: str, now: datetime) -> str:
     """Unique, readable and valid for Step Functions (80 characters, no spaces)."""
     return f"sentinel-{verb}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def emit_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, default=_json_default))
 
 
 class SentinelGroup(click.Group):
@@ -71,8 +80,8 @@ class SentinelGroup(click.Group):
         except SentinelError as exc:
             runtime = ctx.find_object(Runtime)
             if runtime is not None and runtime.as_json:
-                emit_json({"error": type(exc).__name__, "message": str(exc)})
-            click.echo(f"Error: {exc}", err=True)
+                runtime.emit_json({"error": type(exc).__name__, "message": str(exc)})
+            (runtime or Runtime()).error(f"Error: {exc}")
             ctx.exit(exc.exit_code)
 
 
@@ -142,7 +151,7 @@ def follow(runtime: Runtime, gateway: AwsGateway, execution_arn: str, *, title: 
 
 def finish(runtime: Runtime, view: RunView, extra: dict[str, Any] | None = None) -> int:
     if runtime.as_json:
-        emit_json({**view.to_dict(), **(extra or {})})
+        runtime.emit_json({**view.to_dict(), **(extra or {})})
     else:
         views.render_result(runtime.console, view)
     return EXIT_OK if view.succeeded else EXIT_RUN_FAILED
@@ -150,7 +159,7 @@ def finish(runtime: Runtime, view: RunView, extra: dict[str, Any] | None = None)
 
 def started(runtime: Runtime, execution_arn: str, run_input: dict[str, Any]) -> int:
     if runtime.as_json:
-        emit_json({"execution_arn": execution_arn, "status": "RUNNING", "input": run_input})
+        runtime.emit_json({"execution_arn": execution_arn, "status": "RUNNING", "input": run_input})
     else:
         runtime.console.print(f"Started {execution_arn}")
         runtime.console.print(f"Follow it with: sentinel watch {execution_arn}")
@@ -242,14 +251,13 @@ def _hours(since: datetime | None, now: datetime) -> float | None:
     return None if since is None else round((now - since).total_seconds() / 3600, 1)
 
 
-def _last_success(stack: AwsGateway, arn: str, name: str) -> dict[str, Any] | None:
-    """The newest succeeded run that did the state machine's real job (a backup took a snapshot)."""
+def _last_success(stack: AwsGateway, arn: str) -> dict[str, Any] | None:
+    """The newest succeeded run that did the state machine's real job (a backup that took a
+    snapshot, a restore that restored): dry runs and retention-only runs are skipped."""
     for summary in islice(stack.executions(arn, status="SUCCEEDED"), SUCCESS_SEARCH_LIMIT):
-        if name == BACKUP:
-            described = stack.describe_execution(summary["executionArn"])
-            if not is_backup(name, json.loads(described.get("input") or "{}")):
-                continue
-        return summary
+        described = stack.describe_execution(summary["executionArn"])
+        if did_the_job(json.loads(described.get("input") or "{}")):
+            return summary
     return None
 
 
@@ -287,7 +295,7 @@ def collect_status(runtime: Runtime, stack: AwsGateway) -> dict[str, Any]:
         stack.output("BackupStateMachineArn")
     report: dict[str, Any] = {"stack": stack.stack_name, "region": stack.region, "now": now, "state_machines": {}}
     for name, arn in machines.items():
-        success = _last_success(stack, arn, name)
+        success = _last_success(stack, arn)
         success_at = success.get("stopDate") if success else None
         report["state_machines"][name] = {
             "arn": arn,
@@ -319,6 +327,7 @@ def collect_status(runtime: Runtime, stack: AwsGateway) -> dict[str, Any]:
     alarms = stack.alarms(stack.alarm_names())
     report["alarms"] = [{"name": a.name, "state": a.state, "reason": a.reason, "updated": a.updated} for a in alarms]
     report["alarms_in_alarm"] = [a.name for a in alarms if a.state == "ALARM"]
+    report["dashboard_url"] = stack.outputs.get("DashboardUrl")
     backup = report["state_machines"][BACKUP]
     hours = backup["hours_since_last_success"]
     threshold = _stale_after_hours(stack, period)
@@ -368,10 +377,12 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
         console.print(views.table("Alarms", ["Alarm", "State", "Reason"], alarm_rows))
     else:
         console.print("Alarms: none found")
+    if report["dashboard_url"]:
+        console.print(f"Dashboard: {report['dashboard_url']}")
     for problem in report["problems"]:
-        console.print(f"[bold red]✘ {problem}[/]")
+        console.print(f"✘ {problem}", style="bold red")
     if not report["problems"]:
-        console.print("[bold green]✔ backups are current and no alarm is firing[/]")
+        console.print("✔ backups are current and no alarm is firing", style="bold green")
 
 
 @cli.command()
@@ -383,7 +394,7 @@ def status(runtime: Runtime, gateway: Callable[[], AwsGateway]) -> int:
     """
     report = collect_status(runtime, gateway())
     if runtime.as_json:
-        emit_json(report)
+        runtime.emit_json(report)
     else:
         render_status(runtime.console, report)
     return EXIT_RUN_FAILED if report["problems"] else EXIT_OK
@@ -434,14 +445,14 @@ def snapshots(runtime: Runtime, gateway: Callable[[], AwsGateway], include_unman
     stack = gateway()
     state_machine = stack.output("BackupStateMachineArn")
     arn = stack.start_execution(state_machine, execution_name("snapshots", runtime.now()), LISTING_INPUT)
-    quiet = Runtime(**{**runtime.__dict__, "as_json": True})
+    quiet = replace(runtime, as_json=True)
     view = follow(quiet, stack, arn, title="Listing snapshots")
     retention = view.output.get("retention") if isinstance(view.output, dict) else None
     if not view.succeeded or not isinstance(retention, dict):
         return finish(runtime, view)
     rows = snapshot_rows(retention, include_unmanaged=include_unmanaged)
     if runtime.as_json:
-        emit_json(
+        runtime.emit_json(
             {
                 "repository": retention.get("repository"),
                 "policy": retention.get("policy"),
@@ -477,7 +488,3 @@ def snapshots(runtime: Runtime, gateway: Callable[[], AwsGateway], include_unman
             f"{retention['totals']['not_managed']} snapshot(s) not managed by this stack: --all shows them"
         )
     return EXIT_OK
-
-
-def main() -> None:
-    cli(obj=Runtime(), prog_name="sentinel")

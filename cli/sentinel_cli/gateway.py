@@ -215,7 +215,8 @@ class AwsGateway:
         """The stack's alarms: its AWS::CloudWatch::Alarm resources and outputs that name an alarm."""
         names = set(self.physical_ids(ALARM_RESOURCE_TYPE))
         for key, value in self.outputs.items():
-            if key.endswith(("Alarm", "AlarmName", "AlarmArn")) and value:
+            # A stack without the alarm says so in words ("none: a read-only stack ..."), not a name.
+            if key.endswith(("Alarm", "AlarmName", "AlarmArn")) and value and not value.startswith("none"):
                 names.add(value.split(":alarm:", 1)[-1])
         return sorted(names)
 

@@ -17,6 +17,8 @@ SUCCEEDED = "SUCCEEDED"
 FINISHED = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 PROGRESS_KEYS = ("snapshot", "restore", "recovery", "progress", "drill")
 """Keys of a state's data that may hold ``shards`` progress, in the order they are looked at."""
+ALERT_KEYS = ("alert", "report")
+"""Keys of a state's data where the alerting step leaves its result (``subject``, ``outcome``...)."""
 SHARDS_DONE_KEYS = ("successful", "done", "active", "recovered", "completed")
 
 
@@ -59,7 +61,7 @@ def shards_in(data: Any) -> Shards | None:
         if isinstance(progress, dict) and isinstance(progress.get("shards_total"), int) and progress["shards_total"]:
             done = progress.get("shards_done")
             return Shards(done=done if isinstance(done, int) else 0, total=progress["shards_total"])
-        shards = holder.get("shards")
+        shards = holder.get("shards") or holder.get("primaries")  # a restore counts primaries recovered
         if not isinstance(shards, dict) or not isinstance(shards.get("total"), int) or not shards["total"]:
             continue  # an IN_PROGRESS snapshot reports total 0 until it ends
         done = next((shards[k] for k in SHARDS_DONE_KEYS if isinstance(shards.get(k), int)), 0)
@@ -73,6 +75,17 @@ def eta_in(data: Any) -> str | None:
     for holder in _holders(data):
         if holder.get("remaining_text") and holder.get("state", "IN_PROGRESS") == "IN_PROGRESS":
             return str(holder["remaining_text"])
+    return None
+
+
+def alert_in(data: Any) -> dict[str, Any] | None:
+    """What the run published to AlertTopic: the backup's ``alert`` or a restore's ``report``."""
+    if not isinstance(data, dict):
+        return None
+    for key in ALERT_KEYS:
+        value = data.get(key)
+        if isinstance(value, dict) and value.get("subject"):
+            return value
     return None
 
 
@@ -141,13 +154,11 @@ class RunView:
                 exited_data = _json(exited.get("output"))
                 if exited_data is not None:
                     data = exited_data
-                    if isinstance(exited_data, dict) and isinstance(exited_data.get("alert"), dict):
-                        alert = exited_data["alert"]
+                    alert = alert_in(exited_data) or alert
         output = _json(described.get("output"))
         if isinstance(output, dict):
             data = output
-            if isinstance(output.get("alert"), dict):
-                alert = output["alert"]
+            alert = alert_in(output) or alert
         arn = str(described.get("executionArn", ""))
         return cls(
             arn=arn,
@@ -211,7 +222,7 @@ def run_kind(state_machine: str, run_input: Any) -> str:
     return base
 
 
-def is_backup(state_machine: str, run_input: Any) -> bool:
-    """A run that took a snapshot (not a retention-only run)."""
+def did_the_job(run_input: Any) -> bool:
+    """A run that did its state machine's real job: not a dry run, not a retention-only run."""
     data = run_input if isinstance(run_input, dict) else {}
-    return state_machine == "BackupStateMachine" and not data.get("retention_only")
+    return not (data.get("retention_only") or data.get("dry_run"))

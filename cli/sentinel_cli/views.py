@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -20,10 +20,12 @@ PIPE_WIDTH = 200
 """Columns of output that is not a terminal (a pipe, a file, CI): wide enough that tables do not wrap names."""
 
 
-def make_console(*, stderr: bool = False) -> Console:
-    console = Console(stderr=stderr, highlight=False, soft_wrap=False)
+def make_console(file: TextIO | None = None) -> Console:
+    """A console on ``file`` (None: stdout); output that is not a terminal gets PIPE_WIDTH columns."""
+    # No markup: index names such as [logs-1] and error texts must print as they are.
+    console = Console(file=file, highlight=False, markup=False, soft_wrap=False)
     if not console.is_terminal:
-        console = Console(stderr=stderr, highlight=False, width=PIPE_WIDTH, soft_wrap=False)
+        console = Console(file=file, highlight=False, markup=False, width=PIPE_WIDTH, soft_wrap=False)
     return console
 
 

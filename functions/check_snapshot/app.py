@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
 from snapshot_sentinel.observability import logger, publish_metrics, tracer
+from snapshot_sentinel.polling import minimum_wait_seconds
 from snapshot_sentinel.run_metrics import snapshot_metrics
 from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.snapshots import check_snapshot
@@ -27,8 +28,22 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         name,
         deadline=event["deadline"],
         polls=int(event.get("polls", 0)),
+        # An execution started before the upgrade to ETA polling passes no floor: derive it.
+        min_wait_seconds=int(
+            event.get("min_wait_seconds")
+            or minimum_wait_seconds(settings.poll_interval_seconds, settings.max_wait_minutes * 60)
+        ),
         now=clock.utc_now(),
     )
-    logger.info("snapshot checked", extra={"state": facts["state"], "polls": facts["polls"]})
+    logger.info(
+        "snapshot checked",
+        extra={
+            "state": facts["state"],
+            "polls": facts["polls"],
+            "progress": facts["progress"],
+            "remaining": facts["remaining_text"],
+            "next_wait_seconds": facts["next_wait_seconds"],
+        },
+    )
     publish_metrics(settings.domain.name, snapshot_metrics(facts))
     return facts

@@ -1,17 +1,18 @@
-"""Send alert: publish what went wrong with a backup run to AlertTopic.
+"""Send alert: publish what went wrong with a backup run to AlertTopic, and say how the run ends.
 
-The state machine calls this on every path but success, then fails the execution. The alert is
-rendered by :func:`snapshot_sentinel.alerts.render_alert`, which never raises: an event of an
-unexpected shape still becomes a generic alert carrying the raw JSON.
+The state machine calls this on every path but success, then ends the execution with the
+``error`` and ``cause`` this returns (``Cause`` ends with "Alert sent to AlertTopic.").
+
+The state carries only bounded facts, so the function first reads the snapshot from the domain
+itself (every shard failure, and the latest full backup) with short timeouts; when the domain is
+in a VPC it does not try: this function stays outside the VPC so that an alert never depends on a
+NAT gateway or an SNS endpoint, and the alert lists the run's sample of failures instead.
+Rendering never raises: an event of an unexpected shape still becomes a generic alert.
 
 One ``Publish`` with ``MessageStructure="json"``: email subscribers get the text with the JSON
-facts appended; every machine protocol (email-json, sqs, lambda, http/https, firehose) gets the
-JSON facts through ``default``. Message attributes ``outcome``, ``domain`` and ``repository`` let
-subscribers filter (e.g. a pager only for ``FAILED``).
-
-If publishing fails the handler raises: the Task's Retry covers throttling, and if it still
-fails the execution fails with that error in its history, which is all that is left to report
-through. Returning quietly would hide the lost alert.
+facts appended; every machine protocol gets the JSON facts through ``default``. A publish that
+fails raises ``AlertNotSentError``: the Task's Retry covers throttling, then the execution ends
+with that error, never claiming an alert went out.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from snapshot_sentinel.alerts import message_attributes, render_alert, sns_message
+from snapshot_sentinel.alerts import Domain, publish_alert
+from snapshot_sentinel.alerts.lookup import alert_for
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
+from snapshot_sentinel.wiring import alert_domain_client
 
 
 @cache
@@ -39,12 +42,12 @@ def sns_client(region: str) -> Any:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = AlertSettings.from_env(os.environ)
     logger.debug("alert event", extra={"event": event})
-    alert = render_alert(
+    alert = alert_for(
         event,
-        domain_name=settings.domain_name,
-        endpoint=settings.endpoint,
-        repository=settings.repository,
-        region=settings.region,
+        domain=Domain(settings.domain_name, settings.endpoint, settings.repository, settings.region),
+        client=alert_domain_client(settings.domain, os.environ) if settings.reads_domain else None,
+        prefix=settings.prefix,
+        stack=settings.stack_name,
     )
     logger.append_keys(
         domain=settings.domain_name,
@@ -52,17 +55,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         snapshot=alert.facts["snapshot"],
         execution=alert.facts["execution"]["arn"],
     )
-    response = sns_client(settings.region).publish(
-        TopicArn=settings.topic_arn,
-        Subject=alert.subject,
-        Message=sns_message(alert),
-        MessageStructure="json",
-        MessageAttributes=message_attributes(alert),
-    )
-    logger.info("alert published", extra={"outcome": alert.facts["outcome"], "message_id": response["MessageId"]})
-    return {
-        "published": True,
-        "message_id": response["MessageId"],
-        "subject": alert.subject,
-        "outcome": alert.facts["outcome"],
-    }
+    result = publish_alert(sns_client(settings.region), settings.topic_arn, alert)
+    logger.info("alert published", extra={"outcome": result["outcome"], "message_id": result["message_id"]})
+    return result

@@ -38,6 +38,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         request,
         now=clock.utc_now(),
         max_wait=timedelta(minutes=settings.max_wait_minutes),
+        poll_interval_seconds=int(event.get("poll_interval_seconds") or settings.poll_interval_seconds),
     )
     logger.info("snapshot started", extra={"deadline": result["deadline"]})
     return result

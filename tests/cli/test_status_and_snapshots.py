@@ -14,7 +14,7 @@ from tests.support.stack import REGION
 OURS = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:earlier"}
 
 
-def test_status_flags_a_backup_older_than_a_schedule_period_and_exits_1(sentinel, stack, domain):
+def test_status_flags_a_backup_older_than_the_stacks_rpo_hours_and_exits_1(sentinel, stack, domain):
     domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
     assert stack.run({}).status == "SUCCEEDED"
     stack.run({"retention_only": True, "retention_dry_run": True})
@@ -37,34 +37,36 @@ def test_status_flags_a_backup_older_than_a_schedule_period_and_exits_1(sentinel
     assert "2026-12-01 02:00:00 UTC" in text.stdout
 
 
-def test_status_is_0_after_a_fresh_backup_and_1_with_an_alarm_firing(sentinel, stack, domain):
-    domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
-    stack.run({})
-    fresh, _ = sentinel.json("status")
+def test_status_is_0_after_a_fresh_backup_and_1_when_the_stacks_alarm_fires(stack, domain):
+    alarm = "snapshot-sentinel-NoRecentBackupAlarm-XYZ"
+    publish_stack(stack, attributes={"NoRecentBackupAlarm": alarm})
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
     cloudwatch.put_metric_alarm(
-        AlarmName="snapshot-sentinel-AlertDeliveryAlarm-XYZ",
-        Namespace="AWS/Lambda",
-        MetricName="Errors",
+        AlarmName=alarm,
+        Namespace="SnapshotSentinel",
+        MetricName="SnapshotSucceeded",
         Statistic="Sum",
-        Period=300,
-        EvaluationPeriods=1,
-        Threshold=0,
-        ComparisonOperator="GreaterThanThreshold",
+        Period=3600,
+        EvaluationPeriods=26,
+        Threshold=1,
+        ComparisonOperator="LessThanThreshold",
     )
-    cloudwatch.set_alarm_state(
-        AlarmName="snapshot-sentinel-AlertDeliveryAlarm-XYZ", StateValue="ALARM", StateReason="1 error in 5 minutes"
-    )
-    publish_stack(
-        stack, extra_outputs={"AlertDeliveryAlarmName": "snapshot-sentinel-AlertDeliveryAlarm-XYZ"}, update=True
-    )
+    domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
+    stack.run({})
+    sentinel = Sentinel(stack)
+    fresh, quiet = sentinel.json("status")
+    cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="no SUCCESS in 26 hours")
 
     firing, report = sentinel.json("status")
+    text = sentinel("status")
 
     assert fresh == 0
+    assert quiet["problems"] == []
+    assert [a["name"] for a in quiet["alarms"]] == [alarm]
     assert firing == 1
-    assert report["alarms_in_alarm"] == ["snapshot-sentinel-AlertDeliveryAlarm-XYZ"]
-    assert "alarm snapshot-sentinel-AlertDeliveryAlarm-XYZ is in ALARM" in report["problems"]
+    assert report["alarms_in_alarm"] == [alarm]
+    assert report["problems"] == [f"alarm {alarm} is in ALARM"]
+    assert "no SUCCESS in 26 hours" in text.stdout
 
 
 def test_snapshots_lists_managed_ones_with_what_retention_does_next(sentinel, stack, domain):

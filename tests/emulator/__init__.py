@@ -1,6 +1,7 @@
 """The project's emulator of an Amazon OpenSearch Service domain's snapshot API (see README.md)."""
 
 from tests.emulator.domain import EmulatedDomain
+from tests.emulator.engine import S3Store
 from tests.emulator.indices import IndexRecord, IndexSnapshot, RecoveryProgress
 from tests.emulator.model import (
     FAILED,
@@ -28,6 +29,7 @@ __all__ = [
     "IndexSnapshot",
     "RecordedRequest",
     "RecoveryProgress",
+    "S3Store",
     "SnapshotProgress",
     "SnapshotRecord",
     "serve",

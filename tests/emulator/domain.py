@@ -27,7 +27,7 @@ from tests.emulator.actions.repositories import RepositoryActions
 from tests.emulator.actions.restore import RestoreActions
 from tests.emulator.actions.root import RootActions
 from tests.emulator.actions.snapshots import SnapshotActions
-from tests.emulator.engine import DEFAULT_INDICES, Clock, Cluster
+from tests.emulator.engine import DEFAULT_INDICES, Clock, Cluster, S3Store
 from tests.emulator.frontend import FrontEnd
 from tests.emulator.indices import CLOSE, OPEN, IndexRecord, IndexSnapshot, RecoveryProgress
 from tests.emulator.model import SUCCESS, Fault, RecordedRequest, SnapshotProgress, SnapshotRecord
@@ -53,6 +53,7 @@ class EmulatedDomain:
         progress: SnapshotProgress | None = None,
         data_nodes: int = 2,
         recovery: RecoveryProgress | None = None,
+        s3: S3Store | None = None,
     ) -> None:
         self.cluster = Cluster(
             engine=engine,
@@ -64,6 +65,7 @@ class EmulatedDomain:
             progress=progress,
             data_nodes=data_nodes,
             recovery=recovery,
+            s3=s3,
         )
         areas = (
             RootActions,

@@ -18,19 +18,9 @@ from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
+from tests.emulator import allocation
 from tests.emulator.formats import as_setting, is_pattern, now, resolve_date_math
-from tests.emulator.indices import (
-    CLOSE,
-    INITIALIZING,
-    OPEN,
-    STARTED,
-    UNASSIGNED,
-    IndexRecord,
-    IndexSnapshot,
-    Recovery,
-    RecoveryProgress,
-    ShardCopy,
-)
+from tests.emulator.indices import CLOSE, OPEN, IndexRecord, IndexSnapshot, RecoveryProgress
 from tests.emulator.model import (
     FAILED,
     IN_PROGRESS,
@@ -55,6 +45,19 @@ INVALID_FILENAME_CHARS = '[ , ", *, \\, <, |, ,, >, /, ?]'
 INVALID_NAME_CHARS = set('\\/*?"<>| ,')
 
 
+class S3Store:
+    """The buckets behind repositories. Domains given the same store see, in a repository registered on
+    the same bucket and base_path, the snapshots any of them wrote (a migration or a drill domain
+    reading production's repository); by default each domain has a store of its own."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._prefixes: dict[tuple[str, str, str], dict[str, SnapshotRecord]] = {}
+
+    def snapshots(self, kind: str, container: str, base_path: str) -> dict[str, SnapshotRecord]:
+        return self._prefixes.setdefault((kind, container, base_path.strip("/")), {})
+
+
 class Cluster:
     """The engine's state and the operations its REST handlers share."""
 
@@ -70,6 +73,7 @@ class Cluster:
         progress: SnapshotProgress | None = None,
         data_nodes: int = 2,
         recovery: RecoveryProgress | None = None,
+        s3: S3Store | None = None,
     ) -> None:
         if engine not in ("opensearch", "elasticsearch"):
             raise ValueError("engine must be 'opensearch' or 'elasticsearch'")
@@ -97,7 +101,8 @@ class Cluster:
         shards = dict(indices) if isinstance(indices, Mapping) else dict.fromkeys(indices, 1)
         for name, count in shards.items():
             self.create_index(name, shards=count)
-        self.lock = threading.RLock()
+        self.s3 = s3 or S3Store()
+        self.lock = self.s3.lock  # domains sharing buckets share one lock
         self.repositories: dict[str, dict[str, Any]] = {}
         self.snapshots_by_repo: dict[str, dict[str, SnapshotRecord]] = {}
         self.verification_failure: tuple[str, str] | None = None
@@ -170,6 +175,18 @@ class Cluster:
                 "settings": {k: as_setting(v) for k, v in all_settings.items()},
                 "readonly": readonly,
             }
+            self.bind_repository(name)
+
+    def bind_repository(self, name: str) -> None:
+        """Point a (re-)registered repository at its bucket and base_path in the S3 store."""
+        registration = self.repositories[name]
+        settings = registration.get("settings") or {}
+        container = settings.get("bucket") if registration["type"] == "s3" else settings.get("location")
+        if container:
+            self.snapshots_by_repo[name] = self.s3.snapshots(
+                registration["type"], container, settings.get("base_path", "")
+            )
+        else:
             self.snapshots_by_repo.setdefault(name, {})
 
     def delete_repository(self, name: str) -> None:
@@ -472,11 +489,26 @@ class Cluster:
                 raise engine_error(404, "index_not_found_exception", f"no such index [{token}]", **extra)
         return chosen
 
+    def progress_of(self, record: SnapshotRecord) -> float:
+        """How much of a running snapshot is done: the time elapsed over its planned duration
+        (0 for a poll-counted plan, which has no notion of time)."""
+        plan = record.planned
+        if plan is None or plan.duration_seconds is None:
+            return 0.0
+        if plan.duration_seconds == 0:
+            return 1.0
+        elapsed = (self.clock() - record.start_time).total_seconds()
+        return min(1.0, max(0.0, elapsed / plan.duration_seconds))
+
     def advance(self, record: SnapshotRecord) -> None:
         """An exact GET of a running snapshot: count the poll, or finish it when its polls are spent."""
         if record.planned is None:
             return
         self.write_documents(record.planned.writes_per_poll)
+        if record.planned.duration_seconds is not None:
+            if self.progress_of(record) >= 1:
+                self.finish(record)
+            return
         if record.polls_remaining <= 0:
             self.finish(record)
         else:
@@ -625,110 +657,29 @@ class Cluster:
         reason: str,
         failures: Mapping[int, str | None] | None = None,
     ) -> None:
-        """New shard copies: primaries INITIALIZING (recovering from ``source``), replicas waiting for them."""
-        now = self.clock()
-        record.copies = []
-        for shard in range(record.shards):
-            primary = ShardCopy(
-                shard=shard,
-                primary=True,
-                state=INITIALIZING,
-                node=self.nodes[shard % self.data_nodes][0],
-                recovery=Recovery(
-                    type=recovery_type,
-                    start=now,
-                    polls_total=polls,
-                    source=dict(source),
-                    size_bytes=record.store_bytes // max(record.shards, 1),
-                    files=0 if recovery_type == "EMPTY_STORE" else 12,
-                ),
-                polls_left=polls,
-            )
-            if failures is not None and shard in failures:
-                primary.never_recovers = failures[shard] or ""
-            record.copies.append(primary)
-            for _ in range(record.replicas):
-                record.copies.append(
-                    ShardCopy(shard=shard, primary=False, state=UNASSIGNED, unassigned_reason=reason, unassigned_at=now)
-                )
+        """New shard copies for ``record`` (see allocation.allocate)."""
+        allocation.allocate(
+            record,
+            self.nodes,
+            self.clock(),
+            recovery_type=recovery_type,
+            source=source,
+            polls=polls,
+            reason=reason,
+            failures=failures,
+        )
 
     def poll(self, records: Iterable[IndexRecord]) -> None:
         """One look at these indices: every recovering shard copy moves one step (see RecoveryProgress)."""
         for record in records:
-            self._step(record)
+            allocation.step(record, self.nodes, self.clock(), self.recovery.replica_polls)
 
     def settle(self, record: IndexRecord) -> None:
         """Let every recovery that can end, end (``wait_for_completion``, ``polls=0``)."""
-        for _ in range(2 * (1 + len(record.copies))):
-            for copy_ in record.copies:
-                if copy_.state == INITIALIZING:
-                    copy_.polls_left = 0
-            if not self._step(record):
-                return
-
-    def _step(self, record: IndexRecord) -> bool:
-        changed = False
-        now = self.clock()
-        for copy_ in record.copies:
-            if copy_.state != INITIALIZING or copy_.recovery is None:
-                continue
-            changed = True
-            if copy_.polls_left > 0:
-                copy_.polls_left -= 1
-                copy_.recovery.polls_done += 1
-                continue
-            if copy_.never_recovers is not None:
-                node = copy_.node
-                copy_.state, copy_.node, copy_.recovery = UNASSIGNED, None, None
-                copy_.unassigned_reason = "ALLOCATION_FAILED"
-                copy_.allocation_status = "deciders_no"
-                copy_.unassigned_at = now
-                copy_.unassigned_details = copy_.never_recovers or self._recovery_failure(record, copy_.shard, node)
-                continue
-            copy_.state = STARTED
-            copy_.recovery.stop = now
-        for copy_ in record.copies:
-            if copy_.primary or copy_.state != UNASSIGNED or copy_.unassigned_reason == "ALLOCATION_FAILED":
-                continue
-            primary = next(c for c in record.copies if c.primary and c.shard == copy_.shard)
-            if primary.state != STARTED:
-                continue
-            busy = {c.node for c in record.copies if c.shard == copy_.shard and c.node is not None}
-            free = [node for node, _ in self.nodes if node not in busy]
-            if not free:
-                continue  # no data node can hold another copy: the index stays yellow
-            changed = True
-            copy_.state, copy_.node = INITIALIZING, free[0]
-            copy_.unassigned_reason = copy_.unassigned_at = None
-            polls = self.recovery.replica_polls if primary.recovery and primary.recovery.type == "SNAPSHOT" else 0
-            copy_.polls_left = polls
-            copy_.recovery = Recovery(
-                type="PEER",
-                start=now,
-                polls_total=polls,
-                source={"id": primary.node, "name": self.node_name_of(primary.node)},
-                size_bytes=record.store_bytes // max(record.shards, 1),
-                files=12,
-            )
-            if polls == 0:
-                copy_.state = STARTED
-                copy_.recovery.stop = now
-        return changed
-
-    def _recovery_failure(self, record: IndexRecord, shard: int, node: str | None) -> str:
-        name = self.node_name_of(node)
-        return (
-            f"failed shard on node [{node}]: failed recovery, failure "
-            f"RecoveryFailedException[[{record.name}][{shard}]: Recovery failed on {{{name}}}{{{node}}}]; "
-            "nested: IndexShardRecoveryException[failed recovery]; "
-            "nested: IndexShardRestoreFailedException[restore failed]; "
-            "nested: IndexShardRestoreFailedException[failed to restore snapshot]; "
-            "nested: NoSuchFileException[Blob object [indices/shard/__data] not found: "
-            "The specified key does not exist. (Service: Amazon S3; Status Code: 404; Error Code: NoSuchKey)]; "
-        )
+        allocation.settle(record, self.nodes, self.clock())
 
     def node_name_of(self, node: str | None) -> str:
-        return next((name for node_id, name in self.nodes if node_id == node), "")
+        return allocation.node_name(self.nodes, node)
 
     # ------------------------------------------------------------------ index expressions and aliases
 
@@ -777,12 +728,20 @@ class Cluster:
                 chosen = [i for i in chosen if not fnmatchcase(i, excluded)]
             elif token in ("_all", "*") or is_pattern(token):
                 wildcard_seen = True
-                pattern = "*" if token == "_all" else token
-                matched = [r.name for r in self.indices.values() if fnmatchcase(r.name, pattern) and r.state in states]
+                everything = token in ("_all", "*")
+                matched = [
+                    r.name
+                    for r in self.indices.values()
+                    if r.state in states and (everything or fnmatchcase(r.name, token))
+                ]
                 for alias, members in alias_map.items():
-                    if token != "_all" and fnmatchcase(alias, pattern):
+                    if not everything and fnmatchcase(alias, token):
                         matched += [m for m in members if self.indices[m].state in states]
-                chosen += [m for m in matched if m not in chosen]
+                if chosen:
+                    seen = set(chosen)
+                    chosen += [m for m in dict.fromkeys(matched) if m not in seen]
+                else:
+                    chosen = list(dict.fromkeys(matched))
                 if not matched and not allow_no_indices:
                     raise self.index_missing(token)
             elif token in self.indices:

@@ -74,6 +74,9 @@ class FrontEnd:
             if self.credentials is not None:
                 sigv4.verify(self.credentials, self.region, method=method, target=target, headers=headers, body=body)
             self._refuse_blocked(path, body)
+            if path.rstrip("/").endswith("/_close") and not self.cluster.at_least_es(7, 4):
+                # Amazon offers _close from Elasticsearch 7.4 (SNAPSHOT_API.md §7)
+                raise amazon_error(401, f"Your request: '{path}' is not allowed.", key="Message")
             fault = self._take_fault(method, path)
             if fault is None:
                 return self.router.dispatch(method, target, raw_path, query, headers, body)
@@ -132,6 +135,12 @@ class FrontEnd:
             return Reply.html(503, SERVICE_UNAVAILABLE_BODY)
         if kind == "html_page":
             return Reply.html(200, fault.message or PROXY_LOGIN_BODY)
+        if kind == "cluster_event_timeout":
+            raise engine_error(
+                503,
+                "process_cluster_event_timeout_exception",
+                f"failed to process cluster event ({fault.message or self._cluster_task(method, path)}) within 30s",
+            )
         if kind == "throttle":
             error_type = (
                 "rejected_execution_exception" if self.cluster.is_opensearch else "es_rejected_execution_exception"
@@ -172,10 +181,25 @@ class FrontEnd:
         raise AssertionError(kind)
 
     @staticmethod
+    def _cluster_task(method: str, path: str) -> str:
+        """The cluster-state task the request queues, as the engine names it in a timeout."""
+        segments = [s for s in path.split("/") if s]
+        if segments[:1] == ["_snapshot"] and segments[-1:] == ["_restore"] and len(segments) == 4:
+            return f"restore_snapshot[{segments[2]}]"  # RestoreService
+        if segments[:1] == ["_snapshot"] and len(segments) == 3 and method in ("PUT", "POST"):
+            return f"create_snapshot [{segments[2]}]"
+        if len(segments) == 1 and method == "PUT":
+            return f"create-index [{segments[0]}], cause [api]"
+        return f"{method.lower()} {path}"
+
+    @staticmethod
     def _security_action(method: str, path: str) -> str:
+        """The transport action the security plugin names for this request."""
         segments = [s for s in path.split("/") if s]
         if not segments:
             return "cluster:monitor/main"
+        if segments[0] != "_snapshot" and not (segments[0] == "_cat" and segments[1:2] == ["snapshots"]):
+            return _index_action(method, segments)
         if segments[0] == "_cat":
             return "cluster:admin/snapshot/get"
         if len(segments) <= 2:
@@ -190,3 +214,43 @@ class FrontEnd:
             return f"cluster:admin/snapshot/{last[1:]}"
         verb = {"GET": "get", "DELETE": "delete"}.get(method, "create")
         return f"cluster:admin/snapshot/{verb}"
+
+
+_NAMED_ACTIONS = {
+    "_cluster/health": "cluster:monitor/health",
+    "_cluster/settings": "cluster:monitor/settings",
+    "_nodes": "cluster:monitor/nodes/info",
+    "_cluster/allocation": "cluster:monitor/allocation/explain",
+    "_aliases": "indices:admin/aliases",
+    "_alias": "indices:admin/aliases/get",
+    "_recovery": "indices:monitor/recovery",
+    "_mapping": "indices:admin/mappings/get",
+    "_count": "indices:data/read/search",
+    "_search": "indices:data/read/search",
+    "_bulk": "indices:data/write/bulk",
+    "_doc": "indices:data/write/index",
+    "_close": "indices:admin/close",
+    "_open": "indices:admin/open",
+    "_cat/indices": "indices:monitor/stats",
+    "_cat/shards": "indices:monitor/stats",
+    "_cat/recovery": "indices:monitor/recovery",
+    "_cat/nodes": "cluster:monitor/nodes/info",
+    "_cat/repositories": "cluster:admin/repository/get",
+}
+
+
+def _index_action(method: str, segments: list[str]) -> str:
+    for length in (2, 1):
+        key = "/".join(segments[:length])
+        if key in _NAMED_ACTIONS:
+            action = _NAMED_ACTIONS[key]
+            return "cluster:admin/settings/update" if key == "_cluster/settings" and method == "PUT" else action
+    for segment in segments[1:]:
+        if segment in _NAMED_ACTIONS:
+            action = _NAMED_ACTIONS[segment]
+            if segment in ("_alias", "_aliases") and method in ("PUT", "POST", "DELETE"):
+                return "indices:admin/aliases"
+            if segment == "_doc" and method == "GET":
+                return "indices:data/read/get"
+            return action
+    return {"PUT": "indices:admin/create", "DELETE": "indices:admin/delete"}.get(method, "indices:admin/get")

@@ -30,6 +30,7 @@ FAULT_KINDS = (
     "forbidden_fgac",
     "forbidden_passrole",
     "html_page",
+    "cluster_event_timeout",
 )
 
 
@@ -48,15 +49,23 @@ class SnapshotProgress:
     ``reason`` the FAILED snapshot's reason. ``writes_per_poll`` ({index: documents}) keeps indexing while
     the snapshot runs: each poll adds that many documents to each index, so an index counts more
     documents after the snapshot than before it (the snapshot holds the count from its start).
+
+    ``duration_seconds`` instead makes progress follow the clock, as a real snapshot does: the
+    snapshot runs that long (``polls`` is then ignored), ``_status`` reports shards and bytes
+    done in proportion to the time elapsed, and the first GET or ``_status`` at or after its end
+    shows ``outcome``.
     """
 
     polls: int = 0
     outcome: str = SUCCESS
     failures: tuple[Mapping[str, Any], ...] = ()
     reason: str | None = None
+    duration_seconds: float | None = None
     writes_per_poll: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.duration_seconds is not None and self.duration_seconds < 0:
+            raise ValueError("duration_seconds must be 0 or more")
         if self.outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, not {self.outcome!r}")
         if self.polls < 0:

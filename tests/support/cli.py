@@ -9,13 +9,16 @@ EventBridge Scheduler schedule that template.yaml declares for BackupStateMachin
 
 from __future__ import annotations
 
+import io
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
-from sentinel_cli.commands import Runtime, cli
+from sentinel_cli.app import cli
+from sentinel_cli.commands import Runtime
 from tests.support.stack import REGION, RehearsalStack
 from tests.support.template import Resolver
 
@@ -101,20 +104,42 @@ def publish_schedule(rehearsal: RehearsalStack) -> dict[str, Any]:
     return schedule
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one ``sentinel`` invocation printed and returned."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
 class Sentinel:
     """``sentinel ...`` run in-process: polls wait for the rehearsal's execution threads instead of
-    sleeping, and "now" is the rehearsal's virtual clock."""
+    sleeping, and "now" is the rehearsal's virtual clock.
+
+    The CLI writes to buffers of its own: the in-process Lambda handlers, running in the rehearsal's
+    threads at the same time, print their logs and metrics to the process's stdout, which in AWS is
+    another machine's CloudWatch, not the terminal. click's own usage errors still go to stderr."""
 
     def __init__(self, rehearsal: RehearsalStack, *, terminal: bool = False) -> None:
         self.rehearsal = rehearsal
-        self.runtime = Runtime(
-            sleep=lambda _seconds: rehearsal._join(),
-            now=rehearsal.clock.now,
-            stdout_is_terminal=lambda: terminal,
-        )
+        self.terminal = terminal
 
-    def __call__(self, *args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(cli, list(args), obj=self.runtime, input=input, catch_exceptions=False)
+    def __call__(self, *args: str, input: str | None = None) -> Outcome:
+        out, err = io.StringIO(), io.StringIO()
+        runtime = Runtime(
+            sleep=lambda _seconds: self.rehearsal._join(),
+            now=self.rehearsal.clock.now,
+            stdout_is_terminal=lambda: self.terminal,
+            out=out,
+            err=err,
+        )
+        result = CliRunner().invoke(cli, list(args), obj=runtime, input=input, catch_exceptions=False)
+        return Outcome(result.exit_code, out.getvalue(), err.getvalue() + result.stderr)
 
     def json(self, *args: str, input: str | None = None) -> tuple[int, Any]:
         result = self(*args, "--json", input=input)

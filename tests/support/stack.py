@@ -9,6 +9,9 @@ The pieces:
 - time is virtual: Wait states and Retry back-offs advance a :class:`VirtualClock` instead of
   sleeping, and the handlers and the emulated domain read that clock, so a 40-poll snapshot or an
   hour of concurrent-snapshot retries runs in well under a second.
+- AWS's quotas hold (tests/support/aws_limits.py): a task result or a state's input/output over
+  256 KB ends the execution with States.DataLimitExceeded that no Catch handles, and the
+  25,000-event history quota ends it too, as in AWS.
 - alerts are read from an SQS queue subscribed to AlertTopic: what a subscriber really receives.
 """
 
@@ -32,6 +35,7 @@ import boto3
 from moto import mock_aws
 
 from tests.emulator import EmulatorCredentials
+from tests.support.aws_limits import MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES, aws_limit_patches
 from tests.support.lambda_runtime import ACCOUNT, REGION, FakeLambdaContext
 from tests.support.template import ROOT, Resolver, function_code_dir, function_environment, load_template
 
@@ -84,6 +88,16 @@ class RunResult:
     def transitions(self) -> int:
         return len(self.states_entered)
 
+    @property
+    def largest_payload_bytes(self) -> int:
+        """UTF-8 bytes of the largest state input/output or task input/result in the history."""
+        sizes = [0]
+        for event in self.events:
+            for key, details in event.items():
+                if key.endswith("EventDetails") and isinstance(details, dict):
+                    sizes += [len(details[f].encode()) for f in ("input", "output") if isinstance(details.get(f), str)]
+        return max(sizes)
+
     def calls(self, function: str) -> list[Invocation]:
         return [i for i in self.invocations if i.function == function]
 
@@ -114,12 +128,18 @@ class RehearsalStack:
         clock: VirtualClock | None = None,
         credentials: EmulatorCredentials | None = None,
         stack_name: str = "snapshot-sentinel",
+        payload_limit: int = MAX_PAYLOAD_BYTES,
+        history_limit: int = MAX_HISTORY_EVENTS,
     ) -> None:
         self.template = load_template()
         self.parameters = {"DomainEndpoint": endpoint, **(parameters or {})}
         self.clock = clock or VirtualClock()
         self.credentials = (credentials or EmulatorCredentials.testing()).as_environment()
         self.stack_name = stack_name
+        self.payload_limit = payload_limit
+        self.history_limit = history_limit
+        self.join_timeout = 60.0
+        """Seconds a run may take in real time before :meth:`run` gives up on it."""
         self.invocations: list[Invocation] = []
         self.metric_lines: list[str] = []
         self._runs = 0
@@ -188,6 +208,7 @@ class RehearsalStack:
             # test's stdout (where a CLI under test prints its own output).
             mock.patch("snapshot_sentinel.observability.write_metrics_line", self.metric_lines.append),
         ]
+        patches += aws_limit_patches(payload_limit=self.payload_limit, history_limit=self.history_limit)
         for patch in patches:
             self._stack.enter_context(patch)
 
@@ -243,6 +264,10 @@ class RehearsalStack:
             )["stateMachineArn"]
         self.state_machine_arn = self.state_machine_arns[STATE_MACHINE]
 
+    def replace_handler(self, function_name: str, handler: Any) -> None:
+        """Run ``handler(event, context)`` instead of the function's code (a test's stand-in)."""
+        self._handlers[function_name] = handler
+
     def _invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
         handler = self._handlers[function_name]
         if isinstance(event, str):
@@ -271,7 +296,7 @@ class RehearsalStack:
 
     def _join(self) -> None:
         for thread in list(self._threads):
-            thread.join(timeout=60)
+            thread.join(timeout=self.join_timeout)
 
     # -- running ------------------------------------------------------------------------------
 
@@ -306,8 +331,8 @@ class RehearsalStack:
         from moto.sns.models import sns_backends
 
         texts = {}
-        topic = sns_backends[ACCOUNT][REGION].topics[self.topic_arn]
-        for message_id, message, *_ in topic.sent_notifications:
+        topic = sns_backends[ACCOUNT][REGION].topics.get(self.topic_arn)  # None once a test deleted it
+        for message_id, message, *_ in topic.sent_notifications if topic else ():
             try:
                 per_protocol = json.loads(message)
             except ValueError:

@@ -11,10 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from snapshot_sentinel.alerts import (
-    FACTS_FAILURES_MAX,
     FACTS_SEPARATOR,
     SNS_MESSAGE_MAX_BYTES,
-    TEXT_FAILURES_MAX,
     Alert,
     console_url,
     human_duration,
@@ -371,7 +369,7 @@ def test_without_the_raw_input_the_rerun_command_is_rebuilt_from_the_config():
     assert json.loads(shlex.split(command)[-1]) == {"indices": "logs-*", "skip_retention": True}
 
 
-def test_hundreds_of_failures_are_counted_not_all_listed():
+def test_hundreds_of_failures_are_listed_as_far_as_sns_allows_then_counted():
     # Given a snapshot with 600 failed shards over 300 indices, with long reasons
     failures = [
         {"index": f"logs-{i // 2:04d}", "shard_id": i % 2, "reason": "X" * 5_000, "node_id": "n1", "status": "FAILED"}
@@ -382,17 +380,20 @@ def test_hundreds_of_failures_are_counted_not_all_listed():
     # When the alert is rendered
     alert = render(event)
 
-    # Then the text lists the first ones and counts the rest
-    assert f"{TEXT_FAILURES_MAX}. logs-0012 shard 0" in alert.text
-    assert f"{TEXT_FAILURES_MAX + 1}. " not in alert.text
-    assert f"... and {600 - TEXT_FAILURES_MAX} more" in alert.text
+    # Then the text lists as many as fit, and counts the rest with the command that shows them all
+    listed = len(alert.facts["failures"])
+    assert 50 < listed < 600
+    assert f"{listed}. logs-{(listed - 1) // 2:04d} shard {(listed - 1) % 2}" in alert.text
+    assert f"\n  {listed + 1}. " not in alert.text
+    assert f"... and {600 - listed} more. To see them all: awscurl --service es --region us-east-1 " in alert.text
+    assert f"/_snapshot/nightly-backups/{NAME}?filter_path=snapshots.failures" in alert.text
     assert "Indices losing data (300)" in alert.text
-    # And the facts keep a bounded list with the true total
-    assert 0 < len(alert.facts["failures"]) <= FACTS_FAILURES_MAX
+    # And the facts keep the true totals and the same command
     assert alert.facts["failures_total"] == 600
     assert alert.facts["affected_indices_total"] == 300
-    # And what SNS receives stays within its limit
-    assert len(sns_message(alert).encode()) < SNS_MESSAGE_MAX_BYTES
+    assert f"/_snapshot/nightly-backups/{NAME}?filter_path=snapshots.failures" in alert.facts["failures_command"]
+    # And what SNS receives stays within its limit, nearly filling it
+    assert 200_000 < len(sns_message(alert).encode()) < SNS_MESSAGE_MAX_BYTES
 
 
 def test_huge_values_anywhere_are_clipped_to_what_sns_accepts():
@@ -419,7 +420,7 @@ def test_huge_values_anywhere_are_clipped_to_what_sns_accepts():
     assert len(sns_message(alert).encode()) < SNS_MESSAGE_MAX_BYTES
     assert "more characters]" in alert.text
     # And the failure list shrank to fit, keeping the true count
-    assert 0 < len(alert.facts["failures"]) < FACTS_FAILURES_MAX
+    assert 0 < len(alert.facts["failures"]) < 300
     assert alert.facts["failures_total"] == 300
 
 

@@ -10,12 +10,11 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from functions.send_alert import app
-from snapshot_sentinel.alerts import FACTS_SEPARATOR
-from snapshot_sentinel.errors import ConfigurationError
+from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, FACTS_SEPARATOR
+from snapshot_sentinel.errors import AlertNotSentError, ConfigurationError
 from tests.support.lambda_runtime import FakeLambdaContext
 
 REGION = "us-east-1"
@@ -45,7 +44,9 @@ class Topic:
 
 @pytest.fixture
 def environment(handler_env: Callable[..., dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
-    handler_env(region=REGION)
+    # As for a domain in a VPC: the alert uses the run's own facts (reading the domain is tested
+    # against the emulator in tests/integration/test_send_alert_reads_domain.py).
+    handler_env(region=REGION, ALERT_READS_DOMAIN="false")
     monkeypatch.delenv("ALERT_TOPIC_ARN", raising=False)
 
 
@@ -172,13 +173,37 @@ def test_the_email_text_is_what_email_subscribers_get(
     assert json.loads(facts)["outcome"] == "PARTIAL"
 
 
-def test_a_publish_that_fails_raises_so_the_execution_records_it(
+def test_a_publish_that_fails_raises_alert_not_sent_naming_the_cause(
     lambda_context: FakeLambdaContext, topic: Topic, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setenv("ALERT_TOPIC_ARN", f"arn:aws:sns:{REGION}:123456789012:NoSuchTopic")
 
-    with pytest.raises(ClientError):
+    with pytest.raises(AlertNotSentError, match=r"could not be published to .*NoSuchTopic: NotFoundException"):
         app.lambda_handler(sample("failed"), lambda_context)
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "cause"),
+    [
+        ("partial", "PartialSnapshotError", "nightly-2026-11-28t02-00-00z PARTIAL, 3 shards failed of 47."),
+        ("failed", "SnapshotFailedError", "nightly-2026-11-28t02-00-00z FAILED: "),
+        ("deadline", "SnapshotDeadlineError", "nightly-2026-11-28t02-00-00z still IN_PROGRESS at the deadline "),
+        ("error_concurrent", "ConcurrentSnapshotError", "a snapshot is already running"),
+        ("invalid_input", "InvalidInputError", "unknown input field(s) 'poll_interval_secs'"),
+    ],
+)
+def test_the_result_says_how_the_execution_ends(
+    lambda_context: FakeLambdaContext, topic: Topic, name: str, error: str, cause: str
+):
+    # When SendAlert publishes the alert of a sample run
+    result = app.lambda_handler(sample(name), lambda_context)
+
+    # Then it returns the real error and a one-line cause that says the alert went out
+    assert result["error"] == error
+    assert result["cause"].startswith(f"{error}: ")
+    assert cause in result["cause"]
+    assert result["cause"].endswith(f" {ALERTED_CAUSE_SUFFIX}")
+    assert "\n" not in result["cause"]
 
 
 def test_a_missing_topic_variable_is_a_configuration_error(lambda_context: FakeLambdaContext, environment: None):

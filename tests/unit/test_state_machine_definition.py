@@ -52,3 +52,28 @@ def test_the_concurrent_snapshot_is_retried_for_about_an_hour():
     ]
 
     assert 50 * 60 <= sum(delays) <= 65 * 60
+
+
+def test_a_failed_run_ends_with_the_error_and_cause_the_alert_function_returns():
+    assert STATES["Send alert"]["ResultPath"] == "$.alert"
+    backup_failed = STATES["Backup failed"]
+    assert backup_failed["Type"] == "Fail"
+    assert (backup_failed["ErrorPath"], backup_failed["CausePath"]) == ("$.alert.error", "$.alert.cause")
+    assert "Error" not in backup_failed and "Cause" not in backup_failed
+
+
+def test_an_alert_that_could_not_be_sent_ends_in_its_own_fail_state():
+    [catch] = STATES["Send alert"]["Catch"]
+    not_sent = STATES[catch["Next"]]
+
+    assert catch["ErrorEquals"] == ["States.ALL"]
+    assert not_sent["Type"] == "Fail"
+    assert not_sent["Error"] == errors.AlertNotSentError.__name__
+    assert catch["ResultPath"] + ".Cause" in not_sent["CausePath"]
+
+
+def test_every_fixed_error_of_a_fail_state_is_a_class_of_ours():
+    fixed = {state["Error"] for state in STATES.values() if state["Type"] == "Fail" and "Error" in state}
+
+    for name in fixed:
+        assert issubclass(getattr(errors, name, type(None)), errors.SentinelError), name

@@ -388,6 +388,7 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
         (
             "SendAlertFunction",
             {
+                "es:ESHttpGet": {SNAPSHOT_PATHS},
                 "sns:Publish": {ATTRIBUTES["AlertTopic"]},
                 "kms:GenerateDataKey*": {ATTRIBUTES["AlertTopicKey.Arn"]},
                 "kms:Decrypt": {ATTRIBUTES["AlertTopicKey.Arn"]},
@@ -540,6 +541,17 @@ def test_functions_that_call_the_domain_run_in_the_vpc_when_subnets_are_given(te
             assert "VpcConfig" not in public.resolve(properties), function
         else:
             assert "VpcConfig" not in properties, function
+
+
+def test_the_alert_stays_out_of_the_vpc_and_reads_only_a_domain_it_can_reach(template: dict[str, Any]) -> None:
+    # An alert must never depend on a NAT gateway or an SNS endpoint in the domain's VPC: SendAlert
+    # stays outside, reads a public domain itself, and for a VPC domain alerts from the run's facts.
+    variables = resource(template, "SendAlertFunction")["Properties"]["Environment"]["Variables"]
+    in_vpc = resolver(template, SubnetIds="subnet-1,subnet-2", SecurityGroupIds="sg-1")
+
+    assert in_vpc.resolve(variables)["ALERT_READS_DOMAIN"] == "false"
+    assert resolver(template).resolve(variables)["ALERT_READS_DOMAIN"] == "true"
+    assert "VpcConfig" not in resource(template, "SendAlertFunction")["Properties"]
 
 
 def test_subnets_without_security_groups_are_refused_by_a_rule(template: dict[str, Any]) -> None:

@@ -300,6 +300,18 @@ class DomainClient:
             raise errors.SnapshotMissingError(f"[{repository}:{name}] is missing", status=404)
         return SnapshotInfo.from_api(snapshots[0])
 
+    def snapshot_status(self, repository: str, name: str) -> JsonDoc:
+        """``GET _snapshot/<repo>/<name>/_status``, trimmed by ``filter_path`` to the totals (the
+        per-index and per-shard detail of a large domain runs to megabytes)."""
+        params = {
+            "filter_path": "snapshots.snapshot,snapshots.state,snapshots.shards_stats,snapshots.stats",
+        }
+        doc = self._read(_path("_snapshot", repository, name, "_status"), params)
+        for entry in doc.get("snapshots") or []:
+            if entry.get("snapshot") == name:
+                return dict(entry)
+        raise errors.SnapshotMissingError(f"[{repository}:{name}] has no status", status=404)
+
     def find_snapshot(self, repository: str, name: str) -> SnapshotInfo | None:
         try:
             return self.get_snapshot(repository, name)

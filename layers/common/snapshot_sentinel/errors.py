@@ -149,6 +149,22 @@ class SnapshotDeadlineError(SentinelError):
     """The snapshot was still running when MaxWaitMinutes ran out."""
 
 
+class PartialSnapshotError(SentinelError):
+    """The snapshot ended PARTIAL: some shards failed, their data is not in it."""
+
+
+class SnapshotFailedError(SentinelError):
+    """The snapshot ended FAILED: it holds no usable data."""
+
+
+class SnapshotIncompatibleError(SentinelError):
+    """The snapshot is INCOMPATIBLE with the domain's engine version."""
+
+
+class AlertNotSentError(SentinelError):
+    """Publishing the alert to AlertTopic failed; the execution's own Error and Cause say so."""
+
+
 TRANSIENT_ERRORS: tuple[type[SentinelError], ...] = (
     ThrottledError,
     GatewayTimeoutError,

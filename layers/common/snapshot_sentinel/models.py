@@ -13,6 +13,18 @@ FAILED = "FAILED"
 INCOMPATIBLE = "INCOMPATIBLE"
 FINAL_STATES = frozenset({SUCCESS, PARTIAL, FAILED, INCOMPATIBLE})
 
+FAILURES_SAMPLE = 10
+"""Shard failures the state machine carries; the rest are counted (``failures_count``)."""
+FAILURE_REASON_MAX_CHARS = 300
+REASON_MAX_CHARS = 500
+
+
+def clip(text: str | None, limit: int) -> str | None:
+    """``text`` cut to ``limit`` characters, with an ellipsis when something was cut."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "\u2026"
+
 
 def datetime_from_millis(millis: int | None) -> datetime | None:
     """The domain's epoch milliseconds as an aware UTC datetime; 0 and None mean "not yet"."""
@@ -47,11 +59,11 @@ class ShardFailure:
             status=doc.get("status"),
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, reason_max_chars: int | None = None) -> dict[str, Any]:
         return {
             "index": self.index,
             "shard_id": self.shard_id,
-            "reason": self.reason,
+            "reason": self.reason if reason_max_chars is None else clip(self.reason, reason_max_chars),
             "node_id": self.node_id,
             "status": self.status,
         }
@@ -115,6 +127,28 @@ class SnapshotInfo:
             },
             "failures": [f.to_dict() for f in self.failures],
             "reason": self.reason,
+        }
+
+    def bounded_facts(self) -> dict[str, Any]:
+        """The facts the state machine carries, bounded whatever the snapshot's size: counts
+        instead of the index list, a sample of at most :data:`FAILURES_SAMPLE` shard failures
+        with clipped reasons. ``GET _snapshot/<repo>/<name>`` has the rest."""
+        return {
+            "name": self.name,
+            "state": self.state,
+            "uuid": self.uuid,
+            "start_time": iso(self.start_time),
+            "end_time": iso(self.end_time),
+            "duration_seconds": self.duration_seconds,
+            "shards": {
+                "total": self.shards_total,
+                "successful": self.shards_successful,
+                "failed": self.shards_failed,
+            },
+            "indices_count": len(self.indices),
+            "failures_count": len(self.failures),
+            "failures": [f.to_dict(reason_max_chars=FAILURE_REASON_MAX_CHARS) for f in self.failures[:FAILURES_SAMPLE]],
+            "reason": clip(self.reason, REASON_MAX_CHARS),
         }
 
 

@@ -53,11 +53,13 @@ from snapshot_sentinel.retention_plan import Decision, RetentionPlan, RetentionP
 MAX_NAMES_CHARS = 3_000
 """Characters of comma-joined, URL-encoded names per delete: the URL stays well under 4 KB."""
 
-MAX_LIST_BYTES = 16_000
+MAX_LIST_BYTES = 3_000
 """JSON bytes each list of the report may take; the rest are counted in ``omitted``.
 
-The report lands in the execution's output (Step Functions caps a state's data at 256 KB) and
-has at most six lists, so even 5,000 snapshots with long names stay under 100 KB.
+The report lands in the state and the execution's output (Step Functions caps a state's data at
+256 KB; this project keeps every state under 32 KB). At most five lists are written, so with
+100,000 snapshots the report is a sample of about 15 KB; ``totals`` and ``by_rule`` still count
+every snapshot, and ``see_all`` says how to list them all.
 """
 
 _LOOK_AGAIN = (errors.GatewayTimeoutError, errors.DomainConnectionError, errors.SnapshotMissingError)
@@ -154,6 +156,8 @@ class RetentionReport:
             "rules": {code: policy.sentence(Rule(code)) for code in sorted(by_rule)},
             **lists,
             "omitted": omitted,
+            "see_all": f"GET _cat/snapshots/{self.repository}?v&s=start_epoch lists every snapshot of the repository; "
+            "a run with retention_dry_run: true reports what retention would delete",
         }
 
 

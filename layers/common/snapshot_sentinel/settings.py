@@ -123,6 +123,11 @@ class AlertSettings:
     endpoint: str
     repository: str
     region: str
+    domain: DomainSettings
+    prefix: str
+    stack_name: str
+    reads_domain: bool
+    """False when the domain is in a VPC: the alert function runs outside it (template.yaml)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> AlertSettings:
@@ -133,4 +138,8 @@ class AlertSettings:
             endpoint=domain.endpoint,
             repository=domain.repository,
             region=domain.region,
+            domain=domain,
+            prefix=_text(environ, "SNAPSHOT_PREFIX", "nightly"),
+            stack_name=_text(environ, "STACK_NAME", "snapshot-sentinel"),
+            reads_domain=environ.get("ALERT_READS_DOMAIN", "true").strip().lower() != "false",
         )

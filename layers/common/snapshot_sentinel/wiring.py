@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from snapshot_sentinel.client import DomainClient
+from snapshot_sentinel.client import DomainClient, RetryPolicy
 from snapshot_sentinel.settings import DomainSettings
 from snapshot_sentinel.signing import Credentials, signed_session
 
@@ -13,3 +13,12 @@ def domain_client(settings: DomainSettings, environ: Mapping[str, str]) -> Domai
     """A client signed with the function's own role credentials (session token included)."""
     session = signed_session(settings.region, Credentials.from_env(environ))
     return DomainClient(settings.endpoint, session)
+
+
+def alert_domain_client(settings: DomainSettings, environ: Mapping[str, str]) -> DomainClient:
+    """A client for the alert's own reads: short timeouts and no retries, so a domain that does
+    not answer delays the alert by seconds, never by the Lambda's timeout."""
+    session = signed_session(settings.region, Credentials.from_env(environ))
+    return DomainClient(
+        settings.endpoint, session, connect_timeout=3.0, read_timeout=20.0, retry=RetryPolicy(attempts=1)
+    )

@@ -160,7 +160,8 @@ class ClusterActions:
                 named_missing = True
         statuses = [r.health() for r in records]
         status = "red" if named_missing else worst(statuses)
-        counts = {key: sum(r.counts()[key] for r in records) for key in _COUNT_KEYS}
+        per_index = [r.counts() for r in records]
+        counts = {key: sum(c[key] for c in per_index) for key in _COUNT_KEYS}
         total = sum(len(r.copies) for r in records)
         active_percent = 100.0 if total == 0 else 100.0 * counts["active_shards"] / total
         wanted = call.query.get("wait_for_status")

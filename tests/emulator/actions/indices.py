@@ -12,7 +12,7 @@ from typing import Any
 from tests.emulator.actions import endpoint
 from tests.emulator.actions.cat import CAT_PARAMS, cat_table
 from tests.emulator.engine import Cluster
-from tests.emulator.formats import millis
+from tests.emulator.formats import is_pattern, millis
 from tests.emulator.indices import CLOSE, OPEN, IndexRecord, cat_bytes
 from tests.emulator.responses import ApiError, Reply, engine_error
 from tests.emulator.routing import Call, Route
@@ -42,6 +42,8 @@ class IndexActions:
     def routes(self) -> list[Route]:
         c = self.cluster
         get = endpoint(c, self._get, "local", "flat_settings", "include_defaults", *INDICES_OPTIONS)
+        cat_params = (*CAT_PARAMS, "health", "pri", "local", "include_unloaded_segments", *INDICES_OPTIONS)
+        cat = endpoint(c, self._cat_indices, *cat_params)
         return [
             Route(
                 "/{index}",
@@ -62,11 +64,8 @@ class IndexActions:
             ),
             Route("/_mapping", {"GET": endpoint(c, self._mapping, "local", *INDICES_OPTIONS)}),
             Route("/{index}/_mapping", {"GET": endpoint(c, self._mapping, "local", *INDICES_OPTIONS)}),
-            Route("/_cat/indices", {"GET": endpoint(c, self._cat_indices, *CAT_PARAMS, "health", "pri", "local")}),
-            Route(
-                "/_cat/indices/{index}",
-                {"GET": endpoint(c, self._cat_indices, *CAT_PARAMS, "health", "pri", "local", *INDICES_OPTIONS)},
-            ),
+            Route("/_cat/indices", {"GET": cat}),
+            Route("/_cat/indices/{index}", {"GET": cat}),
         ]
 
     # ------------------------------------------------------------------ create
@@ -143,6 +142,12 @@ class IndexActions:
 
     def _delete(self, call: Call) -> Reply:
         expression = call.params["index"]
+        if self.cluster.setting("action.destructive_requires_name") == "true":
+            for token in expression.split(","):
+                if token in ("_all", "*") or (is_pattern(token) and not token.startswith("-")):
+                    raise engine_error(
+                        400, "illegal_argument_exception", "Wildcard expressions or all indices are not allowed"
+                    )
         records = self._resolve(call, expand="all")
         for token in expression.split(","):
             if token and token in self.cluster.aliases() and token not in self.cluster.indices:
@@ -209,7 +214,8 @@ class IndexActions:
             active = sum(1 for c in record.copies if c.state == "STARTED")
             active_primaries = sum(1 for c in record.copies if c.primary and c.state == "STARTED")
             per_shard = record.store_bytes // max(record.shards, 1)
-            opened = record.is_open
+            opened = record.is_open and active_primaries > 0  # no stats without an active primary
+            docs = record.doc_count * active_primaries // max(record.shards, 1)
             rows.append(
                 {
                     "health": health,
@@ -218,7 +224,7 @@ class IndexActions:
                     "uuid": record.uuid,
                     "pri": str(record.shards),
                     "rep": str(record.replicas),
-                    "docs.count": str(record.doc_count) if opened else None,
+                    "docs.count": str(docs) if opened else None,
                     "docs.deleted": "0" if opened else None,
                     "creation.date": str(millis(record.created)),
                     "creation.date.string": record.created.strftime("%Y-%m-%dT%H:%M:%S.")

@@ -96,7 +96,7 @@ class RepositoryActions:
             "settings": {k: as_setting(v) for k, v in settings.items()},
             "readonly": truthy(settings.get("readonly")),
         }
-        self.cluster.snapshots_by_repo.setdefault(name, {})
+        self.cluster.bind_repository(name)
         if call.flag("verify", True):
             self.cluster.verify(name)
         return Reply.json(200, {"acknowledged": True})

@@ -191,6 +191,8 @@ class RestoreActions:
                 raise limit
         else:
             if existing.is_open:
+                if not self.cluster.is_opensearch and self.cluster.version_tuple[0] <= 6:
+                    raise restore_error(snap, f"cannot restore index [{target}] because it's open")
                 raise restore_error(
                     snap,
                     f"cannot restore index [{target}] because an open index with same name already exists in the "
@@ -384,8 +386,9 @@ def rename(name: str, pattern: Any, replacement: Any) -> str:
                 i += 1
         return "".join(out)
 
+    python_pattern = re.sub(r"\(\?<([A-Za-z][A-Za-z0-9]*)>", r"(?P<\1>", pattern)  # Java's named groups
     try:
-        return re.sub(pattern, substitute, name)
+        return re.sub(python_pattern, substitute, name)
     except re.error as error:
         raise engine_error(400, "pattern_syntax_exception", f"{error.msg} near index {error.pos}") from None
 

@@ -86,7 +86,7 @@ class SnapshotActions:
             planned=plan,
         )
         self.cluster.snapshots_by_repo[repo][name] = record
-        if wait or plan.polls == 0:
+        if wait or (plan.polls == 0 if plan.duration_seconds is None else plan.duration_seconds == 0):
             self.cluster.finish(record)
         if wait:
             return Reply.json(200, {"snapshot": self._snapshot_info(record, verbose=True, human=False)})
@@ -213,6 +213,8 @@ class SnapshotActions:
         return Reply.json(200, {"snapshots": [self._status_entry(r) for r in records]})
 
     def _status_entry(self, record: SnapshotRecord) -> dict[str, Any]:
+        if record.running and record.planned is not None and record.planned.duration_seconds is not None:
+            self.cluster.advance(record)
         if record.running:
             state = "STARTED"
         elif record.state == FAILED:
@@ -223,16 +225,35 @@ class SnapshotActions:
             state = "SUCCESS"
         failed = {(f.index, f.shard_id): f for f in record.failures}
         shard_counts = _distribute(record.shards_total, record.indices)
+        contents = record.contents
+        known = contents and all(i in contents for i in record.indices)
+        if known and sum(contents[i].shards for i in record.indices) == record.shards_total:
+            shard_counts = {i: contents[i].shards for i in record.indices}
+        # bytes per shard: the index's size in the snapshot when it has documents, else 4 MiB
+        shard_bytes = {
+            i: (contents[i].store_bytes // max(count, 1) if i in contents and contents[i].store_bytes else SHARD_BYTES)
+            for i, count in shard_counts.items()
+        }
         start = millis(record.start_time)
         elapsed = (millis(self.cluster.clock()) if record.running else millis(record.end_time)) - start
         indices: dict[str, Any] = {}
         totals = {"initializing": 0, "started": 0, "finalizing": 0, "done": 0, "failed": 0, "total": 0}
+        # A running snapshot copies its shards one after another: shard k of n is done once the
+        # progress passes (k + 1) / n, and the one being copied is partly processed.
+        shards_done = self.cluster.progress_of(record) * sum(shard_counts.values()) if record.running else 0.0
+        ordinal = 0
         for index, count in shard_counts.items():
             index_stats = dict.fromkeys(totals, 0)
             shards: dict[str, Any] = {}
+            index_processed = 0.0
             for shard_id in range(count):
                 failure = failed.get((index, shard_id))
-                if record.running:
+                processed = min(1.0, max(0.0, shards_done - ordinal)) if record.running else 1.0
+                ordinal += 1
+                index_processed += processed
+                if record.running and processed >= 1.0:
+                    stage, bucket = "DONE", "done"
+                elif record.running:
                     stage, bucket = "STARTED", "started"
                 elif failure is not None:
                     stage, bucket = "FAILURE", "failed"
@@ -240,7 +261,10 @@ class SnapshotActions:
                     stage, bucket = "DONE", "done"
                 index_stats[bucket] += 1
                 index_stats["total"] += 1
-                shard: dict[str, Any] = {"stage": stage, "stats": _stats(1, start, max(0, elapsed))}
+                shard: dict[str, Any] = {
+                    "stage": stage,
+                    "stats": _stats(1, start, max(0, elapsed), shard_bytes[index], processed),
+                }
                 if failure is not None:
                     shard["reason"] = failure.reason
                 shard["node"] = self.cluster.node_id
@@ -249,7 +273,7 @@ class SnapshotActions:
                 totals[key] += index_stats[key]
             indices[index] = {
                 "shards_stats": index_stats,
-                "stats": _stats(count, start, max(0, elapsed)),
+                "stats": _stats(count, start, max(0, elapsed), shard_bytes[index], index_processed),
                 "shards": shards,
             }
         return {
@@ -259,7 +283,7 @@ class SnapshotActions:
             "state": state,
             "include_global_state": record.include_global_state,
             "shards_stats": totals,
-            "stats": _stats(sum(shard_counts.values()), start, max(0, elapsed)),
+            "stats": _sum_stats([indices[i]["stats"] for i in indices], start, max(0, elapsed)),
             "indices": indices,
         }
 
@@ -271,6 +295,39 @@ def _distribute(total: int, indices: list[str]) -> dict[str, int]:
     return {index: base + (1 if i < extra else 0) for i, index in enumerate(indices)}
 
 
-def _stats(shards: int, start_millis: int, elapsed: int) -> dict[str, Any]:
-    files = {"file_count": 12 * shards, "size_in_bytes": 4_194_304 * shards}
-    return {"incremental": files, "total": dict(files), "start_time_in_millis": start_millis, "time_in_millis": elapsed}
+SHARD_BYTES = 4_194_304
+FILES_PER_SHARD = 12
+
+
+def _stats(
+    shards: int, start_millis: int, elapsed: int, shard_bytes: int = SHARD_BYTES, processed_shards: float | None = None
+) -> dict[str, Any]:
+    """SnapshotStats as the engine writes it: ``processed`` appears only while its file count
+    differs from ``incremental`` (OpenSearch ``SnapshotStats.toXContent``)."""
+    files = {"file_count": FILES_PER_SHARD * shards, "size_in_bytes": shard_bytes * shards}
+    stats: dict[str, Any] = {"incremental": files}
+    if processed_shards is not None:
+        processed = {
+            "file_count": int(FILES_PER_SHARD * processed_shards),
+            "size_in_bytes": int(shard_bytes * processed_shards),
+        }
+        if processed["file_count"] != files["file_count"]:
+            stats["processed"] = processed
+    stats.update(total=dict(files), start_time_in_millis=start_millis, time_in_millis=elapsed)
+    return stats
+
+
+def _sum_stats(parts: list[dict[str, Any]], start_millis: int, elapsed: int) -> dict[str, Any]:
+    files = {
+        "file_count": sum(p["total"]["file_count"] for p in parts),
+        "size_in_bytes": sum(p["total"]["size_in_bytes"] for p in parts),
+    }
+    stats: dict[str, Any] = {"incremental": files}
+    processed = {
+        "file_count": sum(p.get("processed", p["incremental"])["file_count"] for p in parts),
+        "size_in_bytes": sum(p.get("processed", p["incremental"])["size_in_bytes"] for p in parts),
+    }
+    if processed["file_count"] != files["file_count"]:
+        stats["processed"] = processed
+    stats.update(total=dict(files), start_time_in_millis=start_millis, time_in_millis=elapsed)
+    return stats

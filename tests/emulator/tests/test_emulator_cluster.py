@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.emulator import RecoveryProgress
+from tests.emulator import Fault, RecoveryProgress
 from tests.emulator.rest import Emulated, emulated
 
 REPO = "nightly-backups"
@@ -196,3 +196,24 @@ def test_nodes_list_the_data_nodes(run: Emulated) -> None:
     assert all("data" in n["roles"] for n in nodes["nodes"].values())
     rows = run.api.get("/_cat/nodes", format="json", h="name,node.role,cluster_manager").json
     assert len(rows) == 2 and sorted(r["cluster_manager"] for r in rows) == ["*", "-"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "action"),
+    [
+        ("POST", f"/_snapshot/{REPO}/snap-1/_restore", "cluster:admin/snapshot/restore"),
+        ("GET", "/_cluster/health/logs-1", "cluster:monitor/health"),
+        ("GET", "/logs-1/_recovery", "indices:monitor/recovery"),
+        ("PUT", "/logs-1", "indices:admin/create"),
+        ("DELETE", "/logs-1", "indices:admin/delete"),
+        ("POST", "/_aliases", "indices:admin/aliases"),
+        ("PUT", "/_cluster/settings", "cluster:admin/settings/update"),
+    ],
+)
+def test_an_fgac_refusal_names_the_requests_action(run: Emulated, method: str, path: str, action: str) -> None:
+    run.domain.inject(Fault(kind="forbidden_fgac", message="arn:aws:iam::123456789012:role/r"))
+    answer = run.api.call(method, path)
+    assert (answer.status, answer.error_type) == (403, "security_exception")
+    assert (answer.reason or "").startswith(
+        f"no permissions for [{action}] and User [name=arn:aws:iam::123456789012:role/r"
+    )

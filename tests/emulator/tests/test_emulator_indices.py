@@ -256,3 +256,11 @@ def test_a_seeded_large_index_counts_everything_and_returns_a_sample(run: Emulat
 def test_a_bulk_body_must_end_with_a_newline(run: Emulated) -> None:
     answer = run.api.call("POST", "/_bulk", body={"index": {"_index": "x"}})
     assert (answer.status, answer.reason) == (400, "The bulk request must be terminated by a newline [\\n]")
+
+
+def test_destructive_requires_name_refuses_wildcard_deletes(run: Emulated) -> None:
+    run.domain.create_index("drill-logs-1")
+    run.domain.set_cluster_setting("action.destructive_requires_name", True)
+    answer = run.api.delete("/drill-*")
+    assert (answer.status, answer.reason) == (400, "Wildcard expressions or all indices are not allowed")
+    assert run.api.delete("/drill-logs-1").status == 200

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.emulator import Fault, SnapshotProgress
-from tests.emulator.rest import Emulated, emulated
+from tests.emulator import EmulatedDomain, Fault, S3Store, SnapshotProgress, serve
+from tests.emulator.actions.restore import filter_indices, rename
+from tests.emulator.rest import Emulated, RestCaller, emulated
 
 REPO = "nightly-backups"
 RESTORE = f"/_snapshot/{REPO}/snap-1/_restore"
@@ -202,3 +203,92 @@ def test_documents_written_during_a_snapshot_are_counted_after_it_not_in_it(run:
     assert (before, after) == (30, 60)
     # Then the snapshot holds the count it started with, between the two
     assert run.domain.snapshot_contents(REPO, "snap-2")["logs-2"].doc_count == before
+
+
+def test_snapshot_status_sizes_each_index_by_what_the_snapshot_holds(run: Emulated) -> None:
+    status = run.api.get(f"/_snapshot/{REPO}/snap-1/_status").json["snapshots"][0]
+    logs = status["indices"]["logs-1"]
+    assert logs["shards_stats"]["total"] == 2
+    assert logs["stats"]["total"]["size_in_bytes"] == 120 * 1024  # 120 documents of 1 KiB
+    assert status["stats"]["total"]["size_in_bytes"] == (120 + 30 + 3) * 1024
+
+
+def test_a_second_domain_on_the_same_bucket_reads_the_snapshots_and_restores_them() -> None:
+    # Given production and a scratch domain sharing the S3 store
+    store = S3Store()
+    production = EmulatedDomain(indices=(), s3=store)
+    production.register_repository(REPO, bucket="backups", base_path="prod")
+    production.create_index("logs-1", docs=42)
+    production.add_snapshot(REPO, "snap-1", indices=["logs-1"])
+    scratch = EmulatedDomain(indices=(), s3=store)
+    with serve(scratch) as server:
+        api = RestCaller(server.endpoint)
+        # When the scratch domain registers the same bucket and prefix read-only, over HTTP
+        settings = {"bucket": "backups", "base_path": "prod", "readonly": True}
+        assert api.put(f"/_snapshot/{REPO}", {"type": "s3", "settings": settings}).status == 200
+        # Then it lists production's snapshot and restores it there, not on production
+        assert [s["snapshot"] for s in api.get(f"/_snapshot/{REPO}/_all").json["snapshots"]] == ["snap-1"]
+        restored = api.post(RESTORE, {"indices": "logs-1", "rename_pattern": "(.+)", "rename_replacement": "drill-$1"})
+        assert restored.json == {"accepted": True}
+        assert api.get("/drill-logs-1/_count").json["count"] == 42
+        # And a different prefix is another repository
+        other = {"bucket": "backups", "base_path": "staging"}
+        api.put("/_snapshot/staging", {"type": "s3", "settings": other})
+        assert api.get("/_snapshot/staging/_all").json["snapshots"] == []
+        api.close()
+    assert production.index_names() == ["logs-1"]
+
+
+def test_elasticsearch_6_names_an_open_conflict_briefly_and_amazon_offers_no_close_before_7_4() -> None:
+    with emulated(REPO, engine="elasticsearch", version="6.8.0", indices=()) as old:
+        old.domain.create_index("logs-1")
+        record = old.domain.add_snapshot(REPO, "snap-1", indices=["logs-1"])
+        answer = old.api.post(RESTORE, {"indices": "logs-1"})
+        assert answer.reason == f"[{REPO}:snap-1/{record.uuid}] cannot restore index [logs-1] because it's open"
+        closed = old.api.post("/logs-1/_close")
+        assert (closed.status, closed.json) == (401, {"Message": "Your request: '/logs-1/_close' is not allowed."})
+
+
+def test_a_cluster_event_timeout_on_restore_is_503_and_restores_nothing(run: Emulated) -> None:
+    run.domain.delete_index("logs-1")
+    run.domain.inject(Fault(kind="cluster_event_timeout", path=r"/_restore$"))
+    answer = run.api.post(RESTORE, {"indices": "logs-1"})
+    assert (answer.status, answer.error_type, answer.reason) == (
+        503,
+        "process_cluster_event_timeout_exception",
+        "failed to process cluster event (restore_snapshot[snap-1]) within 30s",
+    )
+    assert run.domain.index("logs-1") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern", "replacement", "expected"),
+    [
+        ("logs-1", "(.+)", "restored-$1", "restored-logs-1"),
+        ("logs-1", "^(.*)$", "$1_restored", "logs-1_restored"),
+        ("logs-1", "logs", "old", "old-1"),
+        ("logs-1-logs", "logs", "x", "x-1-x"),  # replaceAll: every match
+        ("logs-1", "(?<base>logs)-(\\d)", "${base}_$2", "logs_1"),
+        ("logs-1", "logs", "\\$1", "$1-1"),  # an escaped dollar is literal
+        ("logs-1", "nomatch", "x", "logs-1"),
+    ],
+)
+def test_rename_is_javas_replace_all(name: str, pattern: str, replacement: str, expected: str) -> None:
+    assert rename(name, pattern, replacement) == expected
+
+
+@pytest.mark.parametrize(
+    ("selected", "expected"),
+    [
+        ([], ["a1", "a2", "b1", ".k"]),
+        (["_all"], ["a1", "a2", "b1", ".k"]),
+        (["-a1"], ["a2", "b1", ".k"]),  # a lone exclusion starts from every index
+        (["a*", "-a2"], ["a1"]),
+        (["-a2", "a*"], ["a1"]),  # exclusions apply last whatever their place
+        (["*", "-.*"], ["a1", "a2", "b1"]),
+        (["b1", "a1"], ["a1", "b1"]),  # the snapshot's order
+    ],
+)
+def test_index_selection_is_snapshot_utils_filter_indices(selected: list[str], expected: list[str]) -> None:
+    available = ["a1", "a2", "b1", ".k"]
+    assert filter_indices(available, selected, ignore_unavailable=False, allow_no_indices=True) == expected

@@ -1,0 +1,12 @@
+"""The ``sentinel`` console script: every command on one group."""
+
+from __future__ import annotations
+
+from sentinel_cli.commands import Runtime, cli
+from sentinel_cli.restore import restore
+
+cli.add_command(restore)
+
+
+def main() -> None:
+    cli(obj=Runtime(), prog_name="sentinel")

@@ -1,0 +1,50 @@
+"""Last-resort alert: EventBridge calls this for every FAILED, TIMED_OUT or ABORTED execution of the
+stack's state machines; it publishes to AlertTopic unless the run already alerted (its Cause ends
+with "Alert sent to AlertTopic."). A publish that fails raises: Lambda retries the event twice and
+LastResortAlertDeliveryAlarm pages on the function's errors."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from snapshot_sentinel.endings import Ending, message_attributes, render_ending, sns_message
+from snapshot_sentinel.observability import logger, tracer
+from snapshot_sentinel.settings import AlertSettings
+
+
+@cache
+def sns_client(region: str) -> Any:
+    """One SNS client per warm container, created on first use, never at import."""
+    return boto3.client("sns", region_name=region)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = AlertSettings.from_env(os.environ)
+    ending = Ending.from_event(event)
+    logger.append_keys(domain=settings.domain_name, execution=ending.execution_arn, status=ending.status)
+    if ending.already_alerted:
+        logger.info("ending already alerted by the run itself", extra={"error": ending.error})
+        return {"published": False, "reason": "the run's own alert was sent"}
+    alert = render_ending(
+        ending,
+        domain=settings.domain_name,
+        endpoint=settings.endpoint,
+        repository=settings.repository,
+        region=settings.region,
+    )
+    response = sns_client(settings.region).publish(
+        TopicArn=settings.topic_arn,
+        Subject=alert.subject,
+        Message=sns_message(alert),
+        MessageStructure="json",
+        MessageAttributes=message_attributes(alert),
+    )
+    logger.warning("last-resort alert published", extra={"error": ending.error, "message_id": response["MessageId"]})
+    return {"published": True, "message_id": response["MessageId"], "subject": alert.subject}

@@ -1,0 +1,90 @@
+"""What the alert function reads from the domain itself before it writes the alert.
+
+The state machine carries only a bounded sample of a snapshot's failures (a PARTIAL snapshot of
+a large domain can fail thousands of shards, far past Step Functions' 256 KB), so the alert
+function asks the domain for the whole snapshot, and for the newest SUCCESS snapshot of the full
+set of indices (the "latest good backup"). Reading is best effort: the alert must go out whatever
+the domain does, so any failure becomes a sentence in the alert and the run's own sample is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from snapshot_sentinel.alerts.facts import VALIDATING_INPUT, Domain, DomainRead, read_facts
+from snapshot_sentinel.alerts.sns import render_alert
+from snapshot_sentinel.alerts.text import Alert
+from snapshot_sentinel.client import DomainClient
+from snapshot_sentinel.models import SUCCESS, SnapshotInfo
+from snapshot_sentinel.snapshots import TAKEN_BY
+
+FULL_SCOPE = "full"
+IN_VPC = (
+    "the domain is in a VPC and the alert function runs outside it, so that an alert never depends on "
+    "a NAT gateway or a VPC endpoint to reach SNS"
+)
+
+
+def read_domain(client: DomainClient, repository: str, snapshot: str | None, *, prefix: str, stack: str) -> DomainRead:
+    """The run's snapshot as the domain describes it now, and the latest full backup; never raises."""
+    found: SnapshotInfo | None = None
+    problem: str | None = None
+    if snapshot:
+        try:
+            found = client.get_snapshot(repository, snapshot)
+        except Exception as exc:  # the alert goes out with the run's own facts
+            problem = f"reading GET _snapshot/{repository}/{snapshot} failed ({type(exc).__name__}: {exc})"
+    try:
+        latest = latest_full_backup(client.list_snapshots(repository, f"{prefix}-*"), stack=stack)
+    except Exception:  # the alert then says how to find it by hand
+        latest = None
+    return DomainRead(snapshot=found, latest_full_backup=latest, problem=problem)
+
+
+def latest_full_backup(snapshots: Iterable[SnapshotInfo], *, stack: str) -> SnapshotInfo | None:
+    """The newest SUCCESS snapshot this stack took of the full default set of indices.
+
+    Only a snapshot whose metadata says so counts (INTERFACES #1: ``taken_by``, ``stack``,
+    ``"scope": "full"``): a subset run is no full backup, and a snapshot without that metadata
+    (taken before scopes were recorded, or on Elasticsearch before 7.3) cannot be vouched for.
+    """
+    full = [
+        snapshot
+        for snapshot in snapshots
+        if snapshot.state == SUCCESS
+        and snapshot.start_time is not None
+        and snapshot.metadata.get("taken_by") == TAKEN_BY
+        and snapshot.metadata.get("stack") == stack
+        and snapshot.metadata.get("scope") == FULL_SCOPE
+    ]
+    return max(full, key=lambda snapshot: snapshot.start_time or 0, default=None)
+
+
+def alert_for(
+    event: Any,
+    *,
+    domain: Domain,
+    client: DomainClient | None,
+    prefix: str,
+    stack: str,
+) -> Alert:
+    """The alert for ``event``, completed with what ``client`` reads (None: the domain is out of reach).
+
+    A run stopped by its input never touched the domain, and its alert does not either.
+    """
+    facts = read_facts(event, domain)
+    if facts.phase == VALIDATING_INPUT:
+        found = DomainRead()
+    elif client is None:
+        found = DomainRead(problem=IN_VPC)
+    else:
+        found = read_domain(client, domain.repository, facts.snapshot, prefix=prefix, stack=stack)
+    return render_alert(
+        event,
+        domain_name=domain.name,
+        endpoint=domain.endpoint,
+        repository=domain.repository,
+        region=domain.region,
+        found=found,
+    )

@@ -1,0 +1,124 @@
+"""The alert in SNS's shape, within SNS's limits, and its one ``Publish``.
+
+SNS refuses subjects of 100 characters or more, with line breaks or control characters, and
+messages over 256 KB. The message carries the facts twice (the JSON ``default`` and the email's
+appendix) besides the text, so :func:`render_alert` lists as many shard failures as fit (every
+one, when they do) and ends the list with "and N more" and the command that shows them all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, Domain, DomainRead, Failure, read_facts
+from snapshot_sentinel.alerts.text import Alert, render
+from snapshot_sentinel.errors import AlertNotSentError
+
+SNS_MESSAGE_MAX_BYTES = 262_144
+MESSAGE_BUDGET_BYTES = 240_000
+"""What our message may use of SNS's 256 KB, leaving room for the subject and attributes."""
+
+FACTS_SEPARATOR = f"----- machine-readable facts (JSON, schema_version {SCHEMA_VERSION}) -----"
+
+
+def render_alert(
+    event: Any,
+    *,
+    domain_name: str,
+    endpoint: str,
+    repository: str,
+    region: str,
+    found: DomainRead | None = None,
+) -> Alert:
+    """The alert for one run that did not succeed; never raises, whatever ``event`` holds.
+
+    ``found`` is what the alert function read from the domain itself (every failure of the
+    snapshot, the latest full backup); without it the alert uses the run's bounded record.
+    """
+    domain = Domain(domain_name or "unknown-domain", endpoint, repository, region)
+    facts = read_facts(event, domain, found)
+    most = _most_that_could_fit(facts.failures)
+    alert = render(facts, most)
+    if _fits(alert):
+        return alert
+    fits, too_many = 0, most
+    while too_many - fits > 1:
+        middle = (fits + too_many) // 2
+        if _fits(render(facts, middle)):
+            fits = middle
+        else:
+            too_many = middle
+    return render(facts, fits)
+
+
+def _most_that_could_fit(failures: Sequence[Failure]) -> int:
+    """An upper bound of the failures one message can list: each is in it at least twice (the
+    JSON ``default`` and the email's appendix), so rendering never starts from 20,000 of them."""
+    used = 0
+    for count, failure in enumerate(failures):
+        used += 2 * len(json.dumps(failure.to_dict(), ensure_ascii=False, separators=(",", ":")).encode())
+        if used > MESSAGE_BUDGET_BYTES:
+            return count
+    return len(failures)
+
+
+def _fits(alert: Alert) -> bool:
+    return len(sns_message(alert).encode()) <= MESSAGE_BUDGET_BYTES
+
+
+def sns_message(alert: Alert) -> str:
+    """The ``Message`` of ``sns.publish(MessageStructure="json")``.
+
+    ``email`` subscribers get the text with the facts appended under a separator; every other
+    protocol (``email-json``, ``sqs``, ``lambda``, ``http``/``https``, ``firehose``) falls back to
+    ``default``, the JSON facts. ``sms`` gets the subject alone. Listing the machine protocols
+    one by one would only repeat the facts and eat into the 256 KB limit.
+    """
+    facts_json = json.dumps(alert.facts, ensure_ascii=False, separators=(",", ":"))
+    readable_facts = json.dumps(alert.facts, ensure_ascii=False, indent=2)
+    email = f"{alert.text.rstrip()}\n\n{FACTS_SEPARATOR}\n{readable_facts}\n"
+    return json.dumps({"default": facts_json, "email": email, "sms": alert.subject}, ensure_ascii=False)
+
+
+def message_attributes(alert: Alert) -> dict[str, dict[str, str]]:
+    """SNS message attributes for subscription filter policies (``{"outcome": ["PARTIAL"]}``)."""
+    values = {
+        "outcome": alert.facts.get("outcome"),
+        "domain": alert.facts.get("domain"),
+        "repository": alert.facts.get("repository"),
+    }
+    return {
+        name: {"DataType": "String", "StringValue": str(value)[:256]}
+        for name, value in values.items()
+        if isinstance(value, str) and value.strip()
+    }
+
+
+def publish_alert(sns: Any, topic_arn: str, alert: Alert) -> dict[str, Any]:
+    """Publish ``alert``; the result carries the execution's ``error`` and ``cause`` (INTERFACES #3).
+
+    A publish that fails raises :class:`AlertNotSentError`: the state machine retries it, then
+    ends the execution with that error, so the failure is never reported as an alert that went out.
+    """
+    try:
+        response = sns.publish(
+            TopicArn=topic_arn,
+            Subject=alert.subject,
+            Message=sns_message(alert),
+            MessageStructure="json",
+            MessageAttributes=message_attributes(alert),
+        )
+    except Exception as exc:
+        raise AlertNotSentError(
+            f"the alert '{alert.subject}' could not be published to {topic_arn}: {type(exc).__name__}: {exc}"
+        ) from exc
+    return {
+        "published": True,
+        "message_id": response["MessageId"],
+        "subject": alert.subject,
+        "outcome": alert.facts["outcome"],
+        "error": alert.error,
+        "cause": alert.cause,
+    }
