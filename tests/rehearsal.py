@@ -1,9 +1,12 @@
-"""`make demo`: a local rehearsal of two nights of Snapshot Sentinel.
+"""`make demo`: a local rehearsal of two nights of Snapshot Sentinel, and a restore the morning after.
 
 An emulated OpenSearch 2.11 domain (real HTTP on 127.0.0.1, SigV4 checked) with a few indices
 and three weeks of earlier nightly snapshots; the real BackupStateMachine from template.yaml in
 moto's ASL interpreter; the real handlers. Night one ends in SUCCESS and prunes what the
 retention rules allow. Night two ends PARTIAL, and the alert is printed as a subscriber gets it.
+The next morning the ``orders`` index is deleted by mistake: a dry run of RestoreStateMachine shows
+the plan (night one's snapshot, since a PARTIAL one is never the default), then the restore brings
+the index back with its documents, watched shard by shard, and the [RESTORED] report is printed.
 Time is virtual: Wait states advance a clock instead of sleeping.
 """
 
@@ -15,7 +18,7 @@ import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 
-from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
+from tests.emulator import EmulatedDomain, EmulatorCredentials, RecoveryProgress, SnapshotProgress, serve
 from tests.support.stack import Invocation, RehearsalStack, RunResult, VirtualClock
 
 REPOSITORY = "nightly-backups"
@@ -50,6 +53,24 @@ def describe(call: Invocation) -> str:
         return summary
     if call.function == "SendAlertFunction":
         return f"alert published: {result.get('subject')}"
+    if call.function == "ValidateRestoreInputFunction":
+        return f"input accepted; indices {result.get('indices')}, dry run {str(result.get('dry_run')).lower()}"
+    if call.function == "PlanRestoreFunction":
+        counts = result.get("counts", {})
+        return (
+            f"plan: {result.get('action')} from {result.get('snapshot_name')}: restore {counts.get('restore')},"
+            f" skip {counts.get('skip')}, blockers {counts.get('blockers')}"
+        )
+    if call.function == "StartRestoreFunction":
+        return f"POST _snapshot/{REPOSITORY}/<snapshot>/_restore?wait_for_completion=false -> accepted"
+    if call.function == "CheckRestoreFunction":
+        primaries = result.get("primaries", {})
+        return (
+            f"health + _recovery: {result.get('counts', {}).get('done')}/{result.get('targets_count')} indices done,"
+            f" primaries {primaries.get('done')}/{primaries.get('total')}"
+        )
+    if call.function == "ReportRestoreFunction":
+        return f"report published: {result.get('subject')}"
     return json.dumps(result)[:80]
 
 
@@ -60,9 +81,8 @@ def print_timeline(title: str, run: RunResult, started: datetime) -> None:
         minutes, seconds = divmod(int(offset.total_seconds()), 60)
         step = call.function.removesuffix("Function")
         print(f"  +{minutes:3d}m{seconds:02d}s  {step:<15} {describe(call)}")
-    print(
-        f"  result: {run.status}; {run.transitions} state transitions; {len(run.calls('CheckSnapshotFunction'))} polls"
-    )
+    polls = len(run.calls("CheckSnapshotFunction")) + len(run.calls("CheckRestoreFunction"))
+    print(f"  result: {run.status}; {run.transitions} state transitions; {polls} polls")
 
 
 def seed_history(domain: EmulatedDomain, now: datetime) -> None:
@@ -86,6 +106,7 @@ def main() -> int:
         clock=clock.now,
     )
     domain.register_repository(REPOSITORY, bucket="my-snapshot-bucket")
+    domain.create_index("orders", shards=2, replicas=1, docs=1_200, aliases=["orders-current"])
     seed_history(domain, clock.now())
     print("Snapshot Sentinel rehearsal: emulated OpenSearch 2.11 domain + the real state machine in moto")
     with (
@@ -113,15 +134,53 @@ def main() -> int:
         night_two = stack.run({}, name="night-two")
         print_timeline("Night two: a scheduled run ({}), a node drops out, snapshot ends PARTIAL", night_two, started)
 
-    for alert in night_two.alerts:
-        print("\nThe email an AlertEmail subscriber receives")
-        print("=" * WIDTH)
-        print(f"Subject: {alert['subject']}\n")
-        print(alert.get("email") or alert["message"])
-        print("=" * WIDTH)
-    ok = night_one.status == "SUCCEEDED" and night_two.status == "FAILED" and len(night_two.alerts) == 1
-    print("\nrehearsal " + ("passed: one SUCCESS night, one PARTIAL night with its alert" if ok else "FAILED"))
+        for alert in night_two.alerts:
+            print_email("The email an AlertEmail subscriber receives", alert)
+
+        restored = act_three(stack, domain, clock)
+
+    ok = night_one.status == "SUCCEEDED" and night_two.status == "FAILED" and len(night_two.alerts) == 1 and restored
+    print(
+        "\nrehearsal "
+        + ("passed: one SUCCESS night, one PARTIAL night with its alert, a lost index restored" if ok else "FAILED")
+    )
     return 0 if ok else 1
+
+
+def print_email(title: str, alert: dict[str, object]) -> None:
+    print(f"\n{title}")
+    print("=" * WIDTH)
+    print(f"Subject: {alert['subject']}\n")
+    text = str(alert.get("email") or alert["message"])
+    print(text.split("----- machine-readable facts")[0].rstrip())
+    print("=" * WIDTH)
+
+
+def act_three(stack: RehearsalStack, domain: EmulatedDomain, clock: VirtualClock) -> bool:
+    """The morning after night two: ``orders`` is deleted by mistake; plan, then restore it."""
+    clock.advance(6 * 3600)
+    lost = domain.index("orders")
+    docs = lost.doc_count if lost else 0
+    domain.delete_index("orders")
+    domain.recovery = RecoveryProgress(polls=3)
+    print(f"\nThe morning after: DELETE /orders by mistake ({docs} documents gone)")
+
+    started = clock.now()
+    plan = stack.run({"indices": "orders", "dry_run": True}, name="plan-orders", state_machine="RestoreStateMachine")
+    print_timeline('Restore, dry run ({"indices": "orders", "dry_run": true}): the plan', plan, started)
+    summary = plan.output.get("plan", {})
+    print(f"  snapshot: {summary.get('snapshot_name')} ({(summary.get('snapshot') or {}).get('why')})")
+    for pair in summary.get("restore_sample", []):
+        print(f"  will restore {pair['source']} as {pair['target']}; nothing changed yet")
+
+    started = clock.now()
+    run = stack.run({"indices": "orders"}, name="restore-orders", state_machine="RestoreStateMachine")
+    print_timeline('Restore ({"indices": "orders"}): restored and watched until every shard is active', run, started)
+    back = domain.index("orders")
+    print(f"  orders is back with {back.doc_count if back else 0} documents")
+    for alert in run.alerts:
+        print_email("The [RESTORED] report on AlertTopic", alert)
+    return plan.status == "SUCCEEDED" and run.status == "SUCCEEDED" and back is not None and back.doc_count == docs
 
 
 if __name__ == "__main__":

@@ -30,6 +30,11 @@ from snapshot_sentinel.naming import name_problem
 DEFAULT_STACK = "snapshot-sentinel"
 BACKUP = "BackupStateMachine"
 RECENT_RUNS = 5
+FOLLOW_EVENTS = 15
+"""History events read per poll: a poll cycle (Wait, Task, Choice) is about ten, so the newest state
+data is among them; the state data in each event is what makes a read heavy."""
+FINAL_EVENTS = 100
+"""Read once at the end of a failed run, to find the alert step's result."""
 SUCCESS_SEARCH_LIMIT = 200
 """Succeeded executions looked at to find the newest real backup (retention-only runs are skipped)."""
 
@@ -137,7 +142,7 @@ def follow(runtime: Runtime, gateway: AwsGateway, execution_arn: str, *, title: 
     try:
         while True:
             described = gateway.describe_execution(execution_arn)
-            view = RunView.build(described, gateway.recent_events(execution_arn, limit=30), machines)
+            view = RunView.build(described, gateway.recent_events(execution_arn, limit=FOLLOW_EVENTS), machines)
             follower.update(view)
             if view.finished:
                 break
@@ -145,7 +150,7 @@ def follow(runtime: Runtime, gateway: AwsGateway, execution_arn: str, *, title: 
     finally:
         follower.close()
     if view.alert is None and not view.succeeded:
-        view = RunView.build(described, gateway.recent_events(execution_arn, limit=200), machines)
+        view = RunView.build(described, gateway.recent_events(execution_arn, limit=FINAL_EVENTS), machines)
     return view
 
 
@@ -481,8 +486,10 @@ def snapshots(runtime: Runtime, gateway: Callable[[], AwsGateway], include_unman
     )
     runtime.console.print(table)
     omitted = retention.get("omitted") or {}
-    if omitted:
-        runtime.console.print(f"Not shown (the report is bounded): {omitted}")
+    for key, count in omitted.items():
+        runtime.console.print(
+            f"{count} more {key.replace('_', ' ')} not shown: the run's report is bounded to keep its state small"
+        )
     if not include_unmanaged and (retention.get("totals") or {}).get("not_managed"):
         runtime.console.print(
             f"{retention['totals']['not_managed']} snapshot(s) not managed by this stack: --all shows them"

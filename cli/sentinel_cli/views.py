@@ -67,7 +67,7 @@ def progress_words(view: RunView) -> str:
         if view.shards.failed:
             words.append(f"({view.shards.failed} failed)")
     if view.eta:
-        words.append(f"about {view.eta} left")
+        words.append(view.eta)
     return " · ".join(words)
 
 

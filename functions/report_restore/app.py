@@ -17,8 +17,8 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.errors import DomainError
-from snapshot_sentinel.observability import logger
-from snapshot_sentinel.restore.report import RestoreReport, render_failure, render_plan, render_success
+from snapshot_sentinel.observability import logger, publish_metrics, tracer
+from snapshot_sentinel.restore.report import RestoreReport, render_failure, render_plan, render_success, restore_metrics
 from snapshot_sentinel.restore.steps import restore_run, restored_indices
 from snapshot_sentinel.settings import AlertSettings, SnapshotSettings
 from snapshot_sentinel.wiring import domain_client
@@ -46,6 +46,7 @@ def _render(path: str, state: dict[str, Any], alert: AlertSettings) -> RestoreRe
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     alert = AlertSettings.from_env(os.environ)
     state = event.get("run") or {}
@@ -60,6 +61,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         MessageAttributes=report.attributes(),
     )
     logger.info("restore report published", extra={"outcome": report.outcome, "message_id": response["MessageId"]})
+    publish_metrics(alert.domain_name, restore_metrics(report))
     return {**report.result(), "message_id": response["MessageId"], "facts": _bounded(report)}
 
 

@@ -119,3 +119,5 @@ def test_a_follower_sees_the_state_the_polls_and_the_shards_as_a_snapshot_runs(s
     assert states.count("Check snapshot") >= 4
     assert last_state == "Backup succeeded"
     assert last_shards.done == last_shards.total > 0
+    while_running = [shards for _, state, polls, shards in seen if state == "Check snapshot" and polls < last_polls]
+    assert any(shards is not None and shards.total == last_shards.total for shards in while_running)

@@ -144,3 +144,19 @@ def test_the_schedule_helper_uses_the_template_schedule(stack, outputs):
 
     assert schedule["ScheduleExpression"] == "cron(0 2 * * ? *)"
     assert datetime(2026, 11, 28, 2, tzinfo=UTC) == stack.clock.now()
+
+
+def test_a_long_listing_says_how_many_it_could_not_show(sentinel, stack, domain):
+    now = stack.clock.now()
+    for hours_ago in range(120, 0, -1):
+        start = now - timedelta(hours=hours_ago)
+        domain.add_snapshot(REPOSITORY, f"nightly-{start:%Y-%m-%dt%H-%M-%Sz}", start_time=start, metadata=OURS)
+
+    code, listing = sentinel.json("snapshots")
+    table = sentinel("snapshots")
+
+    assert code == 0
+    shown, omitted = len(listing["snapshots"]), listing["omitted"]["kept"]
+    assert shown + omitted == 120
+    assert omitted > 0
+    assert f"{omitted} more kept not shown" in table.stdout

@@ -3,6 +3,7 @@ definition with AWS's quotas enforced: every state stays under 32 KB, and the al
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -74,6 +75,16 @@ def test_ten_thousand_indices_and_five_thousand_failed_shards_still_alert_with_s
     assert "indices" not in facts
     alert = run.alerts[0]
     assert "5000" in alert["message"].replace(",", "") or "5,000" in alert["email"]
+    # And the alert read every failure from the domain and lists as many as SNS's 256 KB allows
+    assert len(alert["subject"]) < 100
+    assert len(alert["email"].encode()) + len(alert["message"].encode()) < 256 * 1024
+    sent = json.loads(alert["message"])
+    assert sent["failures_source"] == "domain"
+    assert 10 < len(sent["failures"]) < FAILED_SHARDS
+    assert f"... and {FAILED_SHARDS - len(sent['failures'])} more. To see them all: awscurl" in alert["email"]
+    # And the execution ends saying the same in one line
+    assert run.error == "PartialSnapshotError"
+    assert f"PARTIAL, {FAILED_SHARDS} shards failed of {INDEX_COUNT}. Alert sent to AlertTopic." in run.cause
 
 
 class HundredThousandSnapshots:

@@ -81,7 +81,7 @@ class FakeCluster(requests.Session):
 
     def _answer(self, method: str, path: str, params: dict[str, str], body: Any) -> _Response:
         repo = re.escape(self.repository)
-        if method == "GET" and path == "/_cat/indices":
+        if method == "GET" and path == "/_cat/indices/*":
             return _Response(200, [{"index": n, "status": i.status} for n, i in self.indices.items()])
         if method == "GET" and path.startswith("/_cat/indices/"):
             return self._cat(path.removeprefix("/_cat/indices/").split(","))

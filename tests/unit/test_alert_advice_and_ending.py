@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 import shlex
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from hypothesis import strategies as st
 from snapshot_sentinel import errors
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, RERUN_INPUT_MAX_CHARS, advice_for, render_alert
 from snapshot_sentinel.alerts.advice import ADVICE, GENERIC, error_class
+from snapshot_sentinel.alerts.lookup import latest_full_backup
+from snapshot_sentinel.models import SnapshotInfo
 
 DOMAIN = {
     "domain_name": "my-domain",
@@ -183,3 +186,49 @@ def test_each_ending_has_its_error_and_a_one_line_cause(snapshot, error, cause):
     alert = render_alert({"run": run}, **DOMAIN)
 
     assert alert.cause == f"{cause} {ALERTED_CAUSE_SUFFIX}"
+
+
+snapshots = st.lists(
+    st.builds(
+        lambda n, state, meta, minutes: SnapshotInfo(
+            name=f"nightly-{n}",
+            state=state,
+            start_time=datetime(2026, 11, 28, tzinfo=UTC) - timedelta(minutes=minutes),
+            metadata=meta,
+        ),
+        st.integers(0, 10**6),
+        st.sampled_from(["SUCCESS", "PARTIAL", "FAILED", "IN_PROGRESS", "INCOMPATIBLE"]),
+        st.sampled_from(
+            [
+                {},
+                {"taken_by": "snapshot-sentinel", "stack": "prod", "scope": "full"},
+                {"taken_by": "snapshot-sentinel", "stack": "prod", "scope": "subset"},
+                {"taken_by": "snapshot-sentinel", "stack": "prod"},
+                {"taken_by": "snapshot-sentinel", "stack": "other", "scope": "full"},
+                {"taken_by": "someone", "stack": "prod", "scope": "full"},
+            ]
+        ),
+        st.integers(0, 60 * 24 * 30),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300)
+@given(snapshots=snapshots)
+def test_the_latest_good_backup_is_always_a_full_success_of_this_stack_and_the_newest_one(snapshots):
+    chosen = latest_full_backup(snapshots, stack="prod")
+
+    eligible = [
+        s
+        for s in snapshots
+        if s.state == "SUCCESS"
+        and s.metadata.get("taken_by") == "snapshot-sentinel"
+        and s.metadata.get("stack") == "prod"
+        and s.metadata.get("scope") != "subset"
+    ]
+    if not eligible:
+        assert chosen is None
+        return
+    assert chosen in eligible
+    assert chosen.start_time == max(s.start_time for s in eligible)

@@ -569,3 +569,30 @@ def test_rendering_never_fails_whatever_the_event(event):
     message = sns_message(alert)
     assert len(message.encode()) < SNS_MESSAGE_MAX_BYTES
     json.loads(json.loads(message)["default"])
+
+
+def test_a_deadline_alert_says_how_far_the_snapshot_had_got_and_when_it_should_end():
+    # Given the check step's progress and ETA keys on a snapshot still running at the deadline
+    snapshot = snapshot_facts("IN_PROGRESS") | {
+        "deadline_passed": True,
+        "progress": {"shards_done": 30, "shards_total": 47, "bytes_done": 6, "bytes_total": 10, "percent": 60.0},
+        "remaining_seconds": 16200,
+        "eta": "2026-11-28T14:30:00.000Z",
+        "remaining_text": "about 4.5 hours left",
+    }
+
+    # When the alert is rendered
+    alert = render({"run": {"config": CONFIG, "snapshot": snapshot}})
+
+    # Then it says how far it had got and when it should end
+    assert (
+        "Progress:     60% done (30 of 47 shards) at the last check, about 4.5 hours left "
+        "(ETA 2026-11-28T14:30:00.000Z)" in alert.text
+    )
+    assert alert.facts["progress"] == {
+        "percent": 60.0,
+        "shards_done": 30,
+        "shards_total": 47,
+        "remaining": "about 4.5 hours left",
+        "eta": "2026-11-28T14:30:00.000Z",
+    }

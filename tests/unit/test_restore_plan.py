@@ -172,3 +172,19 @@ def test_the_summary_stays_bounded_for_ten_thousand_indices():
     assert len(summary["restore_sample"]) == 20
 
     assert len(json.dumps(summary)) < 8_000
+
+
+def test_before_the_scope_was_recorded_the_newest_managed_snapshot_of_this_stack_is_the_default():
+    legacy = {k: v for k, v in FULL.items() if k != "scope"}
+    snapshots = [
+        snap("nightly-2026-11-27t02-00-00z", days=1, metadata=legacy),
+        snap("before-upgrade", days=0, metadata=legacy),
+        snap("nightly-2026-11-28t02-00-00z", days=0, state="PARTIAL", metadata=legacy),
+    ]
+
+    chosen, why = choose_default_snapshot(snapshots, managed=True, prefix="nightly", stack_name="sentinel")
+
+    assert chosen is not None and chosen.name == "nightly-2026-11-27t02-00-00z"
+    assert "scope was recorded" in why
+    scoped = [*snapshots, snap("nightly-2026-11-20t02-00-00z", days=8, metadata={**FULL, "scope": "subset"})]
+    assert choose_default_snapshot(scoped, managed=True, prefix="nightly", stack_name="sentinel")[0] is None

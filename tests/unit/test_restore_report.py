@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from snapshot_sentinel.restore.report import ALERTED_CAUSE_SUFFIX, render_failure, render_plan, render_success
+from snapshot_sentinel.restore.report import (
+    ALERTED_CAUSE_SUFFIX,
+    render_failure,
+    render_plan,
+    render_success,
+    restore_metrics,
+)
 
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:RestoreStateMachine:r1"
 PLAN = {
@@ -96,3 +102,18 @@ def test_a_failed_safety_snapshot_is_its_own_error():
 
     assert report.error == "SafetySnapshotFailedError"
     assert "nothing was deleted" in report.cause
+
+
+def test_metrics_count_the_outcome_and_the_rto():
+    stats = {"orders": {"docs": 1, "primaries": 1, "replicas": 0, "size_bytes": 1}}
+    success = render_success(RUN, stats, [("orders", "orders")], domain="d", region="us-east-1")
+
+    assert restore_metrics(success) == {
+        "RestoreSucceeded": (1, "Count"),
+        "RestoredIndices": (1.0, "Count"),
+        "RestoreSeconds": (250.0, "Seconds"),
+    }
+    assert restore_metrics(render_failure({**RUN, "error": {"Error": "X"}}, domain="d", region="r")) == {
+        "RestoreFailed": (1, "Count")
+    }
+    assert restore_metrics(render_plan(RUN, domain="d", region="r")) == {}

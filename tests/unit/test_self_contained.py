@@ -25,6 +25,8 @@ ABSOLUTE = re.compile(r"(?<![\w.~/-])/(?:work|home|Users|root|mnt|srv)/[\w.-]+")
 SHELF = re.compile(r"(?<![\w/.-])shared/(?:spec|SNAPSHOT_API|ARCHITECTURE|STYLE|hooks)\b")
 # Relative paths that climb (``../``); they must resolve inside the repository.
 CLIMB = re.compile(r"(?<![\w.])(?:\.\./)+[\w.-]*")
+# A merge conflict landed unresolved (``make`` refuses a Makefile holding one).
+CONFLICT = re.compile(r"^(?:<{7}|>{7})(?: |$)|^={7}$", re.M)
 # ``Path(__file__)...parents[N]`` in Python: N must not go above the repository root.
 PARENTS = re.compile(r"__file__\)(?:\.resolve\(\))?\.parents\[(\d+)\]")
 
@@ -58,6 +60,23 @@ def outside_references(path: Path, text: str) -> list[str]:
             if int(match.group(1)) > root_index:
                 found.append(f"Path(__file__).parents[{match.group(1)}] is above the repository")
     return found
+
+
+def test_no_tracked_file_holds_an_unresolved_merge_conflict() -> None:
+    conflicted = []
+    for path in tracked_files():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        if CONFLICT.search(text):
+            conflicted.append(str(path.relative_to(ROOT)))
+    assert conflicted == [], f"resolve the merge conflict markers in: {conflicted}"
+
+
+@pytest.mark.parametrize("marker", ["<" * 7 + " HEAD", "=" * 7, ">" * 7 + " main"])
+def test_the_conflict_scan_sees_each_marker(marker: str) -> None:
+    assert CONFLICT.search(f"bench:\n{marker}\n\tpython -m x\n")
 
 
 def test_without_git_the_scan_walks_the_tree_but_not_tool_folders(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -209,3 +209,14 @@ def test_the_result_says_how_the_execution_ends(
 def test_a_missing_topic_variable_is_a_configuration_error(lambda_context: FakeLambdaContext, environment: None):
     with pytest.raises(ConfigurationError, match="ALERT_TOPIC_ARN"):
         app.lambda_handler(sample("failed"), lambda_context)
+
+
+@pytest.mark.parametrize("path", sorted(EVENTS.glob("*.json")), ids=lambda path: path.stem)
+def test_sample_events_carry_only_the_bounded_snapshot_facts_the_state_machine_sends(path: Path):
+    snapshot = json.loads(path.read_text())["run"].get("snapshot")
+    if snapshot is None:
+        return
+    assert "indices" not in snapshot
+    assert {"indices_count", "failures_count"} <= set(snapshot)
+    assert len(snapshot["failures"]) <= min(10, snapshot["failures_count"])
+    assert all(len(failure["reason"]) <= 300 for failure in snapshot["failures"])

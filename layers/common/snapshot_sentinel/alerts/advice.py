@@ -311,8 +311,8 @@ def _latest_good_backup(facts: AlertFacts) -> list[str]:
             f"  GET _snapshot/{repo}/{facts.latest_full_backup}",
         ]
     return [
-        f"Your latest good backup is the newest SUCCESS snapshot in '{repo}' whose metadata says",
-        '"scope": "full" (a run given `indices` takes only a subset, which is no full backup):',
+        f"Your latest good backup is the newest SUCCESS snapshot in '{repo}' of all indices: not one",
+        'whose metadata says "scope": "subset" (a run given `indices`), which is no full backup:',
         f"  GET _cat/snapshots/{repo}?v&s=start_epoch",
         f"  GET _snapshot/{repo}/<name>   (its metadata.scope)",
     ]

@@ -115,6 +115,26 @@ class Times:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """How far a running snapshot had got at the last check, and its predicted end."""
+
+    percent: float | None = None
+    shards_done: int | None = None
+    shards_total: int | None = None
+    remaining: str | None = None
+    eta: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "percent": self.percent,
+            "shards_done": self.shards_done,
+            "shards_total": self.shards_total,
+            "remaining": self.remaining,
+            "eta": self.eta,
+        }
+
+
+@dataclass(frozen=True)
 class RunError:
     """The error a state caught: its name (an exception class of ours, or AWS's) and message."""
 
@@ -150,6 +170,7 @@ class AlertFacts:
     reason: str | None = None
     times: Times = Times()
     polls: int | None = None
+    progress: Progress | None = None
     shards: Shards | None = None
     failures: tuple[Failure, ...] = ()
     failures_total: int = 0
@@ -255,6 +276,7 @@ class AlertFacts:
                 "deadline": self.times.deadline,
             },
             "polls": self.polls,
+            "progress": self.progress.to_dict() if self.progress else None,
             "shards": (
                 {"total": self.shards.total, "successful": self.shards.successful, "failed": self.shards.failed}
                 if self.shards
@@ -338,6 +360,7 @@ def _read_run(event: Any, domain: Domain, found: DomainRead) -> AlertFacts | Non
         reason=clip(reason or "", MESSAGE_MAX_CHARS) or None,
         times=_times(config, snapshot),
         polls=integer(snapshot.get("polls")),
+        progress=_progress(snapshot) if state == "IN_PROGRESS" else None,
         shards=_shards(snapshot),
         failures=tuple(failures),
         failures_total=total,
@@ -456,6 +479,20 @@ def _shards(snapshot: Mapping[str, Any]) -> Shards | None:
         return None
     total, successful, failed = (integer(shards.get(key)) or 0 for key in ("total", "successful", "failed"))
     return Shards(total=total, successful=successful, failed=failed)
+
+
+def _progress(snapshot: Mapping[str, Any]) -> Progress | None:
+    """The check step's progress and ETA keys, when it recorded any."""
+    progress = mapping(snapshot.get("progress"))
+    percent = progress.get("percent")
+    found = Progress(
+        percent=float(percent) if isinstance(percent, int | float) and not isinstance(percent, bool) else None,
+        shards_done=integer(progress.get("shards_done")),
+        shards_total=integer(progress.get("shards_total")),
+        remaining=clip(text(snapshot.get("remaining_text")), 100) or None,
+        eta=_timestamp(snapshot.get("eta")),
+    )
+    return found if found != Progress() else None
 
 
 def _times(config: Mapping[str, Any], snapshot: Mapping[str, Any]) -> Times:

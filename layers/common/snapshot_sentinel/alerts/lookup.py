@@ -19,7 +19,7 @@ from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.models import SUCCESS, SnapshotInfo
 from snapshot_sentinel.snapshots import TAKEN_BY
 
-FULL_SCOPE = "full"
+SUBSET_SCOPE = "subset"
 IN_VPC = (
     "the domain is in a VPC and the alert function runs outside it, so that an alert never depends on "
     "a NAT gateway or a VPC endpoint to reach SNS"
@@ -45,9 +45,9 @@ def read_domain(client: DomainClient, repository: str, snapshot: str | None, *, 
 def latest_full_backup(snapshots: Iterable[SnapshotInfo], *, stack: str) -> SnapshotInfo | None:
     """The newest SUCCESS snapshot this stack took of the full default set of indices.
 
-    Only a snapshot whose metadata says so counts (INTERFACES #1: ``taken_by``, ``stack``,
-    ``"scope": "full"``): a subset run is no full backup, and a snapshot without that metadata
-    (taken before scopes were recorded, or on Elasticsearch before 7.3) cannot be vouched for.
+    Its metadata must name this stack (INTERFACES #1) and not record ``"scope": "subset"`` (a run
+    given ``indices``); a snapshot from before scopes were recorded counts as full, as retention
+    counts it. A snapshot without metadata cannot be vouched for and is never named.
     """
     full = [
         snapshot
@@ -56,7 +56,7 @@ def latest_full_backup(snapshots: Iterable[SnapshotInfo], *, stack: str) -> Snap
         and snapshot.start_time is not None
         and snapshot.metadata.get("taken_by") == TAKEN_BY
         and snapshot.metadata.get("stack") == stack
-        and snapshot.metadata.get("scope") == FULL_SCOPE
+        and snapshot.metadata.get("scope") != SUBSET_SCOPE
     ]
     return max(full, key=lambda snapshot: snapshot.start_time or 0, default=None)
 

@@ -108,6 +108,7 @@ def _what_happened(facts: AlertFacts) -> list[str]:
         ("Duration", _duration_text(times.duration_seconds, running=running)),
         ("Deadline", times.deadline if facts.outcome == DEADLINE else None),
         ("Polls", str(facts.polls) if facts.polls is not None else None),
+        ("Progress", _progress_text(facts)),
         (
             "Shards",
             f"{shards.total} total, {shards.successful} successful, {shards.failed} failed"
@@ -150,6 +151,22 @@ def _snapshot_label(facts: AlertFacts) -> str:
             return "(none: this run only applied retention)"
         return "(none: the run stopped before it had one)"
     return facts.snapshot if facts.state else f"{facts.snapshot} (the run never read its state)"
+
+
+def _progress_text(facts: AlertFacts) -> str | None:
+    """``64% done (30 of 47 shards) at the last check, about 4.5 hours left (ETA ...)``."""
+    progress = facts.progress
+    if progress is None:
+        return None
+    parts = []
+    if progress.percent is not None:
+        parts.append(f"{progress.percent:g}% done")
+    if progress.shards_total:
+        parts.append(f"({progress.shards_done or 0} of {progress.shards_total} shards)")
+    said = " ".join(parts) + " at the last check" if parts else "at the last check"
+    if progress.remaining:
+        said += f", {progress.remaining}" + (f" (ETA {progress.eta})" if progress.eta else "")
+    return said
 
 
 def _duration_text(seconds: float | None, *, running: bool) -> str | None:

@@ -58,7 +58,7 @@ class RestoreDomain:
 
     def existing_indices(self) -> dict[str, str]:
         """Every index, hidden and closed ones included -> ``open`` or ``close``."""
-        rows = self.client.read("/_cat/indices", {"format": "json", "h": "index,status", "expand_wildcards": "all"})
+        rows = self.client.read("/_cat/indices/*", {"format": "json", "h": "index,status", "expand_wildcards": "all"})
         return {str(row["index"]): str(row.get("status") or "open") for row in rows or []}
 
     def alias_names(self) -> frozenset[str]:

@@ -168,20 +168,32 @@ def _managed_name(prefix: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(prefix)}-\d{{4}}-\d{{2}}-\d{{2}}t\d{{2}}-\d{{2}}-\d{{2}}z$")
 
 
+def _ours(snapshot: SnapshotInfo, *, prefix: str, stack_name: str | None) -> bool:
+    meta = snapshot.metadata
+    if not meta:
+        return _managed_name(prefix).match(snapshot.name) is not None
+    return meta.get("taken_by") == TAKEN_BY and (stack_name is None or meta.get("stack") == stack_name)
+
+
 def is_full_managed_snapshot(snapshot: SnapshotInfo, *, prefix: str, stack_name: str | None) -> bool:
     """Taken by this stack (``stack_name``; None accepts any stack) over all indices.
 
     With metadata (INTERFACES #1) the metadata decides: ``taken_by``, ``stack`` and ``scope:
     "full"``. Elasticsearch before 7.3 drops metadata; there the managed name format decides.
     """
-    if snapshot.metadata:
-        meta = snapshot.metadata
-        return (
-            meta.get("taken_by") == TAKEN_BY
-            and (stack_name is None or meta.get("stack") == stack_name)
-            and meta.get("scope") == "full"
-        )
-    return _managed_name(prefix).match(snapshot.name) is not None
+    if not _ours(snapshot, prefix=prefix, stack_name=stack_name):
+        return False
+    return not snapshot.metadata or snapshot.metadata.get("scope") == "full"
+
+
+def _unscoped(snapshot: SnapshotInfo, *, prefix: str, stack_name: str | None) -> bool:
+    """Ours, from before the take step recorded ``scope``, under a managed name."""
+    return (
+        bool(snapshot.metadata)
+        and "scope" not in snapshot.metadata
+        and _ours(snapshot, prefix=prefix, stack_name=stack_name)
+        and _managed_name(prefix).match(snapshot.name) is not None
+    )
 
 
 def choose_default_snapshot(
@@ -191,18 +203,22 @@ def choose_default_snapshot(
 
     In the stack's own repository (``managed``) only full snapshots of this stack count; in any
     other repository (``cs-automated``...) the newest SUCCESS snapshot does. PARTIAL and FAILED
-    never do.
+    never do. A repository whose snapshots all predate the ``scope`` metadata falls back to this
+    stack's managed snapshots without it (the nightly schedule took all indices), and says so.
     """
-    candidates = [
-        s
-        for s in snapshots
-        if s.state == SUCCESS and (not managed or is_full_managed_snapshot(s, prefix=prefix, stack_name=stack_name))
-    ]
+    succeeded = [s for s in snapshots if s.state == SUCCESS]
+    if not managed:
+        candidates, what = succeeded, "snapshot in the repository"
+    else:
+        candidates = [s for s in succeeded if is_full_managed_snapshot(s, prefix=prefix, stack_name=stack_name)]
+        what = "full snapshot of this stack"
+        if not any("scope" in s.metadata for s in snapshots):
+            candidates += [s for s in succeeded if _unscoped(s, prefix=prefix, stack_name=stack_name)]
     if not candidates:
-        what = "full snapshot taken by this stack" if managed else "snapshot"
-        return None, f"no SUCCESS {what} in the repository"
+        return None, f"no SUCCESS {'full snapshot taken by this stack' if managed else 'snapshot'} in the repository"
     newest = max(candidates, key=lambda s: (s.start_time or _EPOCH, s.name))
-    what = "full snapshot of this stack" if managed else "snapshot in the repository"
+    if managed and _unscoped(newest, prefix=prefix, stack_name=stack_name):
+        what = "managed snapshot of this stack (taken before the scope was recorded: check the plan's indices)"
     return newest, f"the newest SUCCESS {what} (default)"
 
 

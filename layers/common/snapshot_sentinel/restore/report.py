@@ -14,10 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from snapshot_sentinel.alerts import console_url, human_duration, safe_subject
+from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
 from snapshot_sentinel.clock import parse_timestamp
 
-ALERTED_CAUSE_SUFFIX = "Alert sent to AlertTopic."
 RESTORED = "RESTORED"
 PLANNED = "PLANNED"
 BLOCKED = "BLOCKED"
@@ -290,3 +289,20 @@ def render_failure(run: Mapping[str, Any], *, domain: str, region: str) -> Resto
     if facts["execution"]["console_url"]:
         lines += ["", f"Execution: {facts['execution']['console_url']}"]
     return RestoreReport(facts["outcome"], subject, "\n".join(lines), facts, error=error, cause=_cause(error, message))
+
+
+def restore_metrics(report: RestoreReport) -> dict[str, tuple[float, str]]:
+    """EMF metrics of one restore (namespace SnapshotSentinel, dimension domain): its outcome, and
+    on success the measured RTO and the indices restored. A dry run counts nothing."""
+    if report.outcome == RESTORED:
+        values: dict[str, tuple[float, str]] = {
+            "RestoreSucceeded": (1, "Count"),
+            "RestoredIndices": (float(report.facts.get("restored", {}).get("indices", 0)), "Count"),
+        }
+        seconds = report.facts.get("restore_seconds")
+        if isinstance(seconds, int | float):
+            values["RestoreSeconds"] = (float(seconds), "Seconds")
+        return values
+    if report.outcome in (BLOCKED, FAILED):
+        return {"RestoreFailed": (1, "Count")}
+    return {}

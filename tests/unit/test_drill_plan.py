@@ -1,0 +1,137 @@
+"""The drill planner's rules, proven over arbitrary snapshots (hypothesis) and shown on examples."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from snapshot_sentinel.drills.plan import (
+    GIB,
+    DrillCaps,
+    IndexCandidate,
+    drill_target,
+    is_drill_index,
+    sample_indices,
+)
+
+START = datetime(2026, 11, 29, 2, 0, 7, tzinfo=UTC)
+
+names = st.from_regex(r"\.?[a-z][a-z0-9._-]{0,12}", fullmatch=True)
+counts = st.none() | st.integers(min_value=0, max_value=1_000)
+
+
+@st.composite
+def candidates(draw: st.DrawFn) -> list[IndexCandidate]:
+    unique = draw(st.lists(names, max_size=25, unique=True))
+    result = []
+    for name in unique:
+        before = draw(counts)
+        after = before if draw(st.booleans()) else draw(counts)
+        result.append(
+            IndexCandidate(
+                name=name,
+                primaries=draw(st.integers(min_value=1, max_value=30)),
+                size_bytes=draw(st.integers(min_value=0, max_value=40 * GIB)),
+                docs_before=before,
+                docs_after=after,
+            )
+        )
+    return result
+
+
+caps_strategy = st.builds(
+    DrillCaps, max_shards=st.integers(min_value=1, max_value=40), max_bytes=st.integers(min_value=0, max_value=30 * GIB)
+)
+
+
+@given(candidates(), caps_strategy, st.lists(names, max_size=5))
+def test_a_sample_never_exceeds_the_caps(indices: list[IndexCandidate], caps: DrillCaps, existing: list[str]) -> None:
+    sample = sample_indices(indices, caps, snapshot_start=START, existing=existing)
+    assert sample.shards <= caps.max_shards
+    assert sample.size_bytes <= caps.max_bytes
+
+
+@given(candidates(), caps_strategy)
+def test_a_sample_never_holds_a_system_index(indices: list[IndexCandidate], caps: DrillCaps) -> None:
+    # Even a pattern that names a dot-index exactly leaves it out.
+    patterns = [c.name for c in indices]
+    sample = sample_indices(indices, caps, snapshot_start=START, patterns=patterns or None)
+    assert not [p.source for p in sample.picks if p.source.startswith(".")]
+
+
+@given(candidates(), caps_strategy)
+def test_the_largest_index_that_fits_is_always_drilled(indices: list[IndexCandidate], caps: DrillCaps) -> None:
+    sample = sample_indices(indices, caps, snapshot_start=START)
+    fitting = [
+        c
+        for c in indices
+        if not c.name.startswith(".") and c.primaries <= caps.max_shards and c.size_bytes <= caps.max_bytes
+    ]
+    if fitting:
+        largest = max(c.size_bytes for c in fitting)
+        assert any(p.size_bytes == largest for p in sample.picks)
+    else:
+        assert sample.picks == ()
+
+
+@given(candidates(), caps_strategy, st.lists(names, max_size=5))
+def test_drill_targets_are_distinct_and_never_a_live_index(
+    indices: list[IndexCandidate], caps: DrillCaps, live: list[str]
+) -> None:
+    existing = set(live) | {drill_target(START, c.name) for c in indices[::3]}
+    sample = sample_indices(indices, caps, snapshot_start=START, existing=existing)
+    targets = [p.target for p in sample.picks]
+    assert len(targets) == len(set(targets))
+    assert not set(targets) & existing
+    assert all(is_drill_index(t, START) for t in targets)
+
+
+@given(candidates(), caps_strategy)
+def test_every_index_is_either_drilled_or_left_out_with_a_reason(
+    indices: list[IndexCandidate], caps: DrillCaps
+) -> None:
+    sample = sample_indices(indices, caps, snapshot_start=START)
+    picked = {p.source for p in sample.picks}
+    left = {o.name for o in sample.left_out}
+    assert picked | left == {c.name for c in indices}
+    assert not picked & left
+    assert all(o.reason for o in sample.left_out)
+
+
+def test_quiet_indices_come_before_written_ones_once_the_largest_is_in() -> None:
+    indices = [
+        IndexCandidate("logs-big", primaries=5, size_bytes=10 * GIB, docs_before=10, docs_after=20),
+        IndexCandidate("logs-written", primaries=1, size_bytes=1 * GIB, docs_before=5, docs_after=9),
+        IndexCandidate("logs-quiet", primaries=1, size_bytes=2 * GIB, docs_before=7, docs_after=7),
+    ]
+    sample = sample_indices(indices, DrillCaps(max_shards=6, max_bytes=20 * GIB), snapshot_start=START)
+    assert [p.source for p in sample.picks] == ["logs-big", "logs-quiet"]
+    assert [(o.name, o.reason) for o in sample.left_out] == [
+        ("logs-written", "the sample is full (DrillMaxShards / DrillMaxGigabytes)")
+    ]
+
+
+def test_an_index_over_the_caps_is_left_out_saying_which_cap() -> None:
+    indices = [
+        IndexCandidate("huge", primaries=2, size_bytes=50 * GIB),
+        IndexCandidate("wide", primaries=40, size_bytes=1 * GIB),
+        IndexCandidate("small", primaries=1, size_bytes=1),
+    ]
+    sample = sample_indices(indices, DrillCaps.from_gigabytes(20, 20), snapshot_start=START)
+    assert [p.source for p in sample.picks] == ["small"]
+    reasons = {o.name: o.reason for o in sample.left_out}
+    assert reasons == {
+        "huge": "50.0 GiB, over DrillMaxGigabytes (20.0)",
+        "wide": "40 primary shards, over DrillMaxShards (20)",
+    }
+
+
+def test_drill_names_carry_the_snapshot_start_and_stay_valid_index_names() -> None:
+    assert drill_target(START, "orders") == "drill-20261129t020007z-orders"
+    long = drill_target(START, "x" * 300)
+    assert len(long.encode()) <= 255 and long.startswith("drill-20261129t020007z-x")
+    assert drill_target(START, "x" * 300) != drill_target(START, "x" * 299 + "y")
+    assert not is_drill_index("drill-20261129t020007zorders", START)
+    assert not is_drill_index("drilled-20261129t020007z-orders", START)
