@@ -21,7 +21,14 @@ import click
 from rich.console import Console
 
 from sentinel_cli import views
-from sentinel_cli.errors import EXIT_OK, EXIT_RUN_FAILED, SentinelError, UnknownExecutionError
+from sentinel_cli.errors import (
+    EXIT_OK,
+    EXIT_RUN_FAILED,
+    AccessDeniedError,
+    AwsCallError,
+    SentinelError,
+    UnknownExecutionError,
+)
 from sentinel_cli.gateway import AwsGateway
 from sentinel_cli.runs import RunView, did_the_job, run_kind
 from sentinel_cli.schedule import ScheduleExpressionError, next_run
@@ -310,7 +317,12 @@ def collect_status(runtime: Runtime, stack: AwsGateway) -> dict[str, Any]:
             else {"name": success["name"], "stopped": success_at, "execution_arn": success["executionArn"]},
             "hours_since_last_success": _hours(success_at, now),
         }
-    schedule = stack.schedule_for(machines[BACKUP])
+    unknown: list[str] = []
+    try:
+        schedule = stack.schedule_for(machines[BACKUP])
+    except (AccessDeniedError, AwsCallError) as exc:
+        schedule = None
+        unknown.append(f"the schedule is unknown: {exc}")
     period = None
     if schedule is None:
         report["schedule"] = None
@@ -329,7 +341,12 @@ def collect_status(runtime: Runtime, stack: AwsGateway) -> dict[str, Any]:
         except ScheduleExpressionError as exc:
             entry["problem"] = str(exc)
         report["schedule"] = entry
-    alarms = stack.alarms(stack.alarm_names())
+    try:
+        alarms = stack.alarms(stack.alarm_names())
+    except (AccessDeniedError, AwsCallError) as exc:
+        alarms = []
+        unknown.append(f"the alarms are unknown: {exc}")
+    report["unknown"] = unknown
     report["alarms"] = [{"name": a.name, "state": a.state, "reason": a.reason, "updated": a.updated} for a in alarms]
     report["alarms_in_alarm"] = [a.name for a in alarms if a.state == "ALARM"]
     report["dashboard_url"] = stack.outputs.get("DashboardUrl")
@@ -382,6 +399,8 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
         console.print(views.table("Alarms", ["Alarm", "State", "Reason"], alarm_rows))
     else:
         console.print("Alarms: none found")
+    for missing in report["unknown"]:
+        console.print(f"? {missing}", style="yellow")
     if report["dashboard_url"]:
         console.print(f"Dashboard: {report['dashboard_url']}")
     for problem in report["problems"]:

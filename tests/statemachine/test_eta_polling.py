@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.emulator import SnapshotProgress
+from tests.emulator import Fault, SnapshotProgress
 
 
 def noticed_late_seconds(run, duration_seconds):
@@ -43,3 +43,18 @@ def test_while_it_runs_the_check_says_about_how_long_is_left(stack, domain):
     assert running[0]["next_wait_seconds"] == pytest.approx(running[0]["remaining_seconds"] / 2, abs=1)
     assert running[-1]["remaining_text"].endswith("minutes left") or running[-1]["remaining_text"].startswith("less")
     assert [r["next_wait_seconds"] for r in running] == sorted((r["next_wait_seconds"] for r in running), reverse=True)
+
+
+def test_an_unreadable_status_costs_only_the_estimate(stack, domain):
+    # Given a snapshot whose _status always answers 503
+    domain.progress = SnapshotProgress(duration_seconds=10 * 60, outcome="SUCCESS")
+    domain.inject(Fault(method="GET", path=r"/_status$", kind="unavailable", times=10_000))
+
+    run = stack.run({"skip_retention": True})
+
+    # Then every check still answers, waiting the poll interval, and the run succeeds
+    assert run.status == "SUCCEEDED"
+    checks = run.calls("CheckSnapshotFunction")
+    assert all(c.error is None for c in checks)
+    assert all(c.result["next_wait_seconds"] == 60 for c in checks)
+    assert 10 <= len(checks) <= 11

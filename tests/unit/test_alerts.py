@@ -596,3 +596,9 @@ def test_a_deadline_alert_says_how_far_the_snapshot_had_got_and_when_it_should_e
         "remaining": "about 4.5 hours left",
         "eta": "2026-11-28T14:30:00.000Z",
     }
+
+
+def test_the_alert_names_the_error_the_execution_ends_with():
+    alert = render({"run": {"config": CONFIG, "snapshot": snapshot_facts("PARTIAL", failures=FAILURES)}})
+
+    assert "It ends FAILED with error PartialSnapshotError (describe-execution shows the cause" in alert.text

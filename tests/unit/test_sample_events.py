@@ -12,7 +12,8 @@ from snapshot_sentinel.clock import parse_timestamp
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.validation import validate_run_input
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
 
 
 def load(path: str) -> dict:
@@ -50,9 +51,14 @@ def test_validate_input_events_validate_unless_named_invalid(path):
 
 
 def test_take_and_check_events_carry_what_their_handlers_read():
+    definition = json.loads((ROOT / "statemachine" / "backup.asl.json").read_text())["States"]
+
+    def passed(state: str) -> set[str]:
+        return {key.removesuffix(".$") for key in definition[state]["Parameters"]}
+
     for path in EVENTS.glob("take_snapshot/*.json"):
-        assert {"snapshot_name", "execution_id", "execution_start_time"} <= set(load(str(path)))
+        assert set(load(str(path))) == passed("Take snapshot"), path.name
     for path in EVENTS.glob("check_snapshot/*.json"):
         event = load(str(path))
-        assert {"snapshot_name", "deadline", "polls"} <= set(event)
+        assert set(event) == passed("Check snapshot"), path.name
         parse_timestamp(event["deadline"])

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
 from tests.emulator.actions import endpoint
 from tests.emulator.engine import CONCURRENT_LIMIT, MAX_METADATA_BYTES, Cluster
 from tests.emulator.formats import is_pattern, iso, millis, time_value, truthy, version_id
-from tests.emulator.model import FAILED, IN_PROGRESS, PARTIAL, SnapshotRecord, new_uuid
+from tests.emulator.indices import STARTED
+from tests.emulator.model import FAILED, IN_PROGRESS, PARTIAL, SUCCESS, SnapshotRecord, new_uuid
 from tests.emulator.responses import Reply, engine_error, validation_error
 from tests.emulator.routing import Call, Route
 
@@ -69,10 +71,32 @@ class SnapshotActions:
         wait = call.flag("wait_for_completion", False)
         indices = self.cluster.resolve_indices(body.get("indices"), truthy(body.get("ignore_unavailable")))
         plan = self.cluster.progress
+        uuid = new_uuid()
+        unallocated = [
+            (index, copy_.shard)
+            for index in indices
+            if index in self.cluster.indices
+            for copy_ in self.cluster.indices[index].copies
+            if copy_.primary and copy_.state != STARTED
+        ]
+        if unallocated:
+            # SnapshotsService: a primary that is not active fails the request, or the shard with partial
+            if not truthy(body.get("partial")):
+                listed = ", ".join(dict.fromkeys(index for index, _ in unallocated))
+                raise engine_error(
+                    500, "snapshot_exception", f"[{repo}:{name}/{uuid}] Indices don't have primary shards [{listed}]"
+                )
+            missing = tuple(
+                {"index": index, "shard_id": shard, "reason": "primary shard is not allocated"}
+                for index, shard in unallocated
+            )
+            plan = replace(
+                plan, outcome=PARTIAL if plan.outcome == SUCCESS else plan.outcome, failures=(*plan.failures, *missing)
+            )
         record = SnapshotRecord(
             repository=repo,
             name=name,
-            uuid=new_uuid(),
+            uuid=uuid,
             state=IN_PROGRESS,
             indices=indices,
             start_time=self.cluster.clock(),

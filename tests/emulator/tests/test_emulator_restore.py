@@ -292,3 +292,25 @@ def test_rename_is_javas_replace_all(name: str, pattern: str, replacement: str, 
 def test_index_selection_is_snapshot_utils_filter_indices(selected: list[str], expected: list[str]) -> None:
     available = ["a1", "a2", "b1", ".k"]
     assert filter_indices(available, selected, ignore_unavailable=False, allow_no_indices=True) == expected
+
+
+def test_a_snapshot_of_a_red_index_fails_unless_partial(run: Emulated) -> None:
+    # Given an index whose restore left a primary unassigned
+    run.domain.delete_index("logs-1")
+    run.domain.fail_shard_recovery("logs-1", shard=0)
+    run.api.post(RESTORE, {"indices": "logs-1"}, wait_for_completion="true")
+    # When the nightly snapshot includes it
+    refused = run.api.put(f"/_snapshot/{REPO}/nightly", {"indices": "logs-*"})
+    # Then the engine refuses the whole snapshot, unless partial: then that shard fails
+    assert (refused.status, refused.error_type) == (500, "snapshot_exception")
+    assert (refused.reason or "").endswith("Indices don't have primary shards [logs-1]")
+    assert run.domain.snapshot(REPO, "nightly") is None
+    taken = run.api.put(
+        f"/_snapshot/{REPO}/nightly", {"indices": "logs-*", "partial": True}, wait_for_completion="true"
+    )
+    info = taken.json["snapshot"]
+    assert (info["state"], info["failures"][0]["index"], info["failures"][0]["reason"]) == (
+        "PARTIAL",
+        "logs-1",
+        "primary shard is not allocated",
+    )

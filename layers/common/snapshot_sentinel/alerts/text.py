@@ -176,9 +176,13 @@ def _duration_text(seconds: float | None, *, running: bool) -> str | None:
 
 
 def _execution_lines(facts: AlertFacts) -> list[str]:
+    ends = f"It ends FAILED with error {facts.error_name} (describe-execution shows the cause in one line)."
     if not facts.execution_arn:
-        return ["(the event did not name its execution: see the BackupStateMachine's executions in the console)"]
-    return [facts.execution_arn, *([facts.console_url] if facts.console_url else [])]
+        return [
+            "(the event did not name its execution: see the BackupStateMachine's executions in the console)",
+            ends,
+        ]
+    return [facts.execution_arn, *([facts.console_url] if facts.console_url else []), ends]
 
 
 def _rerun_lines(facts: AlertFacts) -> list[str]:
