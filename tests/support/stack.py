@@ -231,6 +231,7 @@ class RehearsalStack:
         functions = [name for name, res in resources.items() if res["Type"] == "AWS::Serverless::Function"]
         lambda_client = boto3.client("lambda", region_name=REGION)
         attributes: dict[str, str] = {"AlertTopic": self.topic_arn, "AlertTopic.TopicArn": self.topic_arn}
+        attributes.update(self._create_tables(resources))
         for name in functions:
             arn = lambda_client.create_function(
                 FunctionName=name,
@@ -267,6 +268,24 @@ class RehearsalStack:
     def replace_handler(self, function_name: str, handler: Any) -> None:
         """Run ``handler(event, context)`` instead of the function's code (a test's stand-in)."""
         self._handlers[function_name] = handler
+
+    def _create_tables(self, resources: dict[str, Any]) -> dict[str, str]:
+        """Every DynamoDB table of the template, created in moto under its logical ID."""
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        attributes: dict[str, str] = {}
+        for name, resource in resources.items():
+            if resource["Type"] != "AWS::DynamoDB::Table":
+                continue
+            properties = resource["Properties"]
+            table = dynamodb.create_table(
+                TableName=name,
+                AttributeDefinitions=properties["AttributeDefinitions"],
+                KeySchema=properties["KeySchema"],
+                BillingMode=properties.get("BillingMode", "PAY_PER_REQUEST"),
+            )["TableDescription"]
+            attributes[name] = name
+            attributes[f"{name}.Arn"] = table["TableArn"]
+        return attributes
 
     def _invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
         handler = self._handlers[function_name]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from snapshot_sentinel.errors import InvalidInputError
@@ -116,3 +119,21 @@ def test_every_invalid_input_is_refused_naming_the_field(data, field):
 def test_an_input_that_is_not_an_object_is_refused():
     with pytest.raises(InvalidInputError, match="JSON object"):
         validate(["orders"])
+
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in (EVENTS / "restore_state_machine").glob("*.json")))
+def test_the_sample_restore_inputs_are_valid(path):
+    validate(json.loads((EVENTS / "restore_state_machine" / path).read_text()))
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in (EVENTS / "validate_restore_input").glob("*.json")))
+def test_the_validate_restore_input_events_validate_unless_named_invalid(path):
+    event = json.loads((EVENTS / "validate_restore_input" / path).read_text())
+    if "invalid" in path:
+        with pytest.raises(InvalidInputError):
+            validate(event["input"])
+    else:
+        validate(event["input"])

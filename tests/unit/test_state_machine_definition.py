@@ -34,13 +34,25 @@ def test_the_take_step_retries_every_transient_error_and_the_concurrent_snapshot
     assert "ConcurrentSnapshotError" in retried
 
 
+CATALOG_STEPS = {"Record counts before": "Take snapshot", "Record counts after": "Retention next?"}
+"""The drill catalog's steps: a failure there is caught and the backup goes on, never alerts."""
+
+
 def test_every_task_catches_everything_into_the_alert():
     for name, state in STATES.items():
-        if state["Type"] != "Task" or name == "Send alert":
+        if state["Type"] != "Task" or name == "Send alert" or name in CATALOG_STEPS:
             continue
         assert any(rule["ErrorEquals"] == ["States.ALL"] and rule["Next"] == "Send alert" for rule in state["Catch"]), (
             name
         )
+        assert state["Retry"], name
+
+
+def test_the_drill_catalog_never_stops_a_backup():
+    for name, following in CATALOG_STEPS.items():
+        state = STATES[name]
+        assert state["Next"] == following
+        assert [(rule["ErrorEquals"], rule["Next"]) for rule in state["Catch"]] == [(["States.ALL"], following)]
         assert state["Retry"], name
 
 

@@ -33,6 +33,7 @@ DOMAIN_FUNCTIONS = {
     "CheckSnapshotFunction",
     "ApplyRetentionFunction",
     "RegisterRepositoryFunction",
+    "RecordDocumentCountsFunction",
 }
 ALL_FUNCTIONS = DOMAIN_FUNCTIONS | {"ValidateInputFunction", "SendAlertFunction"}
 
@@ -386,6 +387,14 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
             },
         ),
         (
+            "RecordDocumentCountsFunction",
+            {
+                "es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*"},
+                "dynamodb:BatchWriteItem": {"<DrillCatalogTable.Arn>"},
+                "dynamodb:Query": {"<DrillCatalogTable.Arn>"},
+            },
+        ),
+        (
             "SendAlertFunction",
             {
                 "es:ESHttpGet": {SNAPSHOT_PATHS},
@@ -408,7 +417,10 @@ def test_without_a_domain_arn_domain_access_stays_on_snapshot_paths_of_this_acco
     for function in DOMAIN_FUNCTIONS:
         for action, resources in granted(function_statements(template, function)).items():
             if action.startswith("es:"):
-                assert resources <= {f"{ACCOUNT_DOMAINS}/_snapshot*", f"{ACCOUNT_DOMAINS}/"}, function
+                allowed = {f"{ACCOUNT_DOMAINS}/_snapshot*", f"{ACCOUNT_DOMAINS}/"}
+                if function == "RecordDocumentCountsFunction":
+                    allowed = {f"{ACCOUNT_DOMAINS}/_cat/indices*"}
+                assert resources <= allowed, function
 
 
 def test_only_the_registration_may_pass_the_snapshot_role_and_only_to_opensearch(template: dict[str, Any]) -> None:

@@ -174,3 +174,7 @@ TRANSIENT_ERRORS: tuple[type[SentinelError], ...] = (
     SnapshotStartUnconfirmedError,
 )
 """Errors a caller may retry as they are; the ASL's Retry blocks list the same names."""
+
+
+class CatalogWriteError(SentinelError):
+    """DynamoDB kept refusing the drill catalog's writes (throttling); the state machine retries."""

@@ -143,3 +143,13 @@ class AlertSettings:
             stack_name=_text(environ, "STACK_NAME", "snapshot-sentinel"),
             reads_domain=environ.get("ALERT_READS_DOMAIN", "true").strip().lower() != "false",
         )
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    domain: DomainSettings
+    table_name: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> CatalogSettings:
+        return cls(domain=DomainSettings.from_env(environ), table_name=_text(environ, "CATALOG_TABLE_NAME"))

@@ -153,6 +153,11 @@ ADVICE: dict[type[Exception], tuple[str, ...]] = {
         "An earlier alert could not be published to AlertTopic: check the topic still exists, its",
         "KMS key policy lets SNS and the function use the key, and the subscriptions are confirmed.",
     ),
+    errors.CatalogWriteError: (
+        "DynamoDB kept throttling the drill catalog's writes. The backup itself is not affected; the",
+        "next drill of this snapshot checks restored counts without the recorded ones. If it repeats,",
+        "check DrillCatalogTable's metrics and the account's DynamoDB limits.",
+    ),
     **dict.fromkeys(errors.TRANSIENT_ERRORS, TRANSIENT),
     errors.EndpointRefusedError: (
         "Nothing accepted the connection at the endpoint through every retry. If it lasts,",

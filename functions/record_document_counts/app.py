@@ -1,0 +1,44 @@
+"""Record document counts: each index's count just before a full snapshot starts ("before") and
+once it has ended ("after"), in the drill catalog. A subset snapshot records nothing: drills only
+prove full ones. BackupStateMachine catches any failure here and goes on: the backup matters more
+than the catalog, and a drill without counts says so."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from snapshot_sentinel import clock
+from snapshot_sentinel.drills.catalog import Catalog, live_counts
+from snapshot_sentinel.errors import InvalidInputError
+from snapshot_sentinel.observability import logger, tracer
+from snapshot_sentinel.settings import CatalogSettings
+from snapshot_sentinel.wiring import domain_client
+
+
+@cache
+def dynamodb_client(region: str) -> Any:
+    """One DynamoDB client per warm container, created on first use, never at import."""
+    return boto3.client("dynamodb", region_name=region)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = CatalogSettings.from_env(os.environ)
+    phase, name = event.get("phase"), event.get("snapshot_name")
+    if phase not in ("before", "after") or not isinstance(name, str):
+        raise InvalidInputError(f"expected {{'phase': 'before' or 'after', 'snapshot_name': str}}, got {event!r}")
+    logger.append_keys(domain=settings.domain.name, snapshot=name)
+    if event.get("indices"):
+        return {"phase": phase, "indices": 0, "skipped": "a subset snapshot: drills prove full ones only"}
+    catalog = Catalog(dynamodb_client(settings.domain.region), settings.table_name)
+    counts = live_counts(domain_client(settings.domain, os.environ))
+    record = catalog.record_before if phase == "before" else catalog.record_after
+    recorded = record(name, counts, now=clock.utc_now())
+    logger.info("document counts recorded", extra={"phase": phase, "indices": recorded})
+    return {"phase": phase, "indices": recorded}
