@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 import boto3
 from click.testing import CliRunner
 
 from sentinel_cli.app import cli
 from sentinel_cli.commands import Runtime
+from sentinel_cli.gateway import AwsGateway
 from tests.support.stack import REGION, RehearsalStack
 from tests.support.template import Resolver
 
@@ -138,8 +141,20 @@ class Sentinel:
             out=out,
             err=err,
         )
-        result = CliRunner().invoke(cli, list(args), obj=runtime, input=input, catch_exceptions=False)
+        with mock.patch.object(AwsGateway, "describe_execution", self._settled(AwsGateway.describe_execution)):
+            result = CliRunner().invoke(cli, list(args), obj=runtime, input=input, catch_exceptions=False)
         return Outcome(result.exit_code, out.getvalue(), err.getvalue() + result.stderr)
+
+    def _settled(self, describe: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        """Reads of an execution wait for the rehearsal's worker threads to be done: moto's history is
+        not made to be read while its interpreter thread writes it. Following a run live is tested on
+        its history (tests/cli/test_backup_and_watch.py); here the CLI sees each run settled."""
+
+        def settled(gateway: AwsGateway, execution_arn: str) -> dict[str, Any]:
+            self.rehearsal._join()
+            return describe(gateway, execution_arn)
+
+        return settled
 
     def json(self, *args: str, input: str | None = None) -> tuple[int, Any]:
         result = self(*args, "--json", input=input)
