@@ -10,7 +10,7 @@ Each step carries only the bounded plan (the caps bound the picks) and its own s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -317,6 +317,13 @@ def verify_drill(client: DomainClient, plan: Mapping[str, Any]) -> dict[str, Any
     return {"passed": not problems, "problems": problems[:20], "indices": results, "restored_bytes": restored_bytes}
 
 
+def own_indices(picked: Sequence[str], present: Iterable[str], snapshot_start: datetime) -> list[str]:
+    """The indices a drill's clean-up may delete: in its own picks AND named like its drill names
+    AND existing now. Pure, so the property tests prove it never names anything else."""
+    live = set(present)
+    return [n for n in dict.fromkeys(picked) if n in live and is_drill_index(n, snapshot_start)]
+
+
 def clean_up(client: DomainClient, state: Mapping[str, Any]) -> dict[str, Any]:
     """Delete exactly this drill's indices: a name in its own picks, shaped like its drill names,
     existing now, and only when this drill sent its restore (before that, a held name is
@@ -325,9 +332,8 @@ def clean_up(client: DomainClient, state: Mapping[str, Any]) -> dict[str, Any]:
     names = targets(plan)
     if not names or not (state.get("restore") or {}).get("sent"):
         return {"deleted": [], "note": "this drill restored nothing, so it deletes nothing"}
-    start = parse_timestamp(str(plan["snapshot_start"]))
     present = RestoreDomain(client).existing_indices()
-    own = [n for n in names if n in present and is_drill_index(n, start)]
+    own = own_indices(names, present, parse_timestamp(str(plan["snapshot_start"])))
     if plan.get("keep_restored"):
         return {"deleted": [], "kept": own, "note": "keep_restored: the drill indices are left for a person"}
     if own:
