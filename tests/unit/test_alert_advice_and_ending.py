@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from snapshot_sentinel import errors
@@ -130,6 +130,7 @@ runs = st.fixed_dictionaries({"run": st.dictionaries(run_keys, events | st.dicti
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(event=events | runs)
+@example(event={"run": {"config": {}, "error": {"config": None, "error": "0\n0"}}})
 def test_the_execution_cause_is_one_line_naming_the_error_and_the_alert(event):
     alert = render_alert(event, **DOMAIN)
 

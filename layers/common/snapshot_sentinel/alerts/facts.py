@@ -458,7 +458,8 @@ def _phase(
 def _read_error(value: Any) -> RunError | None:
     if not isinstance(value, Mapping) or not value:
         return None
-    name = text(value.get("Error")) or text(value.get("error")) or UNKNOWN_ERROR
+    # An error name is one line: it becomes the execution's Error, and the Cause starts with it.
+    name = " ".join((text(value.get("Error")) or text(value.get("error"))).split()) or UNKNOWN_ERROR
     cause = value.get("Cause", value.get("cause"))
     message = text(cause)
     if isinstance(cause, str) and cause.lstrip().startswith("{"):
