@@ -7,6 +7,7 @@ carries its own copies (for example tests/emulator/opensearch-api/ and tests/emu
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -14,7 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIPPED_DIRS = {".git", ".venv", ".tools", ".aws-sam", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+# Without git (the copy .ci/run tests, an exported tarball): skip what .gitignore lists.
+SKIPPED_DIRS = {".git", ".venv", ".tools", ".aws-sam", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+SKIPPED_DIRS |= {".hypothesis", "build"}
 
 # Absolute paths into someone's machine: the build machine's /work, home folders, mounts.
 ABSOLUTE = re.compile(r"(?<![\w.~/-])/(?:work|home|Users|root|mnt|srv)/[\w.-]+")
@@ -22,6 +25,8 @@ ABSOLUTE = re.compile(r"(?<![\w.~/-])/(?:work|home|Users|root|mnt|srv)/[\w.-]+")
 SHELF = re.compile(r"(?<![\w/.-])shared/(?:spec|SNAPSHOT_API|ARCHITECTURE|STYLE|hooks)\b")
 # Relative paths that climb (``../``); they must resolve inside the repository.
 CLIMB = re.compile(r"(?<![\w.])(?:\.\./)+[\w.-]*")
+# A merge conflict landed unresolved (``make`` refuses a Makefile holding one).
+CONFLICT = re.compile(r"^(?:<{7}|>{7})(?: |$)|^={7}$", re.M)
 # ``Path(__file__)...parents[N]`` in Python: N must not go above the repository root.
 PARENTS = re.compile(r"__file__\)(?:\.resolve\(\))?\.parents\[(\d+)\]")
 
@@ -34,11 +39,11 @@ def tracked_files() -> list[Path]:
         ).stdout.split("\0")
         return [ROOT / name for name in listed if name and (ROOT / name).is_file()]
     except (OSError, subprocess.CalledProcessError):
-        return [
-            path
-            for path in ROOT.rglob("*")
-            if path.is_file() and not SKIPPED_DIRS.intersection(path.relative_to(ROOT).parts)
-        ]
+        found: list[Path] = []
+        for folder, subfolders, names in os.walk(ROOT):
+            subfolders[:] = [d for d in subfolders if d not in SKIPPED_DIRS and not d.endswith(".egg-info")]
+            found += [Path(folder) / name for name in names]
+        return found
 
 
 def outside_references(path: Path, text: str) -> list[str]:
@@ -55,6 +60,33 @@ def outside_references(path: Path, text: str) -> list[str]:
             if int(match.group(1)) > root_index:
                 found.append(f"Path(__file__).parents[{match.group(1)}] is above the repository")
     return found
+
+
+def test_no_tracked_file_holds_an_unresolved_merge_conflict() -> None:
+    conflicted = []
+    for path in tracked_files():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        if CONFLICT.search(text):
+            conflicted.append(str(path.relative_to(ROOT)))
+    assert conflicted == [], f"resolve the merge conflict markers in: {conflicted}"
+
+
+@pytest.mark.parametrize("marker", ["<" * 7 + " HEAD", "=" * 7, ">" * 7 + " main"])
+def test_the_conflict_scan_sees_each_marker(marker: str) -> None:
+    assert CONFLICT.search(f"bench:\n{marker}\n\tpython -m x\n")
+
+
+def test_without_git_the_scan_walks_the_tree_but_not_tool_folders(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_git(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError("git")
+
+    monkeypatch.setattr(subprocess, "run", no_git)
+    found = {path.relative_to(ROOT).as_posix() for path in tracked_files()}
+    assert {"README.md", "tests/unit/test_self_contained.py", "tests/emulator/SNAPSHOT_API.md"} <= found
+    assert not [path for path in found if path.startswith((".venv/", ".git/", ".tools/")) or "__pycache__" in path]
 
 
 def test_no_tracked_file_refers_to_a_path_outside_the_repository() -> None:
