@@ -7,6 +7,7 @@ retention rules allow. Night two ends PARTIAL, and the alert is printed as a sub
 The next morning the ``orders`` index is deleted by mistake: a dry run of RestoreStateMachine shows
 the plan (night one's snapshot, since a PARTIAL one is never the default), then the restore brings
 the index back with its documents, watched shard by shard, and the [RESTORED] report is printed.
+Then the weekly restore drill proves night one's snapshot restores, and cleans up after itself.
 Time is virtual: Wait states advance a clock instead of sleeping.
 """
 
@@ -71,6 +72,21 @@ def describe(call: Invocation) -> str:
             f" primaries {primaries.get('done')}/{primaries.get('total')}"
         )
     if call.function == "ReportRestoreFunction":
+        return f"report published: {result.get('subject')}"
+    if call.function == "PlanDrillFunction":
+        return (
+            f"drill plan: {len(result.get('picks', []))} indices, {result.get('shards')} primaries from"
+            f" {result.get('snapshot_name')}"
+        )
+    if call.function == "StartDrillFunction":
+        return "POST _restore as drill-<snapshot start>-<index>, 0 replicas, no aliases -> accepted"
+    if call.function == "CheckDrillFunction" and "passed" in result:
+        return f"verify counts, mappings, a search: {'passed' if result.get('passed') else 'FAILED'}"
+    if call.function == "CheckDrillFunction":
+        return f"_cluster/health: {'every primary active' if result.get('done') else 'waiting'}"
+    if call.function == "CleanUpDrillFunction":
+        return f"clean-up: {result.get('note')}"
+    if call.function == "ReportDrillFunction":
         return f"report published: {result.get('subject')}"
     return json.dumps(result)[:80]
 
@@ -152,11 +168,22 @@ def main() -> int:
             print_email("The email an AlertEmail subscriber receives", alert)
 
         restored = act_three(stack, domain, clock)
+        drilled = act_four(stack, domain, clock)
 
-    ok = night_one.status == "SUCCEEDED" and night_two.status == "FAILED" and len(night_two.alerts) == 1 and restored
+    ok = (
+        night_one.status == "SUCCEEDED"
+        and night_two.status == "FAILED"
+        and len(night_two.alerts) == 1
+        and restored
+        and drilled
+    )
     print(
         "\nrehearsal "
-        + ("passed: one SUCCESS night, one PARTIAL night with its alert, a lost index restored" if ok else "FAILED")
+        + (
+            "passed: one SUCCESS night, one PARTIAL night with its alert, a lost index restored, a drill passed"
+            if ok
+            else "FAILED"
+        )
     )
     return 0 if ok else 1
 
@@ -195,6 +222,20 @@ def act_three(stack: RehearsalStack, domain: EmulatedDomain, clock: VirtualClock
     for alert in run.alerts:
         print_email("The [RESTORED] report on AlertTopic", alert)
     return plan.status == "SUCCEEDED" and run.status == "SUCCEEDED" and back is not None and back.doc_count == docs
+
+
+def act_four(stack: RehearsalStack, domain: EmulatedDomain, clock: VirtualClock) -> bool:
+    """Sunday's restore drill: the newest full SUCCESS snapshot restores under drill- names, is
+    verified against the catalog's counts, and is cleaned up."""
+    clock.advance(3600)
+    started = clock.now()
+    run = stack.run({}, name="weekly-drill", state_machine="DrillStateMachine")
+    print_timeline("Restore drill (scheduled, {}): restore a capped sample, verify, clean up", run, started)
+    left = [name for name in domain.index_names() if name.startswith("drill-")]
+    print(f"  drill indices left on the domain: {len(left)}")
+    for alert in run.alerts:
+        print_email("The drill report on AlertTopic", alert)
+    return run.status == "SUCCEEDED" and not left
 
 
 if __name__ == "__main__":

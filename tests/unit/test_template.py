@@ -395,6 +395,45 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
             },
         ),
         (
+            "PlanDrillFunction",
+            {
+                "es:ESHttpGet": {SNAPSHOT_PATHS, f"{DOMAIN_ARN}/_cat/indices*"},
+                "dynamodb:Query": {"<DrillCatalogTable.Arn>"},
+            },
+        ),
+        (
+            "StartDrillFunction",
+            {
+                "es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*"},
+                "es:ESHttpPost": {f"{DOMAIN_ARN}/_snapshot/*/_restore"},
+            },
+        ),
+        (
+            "CheckDrillFunction",
+            {
+                "es:ESHttpGet": {
+                    f"{DOMAIN_ARN}/_cluster/health*",
+                    f"{DOMAIN_ARN}/_cluster/allocation/explain",
+                    f"{DOMAIN_ARN}/_cat/indices*",
+                    f"{DOMAIN_ARN}/*/_mapping",
+                    f"{DOMAIN_ARN}/drill-*/_search",
+                },
+            },
+        ),
+        (
+            # The only drill function that deletes, and only drill-* indices.
+            "CleanUpDrillFunction",
+            {"es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*"}, "es:ESHttpDelete": {f"{DOMAIN_ARN}/drill-*"}},
+        ),
+        (
+            "ReportDrillFunction",
+            {
+                "sns:Publish": {ATTRIBUTES["AlertTopic"]},
+                "kms:GenerateDataKey*": {ATTRIBUTES["AlertTopicKey.Arn"]},
+                "kms:Decrypt": {ATTRIBUTES["AlertTopicKey.Arn"]},
+            },
+        ),
+        (
             "SendAlertFunction",
             {
                 "es:ESHttpGet": {SNAPSHOT_PATHS},
@@ -448,7 +487,11 @@ def test_only_the_log_delivery_statement_grants_on_every_resource(template: dict
     ]
     # Then the only "*" is (per state machine) the CloudWatch Logs delivery set Step Functions needs, which IAM
     # offers on no narrower resource
-    assert everywhere == ["BackupStateMachine/DeliverExecutionLogs", "RestoreStateMachine/DeliverExecutionLogs"]
+    assert everywhere == [
+        "BackupStateMachine/DeliverExecutionLogs",
+        "RestoreStateMachine/DeliverExecutionLogs",
+        "DrillStateMachine/DeliverExecutionLogs",
+    ]
 
 
 def test_no_statement_allows_every_action(template: dict[str, Any]) -> None:

@@ -92,6 +92,10 @@ def test_the_dashboard_is_valid_json_and_shows_every_metric_of_the_domain(templa
         run_metrics.SHARDS_FAILED,
         run_metrics.SNAPSHOTS_PRUNED,
         run_metrics.RETENTION_DEFERRED,
+        "DrillSucceeded",
+        "DrillFailed",
+        "DrillRestoreSeconds",
+        "DrillRestoredBytes",
     }
 
 

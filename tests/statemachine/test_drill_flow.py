@@ -1,0 +1,162 @@
+"""DrillStateMachine end to end: the real definition in moto's ASL interpreter, the real handlers,
+the emulated domain over HTTP. A nightly backup first records the catalog's counts, then a drill
+restores a sample under drill- names, verifies it, and always deletes exactly its own indices."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from snapshot_sentinel.drills.plan import drill_stamp
+from tests.emulator import SnapshotProgress
+from tests.statemachine.conftest import REPOSITORY
+
+DRILL = "DrillStateMachine"
+
+
+def drill(stack, run_input=None):
+    return stack.run(run_input or {}, state_machine=DRILL)
+
+
+def backed_up(stack, domain):
+    """A nightly run of the real BackupStateMachine (catalog counts recorded); returns its snapshot."""
+    domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
+    run = stack.run({})
+    assert run.status == "SUCCEEDED", run.cause
+    [snapshot] = domain.snapshots(REPOSITORY)
+    domain.clear_requests()
+    return snapshot
+
+
+def drill_indices(domain):
+    return sorted(name for name in domain.index_names() if name.startswith("drill-"))
+
+
+def restore_bodies(domain):
+    return [r.body for r in domain.requests if r.method == "POST" and r.path.endswith("/_restore")]
+
+
+def test_a_passing_drill_restores_verifies_and_cleans_up(stack, domain):
+    domain.create_index("orders", shards=2, docs=1_000, aliases=["orders-live"])
+    domain.create_index("logs-2026.11.28", docs=300)
+    snapshot = backed_up(stack, domain)
+
+    run = drill(stack)
+
+    assert run.status == "SUCCEEDED", run.cause
+    [body] = restore_bodies(domain)
+    body = json.loads(body) if isinstance(body, str | bytes) else body
+    assert body["index_settings"] == {"index.number_of_replicas": 0}
+    assert body["include_aliases"] is False
+    assert drill_indices(domain) == [], "the drill deletes its own indices"
+    assert {"orders", "logs-2026.11.28"} <= set(domain.index_names()), "the live indices are untouched"
+    [alert] = run.alerts
+    assert alert["subject"].startswith("[DRILL OK]")
+    verified = {i["index"]: i for i in run.output["verify"]["indices"]}
+    stamp = drill_stamp(snapshot.start_time)
+    assert verified["orders"]["target"] == f"drill-{stamp}-orders"
+    assert verified["orders"]["count"] == "ok: 1000 within [1000, 1000]"
+    assert verified["orders"]["mapping"].startswith("ok")
+    assert verified["orders"]["search"] == "ok"
+    assert sorted(run.output["cleanup"]["deleted"]) == sorted(i["target"] for i in verified.values())
+    metrics = "\n".join(stack.metric_lines)
+    assert "DrillSucceeded" in metrics and "DrillRestoreSeconds" in metrics and "DrillRestoredBytes" in metrics
+
+
+def test_a_shard_that_never_recovers_fails_the_drill_and_still_cleans_up(stack, domain):
+    domain.create_index("orders", shards=2, docs=1_000)
+    snapshot = backed_up(stack, domain)
+    target = f"drill-{drill_stamp(snapshot.start_time)}-orders"
+    domain.fail_shard_recovery(target, shard=1)
+
+    run = drill(stack)
+
+    assert run.status == "FAILED"
+    assert run.error == "DrillShardFailedError"
+    assert run.cause.endswith("Alert sent to AlertTopic.")
+    [alert] = run.alerts
+    assert alert["subject"].startswith("[DRILL FAILED]")
+    assert "Clean-up: deleted the drill's" in alert["email"]
+    assert drill_indices(domain) == []
+    assert "orders" in domain.index_names()
+    assert "DrillFailed" in "\n".join(stack.metric_lines)
+
+
+def test_a_snapshot_that_lost_documents_fails_the_count_check(stack, domain):
+    domain.create_index("orders", docs=1_000)
+    snapshot = backed_up(stack, domain)
+    domain.lose_documents(REPOSITORY, snapshot.name, "orders", docs=900)
+
+    run = drill(stack)
+
+    assert run.status == "FAILED"
+    assert run.error == "DrillVerificationError"
+    assert "restored 900 documents; the catalog recorded 1000..1000" in run.cause
+    assert drill_indices(domain) == []
+
+
+@pytest.mark.parametrize("parameters", [{"DrillMaxShards": 5, "DrillMaxGigabytes": 1}])
+def test_the_caps_bound_what_a_drill_restores_with_many_large_indices(stack, domain):
+    for n in range(12):
+        domain.create_index(f"big-{n:02d}", shards=2, docs=2_000, doc_bytes=100_000)  # ~0.19 GiB each
+    domain.create_index("huge", shards=6, docs=10)
+    backed_up(stack, domain)
+
+    run = drill(stack)
+
+    assert run.status == "SUCCEEDED", run.cause
+    plan = run.output["plan"]
+    assert plan["shards"] <= 5 and plan["size_bytes"] <= 1024**3
+    big = [p["source"] for p in plan["picks"] if p["source"].startswith("big-")]
+    assert len(big) == 2 or (len(big) == 1 and plan["shards"] + 2 > 5), "as many as the caps allow"
+    assert plan["left_out_count"] >= 10
+    reasons = {o["index"]: o["reason"] for o in plan["left_out_sample"]}
+    assert reasons["huge"].startswith("6 primary shards, over DrillMaxShards")
+    [body] = restore_bodies(domain)
+    body = json.loads(body) if isinstance(body, str | bytes) else body
+    assert sorted(body["indices"].split(",")) == sorted(p["source"] for p in plan["picks"])
+    assert drill_indices(domain) == []
+
+
+def test_clean_up_never_deletes_a_look_alike_index_it_did_not_create(stack, domain):
+    domain.create_index("orders", docs=100)
+    domain.create_index("logs", docs=50)
+    snapshot = backed_up(stack, domain)
+    stamp = drill_stamp(snapshot.start_time)
+    held = f"drill-{stamp}-orders"  # exactly a drill name, but someone else's
+    look_alike = f"drill-{stamp}-logs-copy"
+    domain.create_index(held, docs=7)
+    domain.create_index(look_alike, docs=3)
+
+    run = drill(stack)
+
+    assert run.status == "SUCCEEDED", run.cause
+    sources = [p["source"] for p in run.output["plan"]["picks"]]
+    assert "logs" in sources and "orders" not in sources
+    assert drill_indices(domain) == sorted([held, look_alike])
+    assert domain.index(held).doc_count == 7
+
+
+def test_keep_restored_leaves_the_drill_indices_and_says_so(stack, domain):
+    domain.create_index("orders", docs=100)
+    backed_up(stack, domain)
+
+    run = drill(stack, {"keep_restored": True})
+
+    assert run.status == "SUCCEEDED", run.cause
+    kept = drill_indices(domain)
+    assert kept and sorted(run.output["cleanup"]["kept"]) == kept
+    assert "Kept for you (keep_restored)" in run.alerts[0]["email"]
+
+
+def test_an_unknown_input_key_is_refused_by_name_and_nothing_is_restored(stack, domain):
+    domain.create_index("orders", docs=100)
+    backed_up(stack, domain)
+
+    run = drill(stack, {"snapshot": "x"})
+
+    assert run.status == "FAILED"
+    assert run.error == "InvalidInputError"
+    assert "unknown input key 'snapshot'" in run.cause
+    assert restore_bodies(domain) == []

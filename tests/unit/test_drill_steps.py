@@ -1,0 +1,58 @@
+"""The drill's input rules and its clean-up's safety rule (hypothesis): it deletes only indices
+that are in its own picks, carry its drill name, and exist, never a look-alike or a live index."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from snapshot_sentinel.drills.plan import drill_target, is_drill_index
+from snapshot_sentinel.drills.steps import own_indices, restore_body, validate_drill_input
+from snapshot_sentinel.errors import InvalidInputError
+
+START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+names = st.text(alphabet="abcdefgh-.", min_size=1, max_size=12)
+
+
+def test_the_input_defaults_and_refuses_unknown_keys_by_name():
+    assert validate_drill_input({}) == {"snapshot_name": None, "indices": None, "keep_restored": False}
+    assert validate_drill_input({"indices": "a*,b"})["indices"] == ["a*", "b"]
+    with pytest.raises(InvalidInputError, match="unknown input key 'keep'"):
+        validate_drill_input({"keep": True})
+    with pytest.raises(InvalidInputError, match="keep_restored must be true or false"):
+        validate_drill_input({"keep_restored": "yes"})
+
+
+def test_the_restore_request_names_only_the_picks_without_replicas_or_aliases():
+    plan = {"stamp": "20261128t020000z", "picks": [{"source": "orders"}, {"source": "logs"}]}
+    body = restore_body(plan)
+    assert body["indices"] == "orders,logs"
+    assert body["rename_replacement"] == "drill-20261128t020000z-$1"
+    assert body["index_settings"] == {"index.number_of_replicas": 0}
+    assert body["include_aliases"] is False and body["include_global_state"] is False
+
+
+@given(
+    sources=st.lists(names, max_size=8),
+    live=st.lists(names, max_size=8),
+    foreign_drills=st.lists(names, max_size=5),
+    other_start=st.datetimes(timezones=st.just(UTC)),
+)
+def test_clean_up_deletes_only_its_own_existing_drill_indices(sources, live, foreign_drills, other_start):
+    picked = [drill_target(START, s) for s in sources]
+    # Present: some of the drill's own targets, live source indices, and look-alikes it did not pick.
+    look_alikes = [drill_target(START, f) + "-copy" for f in foreign_drills] + [
+        drill_target(other_start, f) for f in foreign_drills
+    ]
+    present = set(picked[::2]) | set(live) | set(look_alikes)
+
+    deleted = own_indices(picked, present, START)
+
+    assert set(deleted) <= set(picked), "never an index outside the drill's own picks"
+    assert set(deleted) <= present
+    assert all(is_drill_index(n, START) for n in deleted)
+    assert len(deleted) == len(set(deleted))
+    assert set(deleted) == {p for p in picked if p in present}, "and every own index that exists"
