@@ -34,12 +34,11 @@ from snapshot_sentinel.drills.plan import (
     is_drill_index,
     sample_indices,
 )
-from snapshot_sentinel.errors import InvalidInputError
+from snapshot_sentinel.errors import UNANSWERED, InvalidInputError
 from snapshot_sentinel.models import SUCCESS, iso
 from snapshot_sentinel.restore.cluster import RestoreDomain
 from snapshot_sentinel.restore.plan import choose_default_snapshot
 from snapshot_sentinel.restore.steps import _allocation_reason
-from snapshot_sentinel.snapshots import UNANSWERED
 
 INPUT_KEYS = ("snapshot_name", "indices", "keep_restored")
 WAITING_SAMPLE = 10
