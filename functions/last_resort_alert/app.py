@@ -6,21 +6,14 @@ LastResortAlertDeliveryAlarm pages on the function's errors."""
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.endings import Ending, message_attributes, render_ending, sns_message
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
-
-
-@cache
-def sns_client(region: str) -> Any:
-    """One SNS client per warm container, created on first use, never at import."""
-    return boto3.client("sns", region_name=region)
+from snapshot_sentinel.wiring import aws_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -39,7 +32,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         repository=settings.repository,
         region=settings.region,
     )
-    response = sns_client(settings.region).publish(
+    response = aws_client("sns", settings.region).publish(
         TopicArn=settings.topic_arn,
         Subject=alert.subject,
         Message=sns_message(alert),

@@ -6,10 +6,8 @@ than the catalog, and a drill without counts says so."""
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
@@ -17,13 +15,7 @@ from snapshot_sentinel.drills.catalog import Catalog, live_counts
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import CatalogSettings
-from snapshot_sentinel.wiring import domain_client
-
-
-@cache
-def dynamodb_client(region: str) -> Any:
-    """One DynamoDB client per warm container, created on first use, never at import."""
-    return boto3.client("dynamodb", region_name=region)
+from snapshot_sentinel.wiring import aws_client, domain_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -36,7 +28,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.append_keys(domain=settings.domain.name, snapshot=name)
     if event.get("indices"):
         return {"phase": phase, "indices": 0, "skipped": "a subset snapshot: drills prove full ones only"}
-    catalog = Catalog(dynamodb_client(settings.domain.region), settings.table_name)
+    catalog = Catalog(aws_client("dynamodb", settings.domain.region), settings.table_name)
     counts = live_counts(domain_client(settings.domain, os.environ))
     record = catalog.record_before if phase == "before" else catalog.record_after
     recorded = record(name, counts, now=clock.utc_now())

@@ -18,23 +18,15 @@ with that error, never claiming an alert went out.
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.alerts import Domain, publish_alert
 from snapshot_sentinel.alerts.lookup import alert_for
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
-from snapshot_sentinel.wiring import alert_domain_client
-
-
-@cache
-def sns_client(region: str) -> Any:
-    """One SNS client per warm container, created on first use, never at import."""
-    return boto3.client("sns", region_name=region)
+from snapshot_sentinel.wiring import alert_domain_client, aws_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -55,6 +47,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         snapshot=alert.facts["snapshot"],
         execution=alert.facts["execution"]["arn"],
     )
-    result = publish_alert(sns_client(settings.region), settings.topic_arn, alert)
+    result = publish_alert(aws_client("sns", settings.region), settings.topic_arn, alert)
     logger.info("alert published", extra={"outcome": result["outcome"], "message_id": result["message_id"]})
     return result

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
+from typing import Any
 
 from snapshot_sentinel.client import DomainClient, RetryPolicy
 from snapshot_sentinel.settings import DomainSettings
 from snapshot_sentinel.signing import Credentials, signed_session
+
+
+@cache
+def aws_client(service: str, region: str) -> Any:
+    """One boto3 client per service and region per warm container, created on first use, never at
+    import; boto3 itself is imported here too, so the snapshot handlers that import this module
+    never load it (their cold start, tests/bench/bench_cold_start.py)."""
+    import boto3
+
+    return boto3.client(service, region_name=region)
 
 
 def domain_client(settings: DomainSettings, environ: Mapping[str, str]) -> DomainClient:
