@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from sentinel_cli.commands import Runtime, cli
+from sentinel_cli.drill import drill
 from sentinel_cli.restore import restore
 
 cli.add_command(restore)
+cli.add_command(drill)
 
 
 def main() -> None:

@@ -9,10 +9,11 @@ import json
 import pytest
 
 from snapshot_sentinel.drills.plan import drill_stamp
-from tests.emulator import SnapshotProgress
+from tests.emulator import Fault, RecoveryProgress, SnapshotProgress
 from tests.statemachine.conftest import REPOSITORY
 
 DRILL = "DrillStateMachine"
+FULL = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:x", "scope": "full"}
 
 
 def drill(stack, run_input=None):
@@ -160,3 +161,43 @@ def test_an_unknown_input_key_is_refused_by_name_and_nothing_is_restored(stack, 
     assert run.error == "InvalidInputError"
     assert "unknown input key 'snapshot'" in run.cause
     assert restore_bodies(domain) == []
+
+
+@pytest.mark.parametrize("parameters", [{"MaxWaitMinutes": 3}])
+def test_a_drill_past_its_deadline_fails_and_still_cleans_up(stack, domain):
+    domain.create_index("orders", docs=100)
+    backed_up(stack, domain)
+    domain.recovery = RecoveryProgress(polls=50)
+
+    run = drill(stack)
+
+    assert run.status == "FAILED"
+    assert run.error == "DrillDeadlineError"
+    assert "Clean-up: deleted the drill's" in run.alerts[0]["email"]
+    assert drill_indices(domain) == []
+
+
+def test_without_catalog_counts_the_report_says_the_count_check_was_skipped(stack, domain):
+    domain.create_index("orders", docs=100)
+    domain.add_snapshot(REPOSITORY, "nightly-2026-11-28t02-00-00z", metadata=FULL)
+
+    run = drill(stack, {"indices": "orders"})
+
+    assert run.status == "SUCCEEDED", run.cause
+    [checked] = run.output["verify"]["indices"]
+    assert checked["count"] == "skipped: the catalog holds no count for this snapshot"
+    assert "Counts were NOT checked" in run.alerts[0]["email"]
+    assert drill_indices(domain) == []
+
+
+def test_a_restore_whose_answer_was_lost_is_still_cleaned_up(stack, domain):
+    domain.create_index("orders", docs=100)
+    backed_up(stack, domain)
+    domain.inject(Fault(kind="gateway_timeout_after", method="POST", path=r"/_restore$", times=1))
+
+    run = drill(stack, {"indices": "orders"})
+
+    assert run.status == "SUCCEEDED", run.cause
+    assert run.output["restore"]["answered"] is False
+    assert len(restore_bodies(domain)) == 1, "never sent twice"
+    assert drill_indices(domain) == []

@@ -114,7 +114,13 @@ def plan_drill(
         snapshot = client.get_snapshot(settings.repository, chosen.name)
     if snapshot.start_time is None:
         raise DrillNothingToRestoreError(f"snapshot [{snapshot.name}] has no start time")
-    recorded = catalog.read(snapshot.name)
+    catalog_note = "recorded"
+    try:
+        recorded = catalog.read(snapshot.name)
+    except Exception as exc:  # an unreadable catalog costs the count check, never the drill
+        recorded, catalog_note = {}, f"unreadable ({type(exc).__name__}): counts not checked"
+    if not recorded and catalog_note == "recorded":
+        catalog_note = "missing"
     live = {c.name: c for c in live_counts(client)}
     candidates: list[IndexCandidate] = []
     unknown: list[str] = []
@@ -157,7 +163,7 @@ def plan_drill(
         "snapshot_why": why,
         "stamp": stamp,
         "keep_restored": config["keep_restored"],
-        "catalog": "recorded" if recorded else "missing",
+        "catalog": catalog_note,
         "picks": picks,
         "shards": sum(p["primaries"] for p in picks),
         "size_bytes": sum(p["size_bytes"] for p in picks),
