@@ -480,13 +480,7 @@ class Cluster:
                 if token not in chosen:
                     chosen.append(token)
             elif not ignore_unavailable:
-                extra: dict[str, Any] = {
-                    "resource.type": "index_or_alias",
-                    "resource.id": token,
-                    "index_uuid": "_na_",
-                    "index": token,
-                }
-                raise engine_error(404, "index_not_found_exception", f"no such index [{token}]", **extra)
+                raise self.index_missing(token)
         return chosen
 
     def progress_of(self, record: SnapshotRecord) -> float:
@@ -643,31 +637,11 @@ class Cluster:
             record.add_document(source, None if doc_id is None else str(doc_id))
         record.add_generated(max(0, docs - record.doc_count))
         self.indices[name] = record
-        self.allocate(record, recovery_type="EMPTY_STORE", source={}, polls=0, reason="INDEX_CREATED")
+        allocation.allocate(
+            record, self.nodes, self.clock(), recovery_type="EMPTY_STORE", source={}, polls=0, reason="INDEX_CREATED"
+        )
         self.settle(record)
         return record
-
-    def allocate(
-        self,
-        record: IndexRecord,
-        *,
-        recovery_type: str,
-        source: dict[str, Any],
-        polls: int,
-        reason: str,
-        failures: Mapping[int, str | None] | None = None,
-    ) -> None:
-        """New shard copies for ``record`` (see allocation.allocate)."""
-        allocation.allocate(
-            record,
-            self.nodes,
-            self.clock(),
-            recovery_type=recovery_type,
-            source=source,
-            polls=polls,
-            reason=reason,
-            failures=failures,
-        )
 
     def poll(self, records: Iterable[IndexRecord]) -> None:
         """One look at these indices: every recovering shard copy moves one step (see RecoveryProgress)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.restore import errors as restore_errors
+from tests.support.asl import error_names, our_error_names
 from tests.support.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,15 +17,8 @@ STATES = DEFINITION["States"]
 REPORTING = {"Send restore alert", "Report the restore", "Report the plan"}
 
 
-def error_names(state: dict, block: str) -> set[str]:
-    return {name for rule in state.get(block, []) for name in rule["ErrorEquals"]}
-
-
 def test_every_error_the_definition_names_is_a_class_the_code_raises():
-    named = set()
-    for state in STATES.values():
-        named |= error_names(state, "Retry") | error_names(state, "Catch")
-    ours = {name for name in named if not name.startswith(("States.", "Lambda."))}
+    ours = our_error_names(STATES)
 
     for name in ours:
         cls = getattr(errors, name, None) or getattr(restore_errors, name, None)

@@ -7,20 +7,14 @@ import json
 from pathlib import Path
 
 from snapshot_sentinel import errors
+from tests.support.asl import error_names, our_error_names
 
 DEFINITION = json.loads((Path(__file__).resolve().parents[2] / "statemachine" / "backup.asl.json").read_text())
 STATES = DEFINITION["States"]
 
 
-def error_names(state: dict, block: str) -> set[str]:
-    return {name for rule in state.get(block, []) for name in rule["ErrorEquals"]}
-
-
 def test_every_error_the_definition_names_is_a_class_the_code_raises():
-    named = set()
-    for state in STATES.values():
-        named |= error_names(state, "Retry") | error_names(state, "Catch")
-    ours = {name for name in named if not name.startswith(("States.", "Lambda."))}
+    ours = our_error_names(STATES)
 
     assert ours, "the definition retries on no error of ours"
     for name in ours:

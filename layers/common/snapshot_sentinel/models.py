@@ -125,8 +125,8 @@ class SnapshotInfo:
             return None
         return (self.end_time - self.start_time).total_seconds()
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready facts, the shape the state machine carries between states."""
+    def _identity(self) -> dict[str, Any]:
+        """The facts both shapes below start with, in this order."""
         return {
             "name": self.name,
             "state": self.state,
@@ -134,12 +134,17 @@ class SnapshotInfo:
             "start_time": iso(self.start_time),
             "end_time": iso(self.end_time),
             "duration_seconds": self.duration_seconds,
+        }
+
+    def _shards(self) -> dict[str, int]:
+        return {"total": self.shards_total, "successful": self.shards_successful, "failed": self.shards_failed}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready facts, the shape the state machine carries between states."""
+        return {
+            **self._identity(),
             "indices": list(self.indices),
-            "shards": {
-                "total": self.shards_total,
-                "successful": self.shards_successful,
-                "failed": self.shards_failed,
-            },
+            "shards": self._shards(),
             "failures": [f.to_dict() for f in self.failures],
             "reason": self.reason,
         }
@@ -149,17 +154,8 @@ class SnapshotInfo:
         instead of the index list, a sample of at most :data:`FAILURES_SAMPLE` shard failures
         with clipped reasons. ``GET _snapshot/<repo>/<name>`` has the rest."""
         return {
-            "name": self.name,
-            "state": self.state,
-            "uuid": self.uuid,
-            "start_time": iso(self.start_time),
-            "end_time": iso(self.end_time),
-            "duration_seconds": self.duration_seconds,
-            "shards": {
-                "total": self.shards_total,
-                "successful": self.shards_successful,
-                "failed": self.shards_failed,
-            },
+            **self._identity(),
+            "shards": self._shards(),
             "indices_count": len(self.indices),
             "failures_count": len(self.failures),
             "failures": [f.to_dict(reason_max_chars=FAILURE_REASON_MAX_CHARS) for f in self.failures[:FAILURES_SAMPLE]],

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from snapshot_sentinel.common_fields import MAX_POLL_SECONDS, MIN_POLL_SECONDS, poll_interval
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.naming import name_problem, run_snapshot_name
-
-MIN_POLL_SECONDS = 1
-MAX_POLL_SECONDS = 3600
 
 INPUT_KEYS: dict[str, str] = {
     "snapshot_name": 'a snapshot name (lowercase, no spaces or \\ / * ? " < > | , #, not starting with _)',
@@ -58,18 +56,6 @@ def _bool(data: Mapping[str, Any], key: str) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
         raise InvalidInputError(f"input field {key!r} must be true or false (JSON boolean), got {value!r}")
-    return value
-
-
-def _poll_interval(data: Mapping[str, Any], default: int) -> int:
-    value = data.get("poll_interval_seconds", default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInputError(f"input field 'poll_interval_seconds' must be a whole number of seconds, got {value!r}")
-    if not MIN_POLL_SECONDS <= value <= MAX_POLL_SECONDS:
-        raise InvalidInputError(
-            f"input field 'poll_interval_seconds' must be between {MIN_POLL_SECONDS} and {MAX_POLL_SECONDS}, "
-            f"got {value}"
-        )
     return value
 
 
@@ -128,7 +114,7 @@ def validate_run_input(
         )
     name = _snapshot_name(data)
     indices = _indices(data)
-    poll = _poll_interval(data, default_poll_seconds)
+    poll = poll_interval(data, default_poll_seconds)
     skip_retention = _bool(data, "skip_retention")
     dry_run = _bool(data, "retention_dry_run")
     retention_only = _bool(data, "retention_only")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from tests.emulator import allocation
 from tests.emulator.actions import endpoint
 from tests.emulator.actions.indices import flat_index_settings
 from tests.emulator.engine import Cluster
@@ -276,8 +277,10 @@ class RestoreActions:
         }
         for shard in failures:
             del self.cluster.pending_recovery_failures[(plan.target, shard)]
-        self.cluster.allocate(
+        allocation.allocate(
             index,
+            self.cluster.nodes,
+            self.cluster.clock(),
             recovery_type="SNAPSHOT",
             source={
                 "repository": record.repository,

@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from snapshot_sentinel.common_fields import MAX_POLL_SECONDS, MIN_POLL_SECONDS, poll_interval
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.naming import name_problem
 from snapshot_sentinel.restore.selection import Rename, index_name_problem
 
-MIN_POLL_SECONDS = 1
-MAX_POLL_SECONDS = 3600
 ON_CONFLICT = ("fail", "delete")
 
 UNMODIFIABLE_SETTINGS = frozenset(
@@ -227,18 +226,6 @@ def _flatten(doc: Mapping[str, Any], prefix: str = "") -> list[str]:
     return keys
 
 
-def _poll_interval(data: Mapping[str, Any], default: int) -> int:
-    value = data.get("poll_interval_seconds", default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInputError(f"input field 'poll_interval_seconds' must be a whole number of seconds, got {value!r}")
-    if not MIN_POLL_SECONDS <= value <= MAX_POLL_SECONDS:
-        raise InvalidInputError(
-            f"input field 'poll_interval_seconds' must be between {MIN_POLL_SECONDS} and {MAX_POLL_SECONDS}, "
-            f"got {value}"
-        )
-    return value
-
-
 def validate_restore_input(
     data: Any,
     *,
@@ -280,7 +267,7 @@ def validate_restore_input(
         include_aliases=include_aliases,
         index_settings=_index_settings(data),
         dry_run=_bool(data, "dry_run", False),
-        poll_interval_seconds=_poll_interval(data, default_poll_seconds),
+        poll_interval_seconds=poll_interval(data, default_poll_seconds),
         execution_id=execution_id,
         execution_start_time=execution_start_time,
     )
