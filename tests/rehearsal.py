@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
@@ -125,6 +126,10 @@ def seed_history(domain: EmulatedDomain, now: datetime) -> None:
 
 def main() -> int:
     logging.getLogger("moto").setLevel(logging.CRITICAL)
+    # The functions' own JSON log lines would drown the timeline; SENTINEL_LOG_LEVEL=INFO shows them.
+    from snapshot_sentinel.observability import logger
+
+    logger.setLevel(os.environ.get("SENTINEL_LOG_LEVEL", "WARNING"))
     clock = VirtualClock(datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0))
     credentials = EmulatorCredentials.testing()
     domain = EmulatedDomain(
