@@ -56,6 +56,9 @@ def describe(call: Invocation) -> str:
         return summary
     if call.function == "SendAlertFunction":
         return f"alert published: {result.get('subject')}"
+    if call.function == "RecordDocumentCountsFunction":
+        when = "before the snapshot" if result.get("phase") == "before" else "after it ended"
+        return f"drill catalog: document counts of {result.get('indices')} indices {when} (_cat/indices)"
     if call.function == "ValidateRestoreInputFunction":
         return f"input accepted; indices {result.get('indices')}, dry run {str(result.get('dry_run')).lower()}"
     if call.function == "PlanRestoreFunction":
@@ -98,7 +101,7 @@ def print_timeline(title: str, run: RunResult, started: datetime) -> None:
         offset = call.at - started
         minutes, seconds = divmod(int(offset.total_seconds()), 60)
         step = call.function.removesuffix("Function")
-        print(f"  +{minutes:3d}m{seconds:02d}s  {step:<15} {describe(call)}")
+        print(f"  +{minutes:3d}m{seconds:02d}s  {step:<20} {describe(call)}")
     polls = len(run.calls("CheckSnapshotFunction")) + len(run.calls("CheckRestoreFunction"))
     print(f"  result: {run.status}; {run.transitions} state transitions; {polls} polls")
 
