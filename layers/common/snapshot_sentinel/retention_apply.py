@@ -95,10 +95,6 @@ class RetentionReport:
     lookups: int = 0
     stopped_because: str | None = None
 
-    @property
-    def kept(self) -> tuple[Decision, ...]:
-        return self.plan.to_keep
-
     def totals(self) -> dict[str, int]:
         plan = self.plan
         to_delete = len(plan.to_delete)
