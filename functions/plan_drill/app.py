@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
@@ -14,13 +12,7 @@ from snapshot_sentinel.drills.catalog import Catalog
 from snapshot_sentinel.drills.steps import drill_settings, plan_drill
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import SnapshotSettings
-from snapshot_sentinel.wiring import domain_client
-
-
-@cache
-def dynamodb_client(region: str) -> Any:
-    """One DynamoDB client per warm container, created on first use, never at import."""
-    return boto3.client("dynamodb", region_name=region)
+from snapshot_sentinel.wiring import aws_client, domain_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -35,7 +27,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         settings.max_wait_minutes,
         settings.poll_interval_seconds,
     )
-    catalog = Catalog(dynamodb_client(settings.domain.region), os.environ["CATALOG_TABLE_NAME"])
+    catalog = Catalog(aws_client("dynamodb", settings.domain.region), os.environ["CATALOG_TABLE_NAME"])
     logger.append_keys(domain=settings.domain.name, execution=event.get("execution_id"))
     plan = plan_drill(
         domain_client(settings.domain, os.environ), catalog, drill, event.get("input"), now=clock.utc_now()

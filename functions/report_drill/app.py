@@ -4,21 +4,14 @@ the state machine the Error/Cause a failed drill ends with. A failed publish rai
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.drills.report import drill_metrics, render_drill
 from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.settings import AlertSettings
-
-
-@cache
-def sns_client(region: str) -> Any:
-    """One SNS client per warm container, created on first use, never at import."""
-    return boto3.client("sns", region_name=region)
+from snapshot_sentinel.wiring import aws_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -30,7 +23,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     report = render_drill(state, domain=alert.domain_name, region=alert.region)
     attributes = report.attributes()
     attributes["kind"] = {"DataType": "String", "StringValue": "drill"}
-    response = sns_client(alert.region).publish(
+    response = aws_client("sns", alert.region).publish(
         TopicArn=alert.topic_arn,
         Subject=report.subject,
         Message=report.sns_message(),

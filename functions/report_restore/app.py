@@ -10,10 +10,8 @@ fails the handler raises: the state machine then fails with AlertNotSentError.
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.errors import DomainError
@@ -21,13 +19,7 @@ from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.restore.report import RestoreReport, render_failure, render_plan, render_success, restore_metrics
 from snapshot_sentinel.restore.steps import restore_run, restored_indices
 from snapshot_sentinel.settings import AlertSettings, SnapshotSettings
-from snapshot_sentinel.wiring import domain_client
-
-
-@cache
-def sns_client(region: str) -> Any:
-    """One SNS client per warm container, created on first use, never at import."""
-    return boto3.client("sns", region_name=region)
+from snapshot_sentinel.wiring import aws_client, domain_client
 
 
 def _render(path: str, state: dict[str, Any], alert: AlertSettings) -> RestoreReport:
@@ -53,7 +45,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.append_keys(domain=alert.domain_name, execution=event.get("execution_id"))
     logger.debug("restore report event", extra={"event": event})
     report = _render(str(event.get("path", "failed")), state, alert)
-    response = sns_client(alert.region).publish(
+    response = aws_client("sns", alert.region).publish(
         TopicArn=alert.topic_arn,
         Subject=report.subject,
         Message=report.sns_message(),
