@@ -25,3 +25,15 @@ def poll_interval(data: Mapping[str, Any], default: int) -> int:
             f"got {value}"
         )
     return value
+
+
+def index_parts(value: Any, *, example: str) -> list[str]:
+    """``indices`` as a comma string or a list of strings, split into stripped entries; anything
+    else is an error quoting ``example``. The callers decide which entries they accept."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",")]
+    if isinstance(value, list) and all(isinstance(part, str) for part in value):
+        return [part.strip() for part in value]
+    raise InvalidInputError(
+        f"input field 'indices' must be a comma string or a list of strings such as \"{example}\", got {value!r}"
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from snapshot_sentinel.common_fields import MAX_POLL_SECONDS, MIN_POLL_SECONDS, poll_interval
+from snapshot_sentinel.common_fields import MAX_POLL_SECONDS, MIN_POLL_SECONDS, index_parts, poll_interval
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.naming import name_problem, run_snapshot_name
 
@@ -63,15 +63,7 @@ def _indices(data: Mapping[str, Any]) -> str | None:
     value = data.get("indices")
     if value is None:
         return None
-    if isinstance(value, str):
-        parts = [part.strip() for part in value.split(",")]
-    elif isinstance(value, list) and all(isinstance(part, str) for part in value):
-        parts = [part.strip() for part in value]
-    else:
-        raise InvalidInputError(
-            f"input field 'indices' must be a comma string or a list of strings such as \"logs-*,-.kibana*\", "
-            f"got {value!r}"
-        )
+    parts = index_parts(value, example="logs-*,-.kibana*")
     if not parts or any(not part or any(ch.isspace() for ch in part) for part in parts):
         raise InvalidInputError(
             f"input field 'indices' must name at least one index pattern and no empty or spaced entries, got {value!r}"

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from snapshot_sentinel.common_fields import MAX_POLL_SECONDS, MIN_POLL_SECONDS, poll_interval
+from snapshot_sentinel.common_fields import MAX_POLL_SECONDS, MIN_POLL_SECONDS, index_parts, poll_interval
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.naming import name_problem
 from snapshot_sentinel.restore.selection import Rename, index_name_problem
@@ -155,15 +155,7 @@ def _indices(data: Mapping[str, Any]) -> tuple[str, ...] | None:
     value = data.get("indices")
     if value is None:
         return None
-    if isinstance(value, str):
-        parts = [part.strip() for part in value.split(",")]
-    elif isinstance(value, list) and all(isinstance(part, str) for part in value):
-        parts = [part.strip() for part in value]
-    else:
-        raise InvalidInputError(
-            f"input field 'indices' must be a comma string or a list of strings such as \"logs-*,-logs-old\", "
-            f"got {value!r}"
-        )
+    parts = index_parts(value, example="logs-*,-logs-old")
     if not parts or any(not part or part == "-" or any(ch.isspace() for ch in part) for part in parts):
         raise InvalidInputError(
             f"input field 'indices' must name at least one index or pattern, with no empty or spaced entries, "
