@@ -178,6 +178,22 @@ def started(runtime: Runtime, execution_arn: str, run_input: dict[str, Any]) -> 
     return EXIT_OK
 
 
+def start_and_follow(
+    runtime: Runtime,
+    stack: AwsGateway,
+    state_machine_arn: str,
+    run_input: dict[str, Any],
+    *,
+    verb: str,
+    wait: bool | None,
+) -> int:
+    """Start a run; follow it to its end when asked (or, by default, when stdout is a terminal)."""
+    arn = stack.start_execution(state_machine_arn, execution_name(verb, runtime.now()), run_input)
+    if not (runtime.stdout_is_terminal() if wait is None else wait):
+        return started(runtime, arn, run_input)
+    return finish(runtime, follow(runtime, stack, arn, title=verb.capitalize()))
+
+
 def wait_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--wait/--no-wait",
@@ -220,10 +236,7 @@ def backup(
         run_input["indices"] = indices
     if skip_retention:
         run_input["skip_retention"] = True
-    arn = stack.start_execution(state_machine, execution_name("backup", runtime.now()), run_input)
-    if not (runtime.stdout_is_terminal() if wait is None else wait):
-        return started(runtime, arn, run_input)
-    return finish(runtime, follow(runtime, stack, arn, title="Backup"))
+    return start_and_follow(runtime, stack, state_machine, run_input, verb="backup", wait=wait)
 
 
 # -- watch -----------------------------------------------------------------------------------------

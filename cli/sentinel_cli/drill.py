@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from sentinel_cli.commands import Runtime, execution_name, finish, follow, stack_options, started, wait_option
+from sentinel_cli.commands import Runtime, stack_options, start_and_follow, wait_option
 from sentinel_cli.gateway import AwsGateway
 
 
@@ -40,7 +40,4 @@ def drill(
     """Start a restore drill now: restore a capped sample under drill- names, verify, clean up."""
     stack = gateway()
     run_input = drill_input(snapshot, indices, keep_restored)
-    arn = stack.start_execution(stack.output("DrillStateMachineArn"), execution_name("drill", runtime.now()), run_input)
-    if not (runtime.stdout_is_terminal() if wait is None else wait):
-        return started(runtime, arn, run_input)
-    return finish(runtime, follow(runtime, stack, arn, title="Drill"))
+    return start_and_follow(runtime, stack, stack.output("DrillStateMachineArn"), run_input, verb="drill", wait=wait)
