@@ -13,6 +13,12 @@ The pieces:
   256 KB ends the execution with States.DataLimitExceeded that no Catch handles, and the
   25,000-event history quota ends it too, as in AWS.
 - alerts are read from an SQS queue subscribed to AlertTopic: what a subscriber really receives.
+- one Lambda invocation at a time: a function's environment is applied to the process-wide
+  ``os.environ`` while its handler runs, so nothing else may read the environment meanwhile. Moto
+  runs every execution in its own threads and builds a boto3 Lambda client per task, reading (and
+  iterating) ``os.environ``; the whole invocation, from that client to the handler's return, holds
+  one lock. (Without it, an iteration in one execution met a key another execution's function was
+  removing, and its task failed with ``Exception: 'POWERTOOLS_SERVICE_NAME'``.)
 """
 
 from __future__ import annotations
@@ -149,7 +155,8 @@ class RehearsalStack:
         self._handlers: dict[str, Any] = {}
         self._environments: dict[str, dict[str, str]] = {}
         self._timeouts: dict[str, int] = {}
-        self._env_lock = threading.Lock()
+        self._invocation_lock = threading.RLock()
+        """Held by a whole Lambda invocation: moto's client for it, then the handler (re-entered there)."""
         self._stack = ExitStack()
 
     def __enter__(self) -> RehearsalStack:
@@ -169,6 +176,7 @@ class RehearsalStack:
         from moto.awslambda.models import LambdaFunction
         from moto.stepfunctions.parser import models as sfn_models
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
         from moto.stepfunctions.parser.backend import execution as sfn_execution
         from moto.stepfunctions.parser.backend import execution_worker
@@ -181,6 +189,12 @@ class RehearsalStack:
 
         def dispatch(function: Any, event: Any = None) -> tuple[str, bool, str]:
             return harness._invoke(function.function_name, event)
+
+        invoke_lambda_function = lambda_eval_utils._invoke_lambda_function
+
+        def one_invocation_at_a_time(*args: Any, **kwargs: Any) -> Any:
+            with harness._invocation_lock:
+                return invoke_lambda_function(*args, **kwargs)
 
         class VirtualDatetime(datetime):
             @classmethod
@@ -199,6 +213,7 @@ class RehearsalStack:
             mock.patch.object(wait_function.WaitFunction, "_wait_interval", virtual_wait),
             mock.patch.object(retrier_decl, "time", types.SimpleNamespace(sleep=clock.advance, time=lambda: 0.0)),
             mock.patch.object(LambdaFunction, "_invoke_lambda", dispatch),
+            mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", one_invocation_at_a_time),
             mock.patch.object(execution_worker, "Thread", RecordedThread),
             mock.patch.object(
                 sfn_models, "datetime", types.SimpleNamespace(datetime=VirtualDatetime, timezone=timezone)
@@ -305,7 +320,7 @@ class RehearsalStack:
             "POWERTOOLS_LOG_LEVEL": os.environ.get("SENTINEL_LOG_LEVEL", "WARNING"),
         }
         context = FakeLambdaContext(function_name, seconds_left=self._timeouts[function_name])
-        with self._env_lock, mock.patch.dict(os.environ, environment):
+        with self._invocation_lock, mock.patch.dict(os.environ, environment):
             if isinstance(handler, Path):
                 handler = self._handlers[function_name] = _load_handler(handler)
             try:
