@@ -189,15 +189,20 @@ def test_each_ending_has_its_error_and_a_one_line_cause(snapshot, error, cause):
     assert alert.cause == f"{cause} {ALERTED_CAUSE_SUFFIX}"
 
 
+ES_6_8 = 6_080_099
+
+
+def _snapshot(name_kind: str, state: str, meta: dict[str, Any], minutes: int, version_id: int | None) -> SnapshotInfo:
+    start = datetime(2026, 11, 28, tzinfo=UTC) - timedelta(minutes=minutes)
+    managed = f"nightly-{start:%Y-%m-%dt%H-%M-%Sz}"
+    name = {"managed": managed, "subset": f"{managed}-subset", "own": f"nightly-before-upgrade-{minutes}"}[name_kind]
+    return SnapshotInfo(name=name, state=state, start_time=start, metadata=meta, version_id=version_id)
+
+
 snapshots = st.lists(
     st.builds(
-        lambda n, state, meta, minutes: SnapshotInfo(
-            name=f"nightly-{n}",
-            state=state,
-            start_time=datetime(2026, 11, 28, tzinfo=UTC) - timedelta(minutes=minutes),
-            metadata=meta,
-        ),
-        st.integers(0, 10**6),
+        _snapshot,
+        st.sampled_from(["managed", "managed", "subset", "own"]),
         st.sampled_from(["SUCCESS", "PARTIAL", "FAILED", "IN_PROGRESS", "INCOMPATIBLE"]),
         st.sampled_from(
             [
@@ -210,6 +215,7 @@ snapshots = st.lists(
             ]
         ),
         st.integers(0, 60 * 24 * 30),
+        st.sampled_from([None, ES_6_8]),
     ),
     max_size=30,
 )
@@ -218,14 +224,19 @@ snapshots = st.lists(
 @settings(max_examples=300)
 @given(snapshots=snapshots)
 def test_the_latest_good_backup_is_always_a_full_success_of_this_stack_and_the_newest_one(snapshots):
-    chosen = latest_full_backup(snapshots, stack="prod")
+    chosen = latest_full_backup(snapshots, prefix="nightly", stack="prod")
 
+    # The ownership rule, stated here on its own: the exact managed name, and metadata naming this
+    # stack (or none at all from an engine that stores none); and no "scope": "subset"
     eligible = [
         s
         for s in snapshots
         if s.state == "SUCCESS"
-        and s.metadata.get("taken_by") == "snapshot-sentinel"
-        and s.metadata.get("stack") == "prod"
+        and s.name == f"nightly-{s.start_time:%Y-%m-%dt%H-%M-%Sz}"
+        and (
+            (s.metadata.get("taken_by") == "snapshot-sentinel" and s.metadata.get("stack") == "prod")
+            or (not s.metadata and s.version_id == ES_6_8)
+        )
         and s.metadata.get("scope") != "subset"
     ]
     if not eligible:

@@ -130,27 +130,62 @@ def test_nothing_selected_blocks():
 
 def test_the_default_snapshot_is_the_newest_full_success_of_this_stack():
     snapshots = [
-        snap("nightly-a", days=3),
-        snap("nightly-b", days=2),
-        snap("nightly-partial", days=0, state="PARTIAL"),
-        snap("nightly-failed", days=0, state="FAILED"),
-        snap("nightly-subset", days=0, metadata={**FULL, "scope": "subset"}),
-        snap("nightly-other", days=0, metadata={**FULL, "stack": "someone-else"}),
+        snap("nightly-2026-11-25t02-00-00z", days=3),
+        snap("nightly-2026-11-26t02-00-00z", days=2),
+        snap("nightly-2026-11-28t02-00-00z", days=0, state="PARTIAL"),
+        snap("nightly-2026-11-27t02-00-00z", days=0, state="FAILED"),
+        snap("nightly-2026-11-27t03-00-00z-subset", days=0, metadata={**FULL, "scope": "subset"}),
+        snap("nightly-2026-11-27t04-00-00z", days=0, metadata={**FULL, "stack": "someone-else"}),
         snap("by-hand", days=0, metadata={}),
     ]
 
     chosen, why = choose_default_snapshot(snapshots, managed=True, prefix="nightly", stack_name="sentinel")
 
-    assert chosen is not None and chosen.name == "nightly-b"
+    assert chosen is not None and chosen.name == "nightly-2026-11-26t02-00-00z"
     assert "newest SUCCESS" in why
 
 
-def test_without_metadata_the_managed_name_format_decides():
-    snapshots = [snap("nightly-2026-11-27t02-00-00z", days=1, metadata={}), snap("by-hand", metadata={})]
+def test_look_alikes_are_never_the_default_whatever_their_metadata_or_name():
+    # Newer than the real nightly: a manual run of this stack under a name of its own, a snapshot
+    # taken by hand under the managed name (no metadata, on an engine that stores it), a subset
+    # run whose metadata says subset under the managed name, another project's metadata
+    snapshots = [
+        snap("nightly-2026-11-26t02-00-00z", days=2),
+        snap("nightly-before-upgrade", days=1),
+        snap("nightly-2026-11-27t02-00-00z", days=1, metadata={}),
+        snap("nightly-2026-11-27t03-00-00z", days=1, metadata={**FULL, "scope": "subset"}),
+        snap("nightly-2026-11-27t04-00-00z", days=1, metadata={**FULL, "taken_by": "curator"}),
+    ]
+
+    chosen, _ = choose_default_snapshot(snapshots, managed=True, prefix="nightly", stack_name="sentinel")
+
+    assert chosen is not None and chosen.name == "nightly-2026-11-26t02-00-00z"
+
+
+def test_a_read_only_stack_takes_the_newest_full_backup_of_any_stack_of_this_project():
+    snapshots = [
+        snap("nightly-2026-11-26t02-00-00z", days=2, metadata={**FULL, "stack": "old-domain"}),
+        snap("nightly-2026-11-27t02-00-00z", days=1, metadata={**FULL, "stack": "old-domain", "scope": "subset"}),
+        snap("nightly-2026-11-27t04-00-00z", days=1, metadata={**FULL, "taken_by": "curator"}),
+    ]
+
+    chosen, _ = choose_default_snapshot(snapshots, managed=True, prefix="nightly", stack_name=None)
+
+    assert chosen is not None and chosen.name == "nightly-2026-11-26t02-00-00z"
+
+
+def test_without_metadata_the_managed_name_decides_only_on_engines_that_store_none():
+    es_6 = 6_080_099
+    snapshots = [
+        snap("nightly-2026-11-27t02-00-00z", days=1, metadata={}, version_id=es_6),
+        snap("by-hand", metadata={}, version_id=es_6),
+    ]
 
     chosen, _ = choose_default_snapshot(snapshots, managed=True, prefix="nightly", stack_name="sentinel")
 
     assert chosen is not None and chosen.name == "nightly-2026-11-27t02-00-00z"
+    on_es_7_10 = [snap("nightly-2026-11-27t02-00-00z", days=1, metadata={}, version_id=7_100_299)]
+    assert choose_default_snapshot(on_es_7_10, managed=True, prefix="nightly", stack_name="sentinel")[0] is None
 
 
 def test_another_repository_defaults_to_its_newest_success_snapshot():
@@ -186,5 +221,7 @@ def test_before_the_scope_was_recorded_the_newest_managed_snapshot_of_this_stack
 
     assert chosen is not None and chosen.name == "nightly-2026-11-27t02-00-00z"
     assert "scope was recorded" in why
+    # It counts as full as retention counts it, even once later runs record their scope
     scoped = [*snapshots, snap("nightly-2026-11-20t02-00-00z", days=8, metadata={**FULL, "scope": "subset"})]
-    assert choose_default_snapshot(scoped, managed=True, prefix="nightly", stack_name="sentinel")[0] is None
+    chosen, _ = choose_default_snapshot(scoped, managed=True, prefix="nightly", stack_name="sentinel")
+    assert chosen is not None and chosen.name == "nightly-2026-11-27t02-00-00z"

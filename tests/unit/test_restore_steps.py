@@ -34,14 +34,14 @@ FULL = {"taken_by": "snapshot-sentinel", "stack": "sentinel", "execution_id": "x
 @pytest.fixture
 def cluster() -> FakeCluster:
     fake = FakeCluster(REPO)
-    fake.snapshots["nightly-old"] = FakeSnapshot(
-        "nightly-old", ("orders", "logs-1"), start=1_795_744_800_000, metadata=FULL
+    fake.snapshots["nightly-2026-11-27t02-00-00z"] = FakeSnapshot(
+        "nightly-2026-11-27t02-00-00z", ("orders", "logs-1"), start=1_795_744_800_000, metadata=FULL
     )
-    fake.snapshots["nightly-new"] = FakeSnapshot(
-        "nightly-new", ("orders", "logs-1", ".kibana_1"), start=1_795_831_200_000, metadata=FULL
+    fake.snapshots["nightly-2026-11-28t02-00-00z"] = FakeSnapshot(
+        "nightly-2026-11-28t02-00-00z", ("orders", "logs-1", ".kibana_1"), start=1_795_831_200_000, metadata=FULL
     )
-    fake.snapshots["nightly-partial"] = FakeSnapshot(
-        "nightly-partial", ("orders",), state="PARTIAL", start=1_795_842_000_000, metadata=FULL
+    fake.snapshots["nightly-2026-11-28t05-00-00z"] = FakeSnapshot(
+        "nightly-2026-11-28t05-00-00z", ("orders",), state="PARTIAL", start=1_795_842_000_000, metadata=FULL
     )
     fake.indices.update({"logs-1": FakeIndex(), ".kibana_1": FakeIndex()})
     return fake
@@ -61,7 +61,7 @@ def run_for(cluster: FakeCluster, data: dict, *, read_only: bool = False) -> Res
 def test_the_plan_takes_the_newest_full_success_snapshot_and_changes_nothing(cluster):
     plan = plan_step(run_for(cluster, {"indices": "orders"}), now=NOW)
 
-    assert plan["snapshot_name"] == "nightly-new"
+    assert plan["snapshot_name"] == "nightly-2026-11-28t02-00-00z"
     assert plan["action"] == "restore"
     assert plan["restore_sample"] == [{"source": "orders", "target": "orders"}]
     assert {m for m, *_ in cluster.calls} == {"GET"}
@@ -82,7 +82,7 @@ def test_start_sends_one_restore_of_exactly_the_planned_indices(cluster):
     facts = start_restore(run, plan, now=NOW, max_wait=WAIT)
 
     [(_, path, params, body)] = [c for c in cluster.calls if c[0] == "POST"]
-    assert path == f"/_snapshot/{REPO}/nightly-new/_restore"
+    assert path == f"/_snapshot/{REPO}/nightly-2026-11-28t02-00-00z/_restore"
     assert params == {"wait_for_completion": "false"}
     assert body["indices"] == "orders"
     assert body["include_global_state"] is False
@@ -183,7 +183,7 @@ def test_the_check_is_done_when_every_primary_is_active_and_every_recovery_done(
     plan = plan_step(run, now=NOW)
     started = start_restore(run, plan, now=NOW, max_wait=WAIT)
 
-    progress = check_restore(run, "nightly-new", started, now=NOW + timedelta(minutes=1))
+    progress = check_restore(run, "nightly-2026-11-28t02-00-00z", started, now=NOW + timedelta(minutes=1))
 
     assert progress["done"] is True
     assert progress["counts"]["done"] == 1
@@ -203,7 +203,7 @@ def test_an_unallocatable_primary_fails_naming_the_index_and_the_reason(cluster)
     }
 
     with pytest.raises(RestoreShardFailedError) as caught:
-        check_restore(run, "nightly-new", started, now=NOW)
+        check_restore(run, "nightly-2026-11-28t02-00-00z", started, now=NOW)
 
     assert "[orders]" in str(caught.value) and "CorruptIndexException" in str(caught.value)
 
@@ -214,9 +214,9 @@ def test_a_restore_still_red_past_the_deadline_fails(cluster):
     started = start_restore(run, plan, now=NOW, max_wait=WAIT)
     cluster.indices["orders"].unassigned_primary = {"can_allocate": "throttled", "allocate_explanation": "throttled"}
 
-    assert check_restore(run, "nightly-new", started, now=NOW)["done"] is False
+    assert check_restore(run, "nightly-2026-11-28t02-00-00z", started, now=NOW)["done"] is False
     with pytest.raises(RestoreDeadlineError, match=r"\[orders\] is red"):
-        check_restore(run, "nightly-new", started, now=NOW + WAIT)
+        check_restore(run, "nightly-2026-11-28t02-00-00z", started, now=NOW + WAIT)
 
 
 def test_ten_thousand_names_go_in_url_sized_chunks():

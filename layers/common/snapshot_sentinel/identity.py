@@ -71,3 +71,15 @@ def is_managed(snapshot: SnapshotInfo, prefix: str, stack_name: str) -> bool:
 def is_subset(snapshot: SnapshotInfo) -> bool:
     """Whether the snapshot's metadata records that it covers a caller's subset of indices."""
     return snapshot.metadata.get("scope") == SCOPE_SUBSET
+
+
+def is_full_backup(snapshot: SnapshotInfo, prefix: str, stack_name: str | None) -> bool:
+    """A backup of the whole domain by this stack: managed by :data:`OWNERSHIP_RULE` and not a subset.
+
+    The one notion of "a full managed backup" behind retention's counts, a restore's and a drill's
+    default snapshot and the alert's "latest good backup" (whatever its state: callers filter SUCCESS).
+    ``stack_name`` None is a read-only stack reading the repository another stack writes
+    (RepositoryReadOnly): there the metadata must name a stack of this project, any one.
+    """
+    owner = stack_name if stack_name is not None else str(snapshot.metadata.get("stack", ""))
+    return is_managed(snapshot, prefix, owner) and not is_subset(snapshot)

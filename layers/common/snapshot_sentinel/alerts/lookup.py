@@ -16,10 +16,9 @@ from snapshot_sentinel.alerts.facts import VALIDATING_INPUT, Domain, DomainRead,
 from snapshot_sentinel.alerts.sns import render_alert
 from snapshot_sentinel.alerts.text import Alert
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.identity import TAKEN_BY
+from snapshot_sentinel.identity import is_full_backup
 from snapshot_sentinel.models import SUCCESS, SnapshotInfo
 
-SUBSET_SCOPE = "subset"
 IN_VPC = (
     "the domain is in a VPC and the alert function runs outside it, so that an alert never depends on "
     "a NAT gateway or a VPC endpoint to reach SNS"
@@ -36,27 +35,24 @@ def read_domain(client: DomainClient, repository: str, snapshot: str | None, *, 
         except Exception as exc:  # the alert goes out with the run's own facts
             problem = f"reading GET _snapshot/{repository}/{snapshot} failed ({type(exc).__name__}: {exc})"
     try:
-        latest = latest_full_backup(client.list_snapshots(repository, f"{prefix}-*"), stack=stack)
+        latest = latest_full_backup(client.list_snapshots(repository, f"{prefix}-*"), prefix=prefix, stack=stack)
     except Exception:  # the alert then says how to find it by hand
         latest = None
     return DomainRead(snapshot=found, latest_full_backup=latest, problem=problem)
 
 
-def latest_full_backup(snapshots: Iterable[SnapshotInfo], *, stack: str) -> SnapshotInfo | None:
-    """The newest SUCCESS snapshot this stack took of the full default set of indices.
+def latest_full_backup(snapshots: Iterable[SnapshotInfo], *, prefix: str, stack: str) -> SnapshotInfo | None:
+    """The newest SUCCESS full backup of this stack (:func:`snapshot_sentinel.identity.is_full_backup`).
 
-    Its metadata must name this stack (INTERFACES #1) and not record ``"scope": "subset"`` (a run
-    given ``indices``); a snapshot from before scopes were recorded counts as full, as retention
-    counts it. A snapshot without metadata cannot be vouched for and is never named.
+    Managed by the ownership rule (the exact managed name, metadata naming this stack; the name
+    alone on an engine that stores no metadata) and not ``"scope": "subset"``; a snapshot from
+    before scopes were recorded counts as full, as retention counts it. A look-alike taken by hand,
+    by another stack or under another name is never named.
     """
     full = [
         snapshot
         for snapshot in snapshots
-        if snapshot.state == SUCCESS
-        and snapshot.start_time is not None
-        and snapshot.metadata.get("taken_by") == TAKEN_BY
-        and snapshot.metadata.get("stack") == stack
-        and snapshot.metadata.get("scope") != SUBSET_SCOPE
+        if snapshot.state == SUCCESS and snapshot.start_time is not None and is_full_backup(snapshot, prefix, stack)
     ]
     return max(full, key=lambda snapshot: snapshot.start_time or 0, default=None)
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from snapshot_sentinel.identity import is_full_backup
 from snapshot_sentinel.models import PARTIAL, SUCCESS, SnapshotInfo, iso
 from snapshot_sentinel.restore.selection import Rename, select
 
@@ -39,7 +39,6 @@ SAMPLE = 20
 
 DEFAULT_MAX_SHARDS_PER_NODE = 1000
 ASSUMED_REPLICAS = 1
-TAKEN_BY = "snapshot-sentinel"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -164,36 +163,10 @@ class RestorePlan:
 # ------------------------------------------------------------------------------ default snapshot
 
 
-def _managed_name(prefix: str) -> re.Pattern[str]:
-    return re.compile(rf"^{re.escape(prefix)}-\d{{4}}-\d{{2}}-\d{{2}}t\d{{2}}-\d{{2}}-\d{{2}}z$")
-
-
-def _ours(snapshot: SnapshotInfo, *, prefix: str, stack_name: str | None) -> bool:
-    meta = snapshot.metadata
-    if not meta:
-        return _managed_name(prefix).match(snapshot.name) is not None
-    return meta.get("taken_by") == TAKEN_BY and (stack_name is None or meta.get("stack") == stack_name)
-
-
-def is_full_managed_snapshot(snapshot: SnapshotInfo, *, prefix: str, stack_name: str | None) -> bool:
-    """Taken by this stack (``stack_name``; None accepts any stack) over all indices.
-
-    With metadata (INTERFACES #1) the metadata decides: ``taken_by``, ``stack`` and ``scope:
-    "full"``. Elasticsearch before 7.3 drops metadata; there the managed name format decides.
-    """
-    if not _ours(snapshot, prefix=prefix, stack_name=stack_name):
-        return False
-    return not snapshot.metadata or snapshot.metadata.get("scope") == "full"
-
-
-def _unscoped(snapshot: SnapshotInfo, *, prefix: str, stack_name: str | None) -> bool:
-    """Ours, from before the take step recorded ``scope``, under a managed name."""
-    return (
-        bool(snapshot.metadata)
-        and "scope" not in snapshot.metadata
-        and _ours(snapshot, prefix=prefix, stack_name=stack_name)
-        and _managed_name(prefix).match(snapshot.name) is not None
-    )
+def _unscoped(snapshot: SnapshotInfo) -> bool:
+    """Taken before the take step recorded ``scope`` (metadata without it): counted as full, as
+    retention counts it, but the plan's indices deserve a look."""
+    return bool(snapshot.metadata) and "scope" not in snapshot.metadata
 
 
 def choose_default_snapshot(
@@ -201,23 +174,22 @@ def choose_default_snapshot(
 ) -> tuple[SnapshotInfo | None, str]:
     """The newest SUCCESS snapshot a restore takes when no snapshot_name is given, and why.
 
-    In the stack's own repository (``managed``) only full snapshots of this stack count; in any
-    other repository (``cs-automated``...) the newest SUCCESS snapshot does. PARTIAL and FAILED
-    never do. A repository whose snapshots all predate the ``scope`` metadata falls back to this
-    stack's managed snapshots without it (the nightly schedule took all indices), and says so.
+    In the stack's own repository (``managed``) only full backups of this stack count
+    (:func:`snapshot_sentinel.identity.is_full_backup`: managed by the ownership rule, not a subset;
+    ``stack_name`` None accepts any stack of this project); in any other repository
+    (``cs-automated``...) the newest SUCCESS snapshot does. PARTIAL and FAILED never do. A managed
+    snapshot from before the ``scope`` metadata counts as full, and the reason says so.
     """
     succeeded = [s for s in snapshots if s.state == SUCCESS]
     if not managed:
         candidates, what = succeeded, "snapshot in the repository"
     else:
-        candidates = [s for s in succeeded if is_full_managed_snapshot(s, prefix=prefix, stack_name=stack_name)]
+        candidates = [s for s in succeeded if is_full_backup(s, prefix, stack_name)]
         what = "full snapshot of this stack"
-        if not any("scope" in s.metadata for s in snapshots):
-            candidates += [s for s in succeeded if _unscoped(s, prefix=prefix, stack_name=stack_name)]
     if not candidates:
         return None, f"no SUCCESS {'full snapshot taken by this stack' if managed else 'snapshot'} in the repository"
     newest = max(candidates, key=lambda s: (s.start_time or _EPOCH, s.name))
-    if managed and _unscoped(newest, prefix=prefix, stack_name=stack_name):
+    if managed and _unscoped(newest):
         what = "managed snapshot of this stack (taken before the scope was recorded: check the plan's indices)"
     return newest, f"the newest SUCCESS {what} (default)"
 
