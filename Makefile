@@ -55,6 +55,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_cold_start
 	$(BIN)/python -m tests.bench.bench_cold_start --cold-bytecode
+	$(BIN)/python -m tests.bench.bench_cold_start --cold-bytecode --traced
 	@set -e; for script in tests/bench/bench_*.py; do \
 		name=$$(basename $$script .py); \
 		if [[ $$name != bench_cold_start ]]; then echo; echo "== $$name"; $(BIN)/python -m tests.bench.$$name; fi; \
