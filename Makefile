@@ -50,8 +50,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Every figure of the README's "Measured" section. The cold start is measured twice: with bytecode
-# caches, and compiling every module on import, which is what Lambda sees (sam build ships no .pyc).
+# Every figure of the README's "Measured" section. The cold start is measured three times: with bytecode
+# caches, and compiling every module on import, which is what Lambda sees (sam build ships no .pyc),
+# both with tracing off (Tracing=PassThrough); then compiling, with tracing on (Tracing=Active).
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_cold_start
 	$(BIN)/python -m tests.bench.bench_cold_start --cold-bytecode
