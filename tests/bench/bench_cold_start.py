@@ -5,7 +5,8 @@ nothing. ``--breakdown`` adds, per handler, what its heaviest dependencies cost 
 with ``-X importtime``, cumulative microseconds of each package's first import).
 
 Each figure is the median over ``--runs`` fresh subprocesses of the time ``import app`` takes
-inside the subprocess (so interpreter start-up is not counted), with
+inside the subprocess (so interpreter start-up is not counted), taken in rounds that import every
+handler and the references once each, so that load changing during the run hits every row alike, with
 ``PYTHONPATH=layers/common:functions/<handler>`` and the project venv's Python, as the Lambda
 runtime sees the layer and the function. Two clocks: CPU time (``time.process_time``), which is
 what wall time would be on an idle core and barely moves when other work shares the machine, and
@@ -55,6 +56,8 @@ def lambda_handler(event, context):
     return {}
 """
 BOTO3_ONLY = "import boto3\n"
+NAIVE_LABEL = "naive (boto3+requests+aws4auth+powertools)"
+BOTO3_LABEL = "boto3 alone"
 
 BREAKDOWN_PACKAGES = (
     "snapshot_sentinel",
@@ -145,17 +148,27 @@ def breakdown(python: str, handler_dir: Path, *, traced: bool = False) -> dict[s
     return costs
 
 
-def measure(
-    label: str, python: str, handler_dir: Path, runs: int, *, cold_bytecode: bool, traced: bool = False
-) -> Measurement:
-    import_once(python, handler_dir, traced=traced)
-    samples = [import_once(python, handler_dir, cold_bytecode=cold_bytecode, traced=traced) for _ in range(runs)]
-    return Measurement(
-        label,
-        [wall for wall, _, _ in samples],
-        [cpu for _, cpu, _ in samples],
-        any(loaded for _, _, loaded in samples),
-    )
+def measure_in_rounds(
+    subjects: list[tuple[str, Path, bool]], python: str, runs: int, *, cold_bytecode: bool
+) -> dict[str, Measurement]:
+    """Each (label, directory, traced) imported ``runs`` times, in rounds that import every subject
+    once: a change in the machine's load during the run weighs on every row alike, so the ratios
+    to the naive handler stay comparable even when the absolute figures drift."""
+    for _, handler_dir, traced in subjects:
+        import_once(python, handler_dir, traced=traced)
+    samples: dict[str, list[tuple[float, float, bool]]] = {label: [] for label, _, _ in subjects}
+    for _ in range(runs):
+        for label, handler_dir, traced in subjects:
+            samples[label].append(import_once(python, handler_dir, cold_bytecode=cold_bytecode, traced=traced))
+    return {
+        label: Measurement(
+            label,
+            [wall for wall, _, _ in taken],
+            [cpu for _, cpu, _ in taken],
+            any(loaded for _, _, loaded in taken),
+        )
+        for label, taken in samples.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -171,30 +184,19 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     python = venv_python()
 
+    present = [name for name in HANDLERS if (FUNCTIONS / name / "app.py").exists()]
+    missing = [name for name in HANDLERS if name not in present]
     with (
         tempfile.TemporaryDirectory(prefix="naive-handler-") as naive_dir,
         tempfile.TemporaryDirectory(prefix="boto3-only-") as boto3_dir,
     ):
         (Path(naive_dir) / "app.py").write_text(NAIVE_HANDLER)
         (Path(boto3_dir) / "app.py").write_text(BOTO3_ONLY)
-        naive = measure(
-            "naive (boto3+requests+aws4auth+powertools)",
-            python,
-            Path(naive_dir),
-            args.runs,
-            cold_bytecode=args.cold_bytecode,
-        )
-        boto3_only = measure("boto3 alone", python, Path(boto3_dir), args.runs, cold_bytecode=args.cold_bytecode)
-
-    measured: list[tuple[str, Measurement]] = []
-    missing: list[str] = []
-    for name in HANDLERS:
-        handler_dir = FUNCTIONS / name
-        if not (handler_dir / "app.py").exists():
-            missing.append(name)
-            continue
-        row = measure(name, python, handler_dir, args.runs, cold_bytecode=args.cold_bytecode, traced=args.traced)
-        measured.append((name, row))
+        subjects = [(name, FUNCTIONS / name, args.traced) for name in present]
+        subjects += [(NAIVE_LABEL, Path(naive_dir), False), (BOTO3_LABEL, Path(boto3_dir), False)]
+        rows = measure_in_rounds(subjects, python, args.runs, cold_bytecode=args.cold_bytecode)
+    measured = [(name, rows[name]) for name in present]
+    naive, boto3_only = rows[NAIVE_LABEL], rows[BOTO3_LABEL]
 
     caches = "no bytecode caches, every module compiled" if args.cold_bytecode else "bytecode cached"
     tracing = "tracing on, as Tracing=Active in Lambda" if args.traced else "tracing off, as Tracing=PassThrough"
