@@ -61,7 +61,7 @@ class Stack:
         domain and inbox, with ``properties`` overriding its ResourceProperties."""
         event: dict[str, Any] = json.loads((EVENTS / f"{kind}.json").read_text())
         event["ResponseURL"] = self.inbox.url
-        event["ResourceProperties"].update(DomainEndpoint=self.endpoint, **properties)
+        event["ResourceProperties"].update({"DomainEndpoint": self.endpoint, **properties})
         return event
 
     def deploy(self, event: dict[str, Any], seconds_left: float = 25.0) -> dict[str, Any]:
@@ -252,7 +252,7 @@ def test_an_unreachable_domain_fails_with_the_vpc_hint(stack: Stack) -> None:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
     with mock.patch.dict("os.environ", {"DOMAIN_ENDPOINT": closed}):
-        answer = stack.deploy(stack.event("create"), seconds_left=25)
+        answer = stack.deploy(stack.event("create", DomainEndpoint=closed), seconds_left=25)
     assert answer["Status"] == "FAILED"
     assert f"Could not reach the domain at {closed}" in answer["Reason"]
     assert "SubnetIds and SecurityGroupIds" in answer["Reason"]
@@ -279,7 +279,7 @@ def test_a_domain_that_never_answers_gets_failed_before_the_lambda_timeout(stack
     accepted: list[socket.socket] = []
     threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
     silent = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    event = stack.event("create")
+    event = stack.event("create", DomainEndpoint=silent)
     # When the function runs with 6 s left before its timeout
     with mock.patch.dict("os.environ", {"DOMAIN_ENDPOINT": silent}):
         invocation = threading.Thread(target=lambda: lambda_handler(event, registration_context(6.0)))

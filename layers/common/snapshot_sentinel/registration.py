@@ -27,6 +27,7 @@ from snapshot_sentinel import errors
 from snapshot_sentinel.cfn_response import FAILED, SUCCESS, CustomResourceRequest, Responder
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.observability import logger
+from snapshot_sentinel.settings import DomainSettings, drill_domain_settings, same_endpoint
 
 RESERVED_PREFIX = "cs-"
 _FORBIDDEN_NAME_CHARACTERS = frozenset('\\/*?"<>|, #')
@@ -119,6 +120,29 @@ def _comparable(settings: Mapping[str, Any]) -> dict[str, str]:
     as_text = {key: str(value).lower() if isinstance(value, bool) else str(value) for key, value in settings.items()}
     # An explicit false is the default: "readonly": "false" and no readonly at all are the same.
     return {key: value for key, value in as_text.items() if value != "false"}
+
+
+def registration_domain(properties: Mapping[str, Any], environ: Mapping[str, str]) -> DomainSettings:
+    """The domain a SnapshotRepository resource registers on: its ``DomainEndpoint`` property must be
+    the stack's domain (``DOMAIN_ENDPOINT``) or its drill domain (``DRILL_DOMAIN_ENDPOINT``), never
+    any other, and a drill domain only ever gets the repository read-only (one writer per repository:
+    two writers corrupt it). No property means the stack's domain (a stack created before drills)."""
+    domain = DomainSettings.from_env(environ)
+    asked = str(properties.get("DomainEndpoint", "")).strip()
+    if not asked or same_endpoint(asked, domain.endpoint):
+        return domain
+    drill = drill_domain_settings(domain, environ)
+    if drill is domain or not same_endpoint(asked, drill.endpoint):
+        raise errors.ConfigurationError(
+            f"DomainEndpoint {asked!r} is neither the stack's domain nor its drill domain (DrillDomainEndpoint); "
+            "this function registers the repository on those two only"
+        )
+    if str(properties.get("ReadOnly", "")).strip().lower() != "true":
+        raise errors.InvalidRegistrationError(
+            f'the drill domain {drill.name} must hold the repository read-only (ReadOnly: "true"): only the '
+            "backed-up domain writes to it, and two writers corrupt a repository"
+        )
+    return drill
 
 
 def check_repository_name(name: str) -> None:

@@ -57,6 +57,7 @@ def render_drill(run: Mapping[str, Any], *, domain: str, region: str) -> Restore
         "kind": "drill",
         "outcome": FAILED if found else OK,
         "domain": domain,
+        "drill_domain": plan.get("drill_domain") or domain,
         "snapshot": plan.get("snapshot_name"),
         "snapshot_why": plan.get("snapshot_why"),
         "catalog": plan.get("catalog"),
@@ -83,6 +84,8 @@ def render_drill(run: Mapping[str, Any], *, domain: str, region: str) -> Restore
         lines.append(f"The newest backup of {domain} restores: {plan.get('snapshot_name')}.")
     if plan:
         lines += ["", f"Snapshot: {plan.get('snapshot_name')} ({plan.get('snapshot_why')})"]
+        if plan.get("drill_domain"):
+            lines.append(f"Restored on the drill domain {plan['drill_domain']} (its repository is read-only).")
         if seconds is not None:
             lines.append(f"Restore took {seconds:.0f} s for {_size(restored_bytes)} (the measured RTO of this sample).")
         if plan.get("catalog") != "recorded":
