@@ -20,7 +20,7 @@ from unittest import mock
 import pytest
 
 from tests.emulator import EmulatedDomain, EmulatorCredentials, Fault, serve
-from tests.integration.cfn_inbox import CloudFormationInbox, cloudformation_inbox
+from tests.support.cfn_inbox import CloudFormationInbox, cloudformation_inbox
 from tests.support.lambda_runtime import FakeLambdaContext
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -348,3 +348,66 @@ def test_an_update_to_a_name_registered_elsewhere_is_refused_too(stack: Stack) -
     assert answer["Status"] == "FAILED"
     assert "already registered on the domain with s3://someone-elses-backups" in answer["Reason"]
     assert stack.domain.repository("archive")["settings"]["bucket"] == "someone-elses-backups"  # type: ignore[index]
+
+
+# ------------------------------------------------------------------------- the drill domain (DrillSnapshotRepository)
+
+DRILL_ROLE_ARN = "arn:aws:iam::123456789012:role/snapshot-sentinel-DrillSnapshotRole-Ef56Gh78"
+
+
+@pytest.fixture
+def drill_domain(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[EmulatedDomain, str]]:
+    """A scratch domain the stack's DrillDomainEndpoint names (DrillDomainArn .../domain/drills)."""
+    domain = EmulatedDomain(
+        engine="opensearch", version="2.11.0", region="us-east-1", credentials=EmulatorCredentials.testing()
+    )
+    with serve(domain, port=0) as server:
+        monkeypatch.setenv("DRILL_DOMAIN_ENDPOINT", server.endpoint)
+        monkeypatch.setenv("DRILL_DOMAIN_ARN", "arn:aws:es:us-east-1:123456789012:domain/drills")
+        yield domain, server.endpoint
+
+
+def drill_event(stack: Stack, endpoint: str, **properties: str) -> dict[str, Any]:
+    drill = {"DomainEndpoint": endpoint, "ReadOnly": "true", "RoleArn": DRILL_ROLE_ARN, **properties}
+    event = stack.event("create", **drill)
+    event["LogicalResourceId"] = "DrillSnapshotRepository"
+    return event
+
+
+def test_the_drill_domain_gets_the_repository_read_only_and_the_backed_up_domain_is_not_touched(
+    stack: Stack, drill_domain: tuple[EmulatedDomain, str]
+) -> None:
+    domain, endpoint = drill_domain
+    # When CloudFormation creates DrillSnapshotRepository
+    answer = stack.deploy(drill_event(stack, endpoint))
+    # Then the drill domain holds the same bucket read-only, with the read-only role
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert domain.repository(REPO) == {
+        "type": "s3",
+        "settings": {**REGISTERED, "server_side_encryption": "true", "role_arn": DRILL_ROLE_ARN, "readonly": "true"},
+    }
+    assert "(readonly)" in answer["Reason"]
+    # And its DomainName is the drill domain's (the drill functions' metrics and IAM name it)
+    assert answer["Data"]["DomainName"] == "drills"
+    # And not one request reached the backed-up domain
+    assert stack.domain_calls() == []
+
+
+def test_a_writable_registration_on_the_drill_domain_is_refused_before_any_request(
+    stack: Stack, drill_domain: tuple[EmulatedDomain, str]
+) -> None:
+    domain, endpoint = drill_domain
+    answer = stack.deploy(drill_event(stack, endpoint, ReadOnly="false"))
+    assert answer["Status"] == "FAILED"
+    assert "must hold the repository read-only" in answer["Reason"]
+    assert "two writers corrupt a repository" in answer["Reason"]
+    assert domain.requests == [] and stack.domain_calls() == []
+
+
+def test_an_endpoint_that_is_neither_the_domain_nor_the_drill_domain_is_refused(stack: Stack) -> None:
+    other = EmulatedDomain(engine="opensearch", version="2.11.0", credentials=EmulatorCredentials.testing())
+    with serve(other, port=0) as server:
+        answer = stack.deploy(drill_event(stack, server.endpoint))
+    assert answer["Status"] == "FAILED"
+    assert "is neither the stack's domain nor its drill domain" in answer["Reason"]
+    assert other.requests == [] and stack.domain_calls() == []

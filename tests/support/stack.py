@@ -36,6 +36,7 @@ from moto import mock_aws
 
 from tests.emulator import EmulatorCredentials
 from tests.support.aws_limits import MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES, aws_limit_patches
+from tests.support.cfn_inbox import cloudformation_inbox
 from tests.support.lambda_runtime import ACCOUNT, REGION, FakeLambdaContext
 from tests.support.template import ROOT, Resolver, function_code_dir, function_environment, load_template
 
@@ -290,6 +291,34 @@ class RehearsalStack:
             attributes[name] = name
             attributes[f"{name}.Arn"] = table["TableArn"]
         return attributes
+
+    def create_custom_resource(self, logical_id: str) -> dict[str, Any]:
+        """Do what CloudFormation does to create the custom resource ``logical_id`` of template.yaml:
+        invoke its ServiceToken function with the resolved properties (scalars as strings, as
+        CloudFormation sends them) and return the one answer it PUT to the ResponseURL."""
+        resource = self.template["Resources"][logical_id]
+        condition = resource.get("Condition")
+        if condition and not self.resolver.condition(condition):
+            raise AssertionError(f"{logical_id} is not created with these parameters ({condition} is false)")
+        function = resource["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+        properties = {
+            key: value if isinstance(value, list | dict) else str(value)
+            for key, value in self.resolver.resolve(resource["Properties"]).items()
+        }
+        stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{self.stack_name}/0"
+        with cloudformation_inbox() as inbox:
+            event = {
+                "RequestType": "Create",
+                "ServiceToken": properties["ServiceToken"],
+                "ResponseURL": inbox.url,
+                "StackId": stack_id,
+                "RequestId": f"create-{logical_id}",
+                "LogicalResourceId": logical_id,
+                "ResourceType": resource["Type"],
+                "ResourceProperties": properties,
+            }
+            self._invoke(function, event)
+            return inbox.only_answer
 
     def _invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
         handler = self._handlers[function_name]
