@@ -11,7 +11,9 @@ import pytest
 
 from snapshot_sentinel.drills.freshness import DAYS_SINCE_DRILL_SUCCEEDED
 from snapshot_sentinel.observability import DOMAIN_DIMENSION, METRICS_NAMESPACE
-from tests.support.template import load_template
+from tests.support.template import ROOT, load_template
+
+HOURLY_EVENT = ROOT / "events" / "publish_drill_freshness" / "hourly.json"
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +89,8 @@ def test_the_freshness_function_reads_the_drill_state_machine_every_hour(templat
     assert "VpcConfig" not in function, "it calls Step Functions only: no NAT gateway needed"
     schedule = function["Events"]["Hourly"]
     assert schedule["Type"] == "ScheduleV2"
+    # events/ holds what the schedule sends, for `sam local invoke -e`
+    assert json.loads(schedule["Properties"]["Input"]) == json.loads(HOURLY_EVENT.read_text()) == {}
     assert schedule["Properties"]["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 3600
     log_group = template["Resources"]["PublishDrillFreshnessLogGroup"]
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "PublishDrillFreshnessLogGroup"}
