@@ -14,6 +14,11 @@ handler uses CPU time. By default one unmeasured run first writes the bytecode c
 ``--cold-bytecode`` compiles every module on each import instead, which is what Lambda sees:
 ``sam build`` ships no ``.pyc`` files and ``/opt`` is read-only, so no cache is ever written.
 
+Tracing: by default the subprocesses run outside Lambda, so the handlers' tracer is off and the
+X-Ray SDK is never imported, as in a stack deployed with ``Tracing=PassThrough``. ``--traced``
+sets ``LAMBDA_TASK_ROOT`` as the Lambda runtime does, so the import builds Powertools' Tracer and
+loads the X-Ray SDK, as in a stack deployed with ``Tracing=Active`` (the default).
+
 The reference is a naive handler that imports boto3, requests, requests-aws4auth and Powertools.
 Issue 2's target: each snapshot Lambda (validate, take, check, retention) at most half of it,
 which means they must not import boto3.
@@ -59,6 +64,7 @@ BREAKDOWN_PACKAGES = (
     "aws_lambda_powertools",
     "boto3",
     "botocore",
+    "aws_xray_sdk",
 )
 
 PROBE = """\
@@ -90,15 +96,25 @@ def venv_python() -> str:
     return str(candidate) if candidate.exists() else sys.executable
 
 
-def _environment(handler_dir: Path) -> dict[str, str]:
-    environ = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+TRACING_VARIABLES = ("LAMBDA_TASK_ROOT", "POWERTOOLS_TRACE_DISABLED", "AWS_SAM_LOCAL", "AWS_CHALICE_CLI_MODE")
+
+
+def _environment(handler_dir: Path, *, traced: bool = False) -> dict[str, str]:
+    environ = {
+        key: value for key, value in os.environ.items() if not key.startswith("PYTHON") and key not in TRACING_VARIABLES
+    }
     environ["PYTHONPATH"] = os.pathsep.join([str(LAYER), str(handler_dir)])
+    if traced:
+        environ["LAMBDA_TASK_ROOT"] = str(handler_dir)
     return environ
 
 
-def import_once(python: str, handler_dir: Path, *, cold_bytecode: bool = False) -> tuple[float, float, bool]:
-    """One import in a fresh process; ``cold_bytecode`` compiles every module afresh (empty cache)."""
-    environ = _environment(handler_dir)
+def import_once(
+    python: str, handler_dir: Path, *, cold_bytecode: bool = False, traced: bool = False
+) -> tuple[float, float, bool]:
+    """One import in a fresh process; ``cold_bytecode`` compiles every module afresh (empty cache),
+    ``traced`` imports it as in Lambda with tracing on."""
+    environ = _environment(handler_dir, traced=traced)
     with tempfile.TemporaryDirectory(prefix="pycache-") as empty_cache:
         if cold_bytecode:
             environ["PYTHONPYCACHEPREFIX"] = empty_cache
@@ -109,12 +125,12 @@ def import_once(python: str, handler_dir: Path, *, cold_bytecode: bool = False) 
     return float(wall), float(cpu), boto3_loaded == "1"
 
 
-def breakdown(python: str, handler_dir: Path) -> dict[str, float]:
+def breakdown(python: str, handler_dir: Path, *, traced: bool = False) -> dict[str, float]:
     """Cumulative import time in ms of each package in BREAKDOWN_PACKAGES that the handler loads."""
     completed = subprocess.run(
         [python, "-X", "importtime", "-c", "import app"],
         cwd=handler_dir,
-        env=_environment(handler_dir),
+        env=_environment(handler_dir, traced=traced),
         capture_output=True,
         text=True,
     )
@@ -129,9 +145,11 @@ def breakdown(python: str, handler_dir: Path) -> dict[str, float]:
     return costs
 
 
-def measure(label: str, python: str, handler_dir: Path, runs: int, *, cold_bytecode: bool) -> Measurement:
-    import_once(python, handler_dir)
-    samples = [import_once(python, handler_dir, cold_bytecode=cold_bytecode) for _ in range(runs)]
+def measure(
+    label: str, python: str, handler_dir: Path, runs: int, *, cold_bytecode: bool, traced: bool = False
+) -> Measurement:
+    import_once(python, handler_dir, traced=traced)
+    samples = [import_once(python, handler_dir, cold_bytecode=cold_bytecode, traced=traced) for _ in range(runs)]
     return Measurement(
         label,
         [wall for wall, _, _ in samples],
@@ -146,6 +164,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--breakdown", action="store_true", help="also show the heaviest dependencies per handler")
     parser.add_argument(
         "--cold-bytecode", action="store_true", help="compile every module on import, as without shipped .pyc files"
+    )
+    parser.add_argument(
+        "--traced", action="store_true", help="import as in Lambda with tracing on (a stack with Tracing=Active)"
     )
     args = parser.parse_args(argv)
     python = venv_python()
@@ -172,10 +193,12 @@ def main(argv: list[str] | None = None) -> None:
         if not (handler_dir / "app.py").exists():
             missing.append(name)
             continue
-        measured.append((name, measure(name, python, handler_dir, args.runs, cold_bytecode=args.cold_bytecode)))
+        row = measure(name, python, handler_dir, args.runs, cold_bytecode=args.cold_bytecode, traced=args.traced)
+        measured.append((name, row))
 
     caches = "no bytecode caches, every module compiled" if args.cold_bytecode else "bytecode cached"
-    print(f"Handler import time in a fresh process: median of {args.runs} runs, {caches} ({python})")
+    tracing = "tracing on, as Tracing=Active in Lambda" if args.traced else "tracing off, as Tracing=PassThrough"
+    print(f"Handler import time in a fresh process: median of {args.runs} runs, {caches}, {tracing} ({python})")
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{os.cpu_count()} cores, load average {load}; x naive compares CPU times")
     print()
@@ -202,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
         print()
         print("cumulative import time of each dependency, ms (-X importtime, one run; nested packages overlap)")
         for name, _ in measured:
-            costs = breakdown(python, FUNCTIONS / name)
+            costs = breakdown(python, FUNCTIONS / name, traced=args.traced)
             print(f"  {name:<20} " + ", ".join(f"{package} {ms:.1f}" for package, ms in costs.items()))
 
 
