@@ -168,6 +168,7 @@ class RehearsalStack:
 
     def _patch_time_and_dispatch(self) -> None:
         from moto.awslambda.models import LambdaFunction
+        from moto.stepfunctions import models as sfn_base_models
         from moto.stepfunctions.parser import models as sfn_models
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
@@ -208,6 +209,8 @@ class RehearsalStack:
             mock.patch.object(
                 sfn_execution, "datetime", types.SimpleNamespace(datetime=VirtualDatetime, timezone=timezone)
             ),
+            # And a state machine's creationDate: drill freshness counts from it before the first drill.
+            mock.patch.object(sfn_base_models, "utcnow", lambda: clock.now().astimezone(UTC).replace(tzinfo=None)),
             mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
             # EMF lines the functions write go here, as CloudWatch would receive them, not to the
             # test's stdout (where a CLI under test prints its own output).
@@ -250,12 +253,6 @@ class RehearsalStack:
         self.resolver = Resolver(
             self.template, self.parameters, attributes, region=REGION, account=ACCOUNT, stack_name=self.stack_name
         )
-        global_timeout = int(self.template.get("Globals", {}).get("Function", {}).get("Timeout", 60))
-        for name in functions:
-            self._environments[name] = function_environment(self.resolver, name)
-            self._timeouts[name] = int(resources[name]["Properties"].get("Timeout", global_timeout))
-            self._handlers[name] = function_code_dir(self.template, name)
-
         sfn = boto3.client("stepfunctions", region_name=REGION)
         self.state_machine_arns: dict[str, str] = {}
         for logical_id, resource in resources.items():
@@ -265,10 +262,26 @@ class RehearsalStack:
             definition = (ROOT / str(machine["DefinitionUri"])).read_text()
             for key, value in self.resolver.resolve(machine.get("DefinitionSubstitutions", {})).items():
                 definition = definition.replace("${" + key + "}", str(value))
-            self.state_machine_arns[logical_id] = sfn.create_state_machine(
+            self.state_machine_arns[logical_id] = attributes[logical_id] = sfn.create_state_machine(
                 name=logical_id, definition=definition, roleArn=role
             )["stateMachineArn"]
         self.state_machine_arn = self.state_machine_arns[STATE_MACHINE]
+
+        # After the state machines: a function may read one (PublishDrillFreshnessFunction's ARN).
+        global_timeout = int(self.template.get("Globals", {}).get("Function", {}).get("Timeout", 60))
+        for name in functions:
+            self._environments[name] = function_environment(self.resolver, name)
+            self._timeouts[name] = int(resources[name]["Properties"].get("Timeout", global_timeout))
+            self._handlers[name] = function_code_dir(self.template, name)
+
+    def invoke(self, function_name: str, event: Any = None) -> Any:
+        """Invoke a function of the stack as its schedule would (``event`` {} by default) and return its
+        result; a function error raises AssertionError with the error's type and message."""
+        payload, failed, _ = self._invoke(function_name, event if event is not None else {})
+        if failed:
+            error = json.loads(payload)
+            raise AssertionError(f"{function_name} failed: {error['errorType']}: {error['errorMessage']}")
+        return json.loads(payload)
 
     def replace_handler(self, function_name: str, handler: Any) -> None:
         """Run ``handler(event, context)`` instead of the function's code (a test's stand-in)."""
