@@ -243,7 +243,13 @@ def act_four(stack: RehearsalStack, domain: EmulatedDomain, clock: VirtualClock)
     print(f"  drill indices left on the domain: {len(left)}")
     for alert in run.alerts:
         print_email("The drill report on AlertTopic", alert)
-    return run.status == "SUCCEEDED" and not left
+    clock.advance(3600)
+    reading = stack.invoke("PublishDrillFreshnessFunction")
+    print(
+        f"  an hour later, PublishDrillFreshness (hourly): {reading['days_since_drill_succeeded']} days since the"
+        f" last passing drill; NoRecentDrillAlarm fires above {reading['stale_days']}"
+    )
+    return run.status == "SUCCEEDED" and not left and reading["source"] == "drill" and not reading["stale"]
 
 
 if __name__ == "__main__":

@@ -60,6 +60,10 @@ def test_no_recent_drill_alarm_compares_the_age_of_the_last_passing_drill_with_d
     # A freshness function that stops publishing is noticed: no data breaches (a dead man's switch)
     assert alarm["TreatMissingData"] == "breaching"
     assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlertTopic"}]
+    # Whoever is paged reads what the age counts from, and that a stopped function pages too
+    description = " ".join(alarm["AlarmDescription"]["Fn::Sub"].split())
+    assert "counted from the stack's creation until the first drill passes" in description
+    assert "PublishDrillFreshnessFunction stopped publishing" in description
 
 
 def test_no_recent_drill_alarm_fires_within_two_hours_of_drill_stale_days_and_not_for_one_late_hour(template):
