@@ -411,3 +411,14 @@ def test_an_endpoint_that_is_neither_the_domain_nor_the_drill_domain_is_refused(
     assert answer["Status"] == "FAILED"
     assert "is neither the stack's domain nor its drill domain" in answer["Reason"]
     assert other.requests == [] and stack.domain_calls() == []
+
+
+def test_a_drill_domain_that_cannot_read_the_bucket_points_to_the_drill_domains_names(
+    stack: Stack, drill_domain: tuple[EmulatedDomain, str]
+) -> None:
+    domain, endpoint = drill_domain
+    domain.fail_repository_verification("Access Denied (Service: S3, Status Code: 403)")
+    answer = stack.deploy(drill_event(stack, endpoint))
+    assert answer["Status"] == "FAILED"
+    assert "DrillDomainArn parameter" in answer["Reason"] and "s3:GetObject" in answer["Reason"]
+    assert "the DomainArn parameter" not in answer["Reason"]
