@@ -102,7 +102,9 @@ def print_timeline(title: str, run: RunResult, started: datetime) -> None:
         minutes, seconds = divmod(int(offset.total_seconds()), 60)
         step = call.function.removesuffix("Function")
         print(f"  +{minutes:3d}m{seconds:02d}s  {step:<20} {describe(call)}")
-    polls = len(run.calls("CheckSnapshotFunction")) + len(run.calls("CheckRestoreFunction"))
+    checks = [*run.calls("CheckSnapshotFunction"), *run.calls("CheckRestoreFunction")]
+    checks += [c for c in run.calls("CheckDrillFunction") if c.event.get("step") != "verify"]
+    polls = len(checks)
     print(f"  result: {run.status}; {run.transitions} state transitions; {polls} polls")
 
 
