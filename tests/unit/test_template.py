@@ -454,6 +454,14 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
             },
         ),
         (
+            # Reads the drill state machine's executions, nothing else: no domain, no topic.
+            "PublishDrillFreshnessFunction",
+            {
+                "states:ListExecutions": {"<DrillStateMachine>"},
+                "states:DescribeStateMachine": {"<DrillStateMachine>"},
+            },
+        ),
+        (
             "SendAlertFunction",
             {
                 "es:ESHttpGet": {SNAPSHOT_PATHS},
