@@ -31,8 +31,17 @@ def domain(clock: VirtualClock, credentials: EmulatorCredentials, store: S3Store
 
 
 @pytest.fixture
-def drill_domain(clock: VirtualClock, credentials: EmulatorCredentials, store: S3Store) -> EmulatedDomain:
-    return EmulatedDomain(region="us-east-1", credentials=credentials, indices=(), clock=clock.now, s3=store)
+def drill_version() -> str:
+    return "2.11.0"
+
+
+@pytest.fixture
+def drill_domain(
+    clock: VirtualClock, credentials: EmulatorCredentials, store: S3Store, drill_version: str
+) -> EmulatedDomain:
+    return EmulatedDomain(
+        version=drill_version, region="us-east-1", credentials=credentials, indices=(), clock=clock.now, s3=store
+    )
 
 
 @pytest.fixture
@@ -116,3 +125,22 @@ def test_a_drill_domain_without_the_repository_fails_the_drill_with_the_reason_a
     assert f"[{REPOSITORY}] missing" in alert["email"]
     assert "DrillSnapshotRepository registers it there read-only" in alert["email"]
     assert drill_domain.index_names() == [] and writes(domain) == []
+
+
+@pytest.mark.parametrize("drill_version", ["2.9.0"])
+def test_a_drill_domain_older_than_the_snapshot_fails_the_drill_saying_why(stack, domain, drill_domain):
+    domain.create_index("orders", docs=50)
+    assert stack.create_custom_resource("DrillSnapshotRepository")["Status"] == "SUCCESS"
+    backed_up(stack, domain)  # taken on production's 2.11.0
+
+    run = drill(stack)
+
+    assert run.status == "FAILED"
+    assert run.error == "RestoreRefusedError"
+    [alert] = run.alerts
+    assert (
+        "created with OpenSearch version [2.11.0] which is higher than the version of this node [2.9.0]"
+        in (alert["email"])
+    )
+    assert "A drill domain older than the snapshot cannot read it" in alert["email"]
+    assert drill_indices(drill_domain) == [] and writes(domain) == []

@@ -33,6 +33,9 @@ _MEANS = {
     "DrillTargetExistsError": "A live index holds a drill name (an earlier drill kept with keep_restored?). "
     "Delete it by hand if it is a drill's; the drill never deletes what it did not create.",
     "InvalidInputError": "Nothing ran. Correct the input key named above.",
+    "RestoreRefusedError": "The domain refused to restore this snapshot (its reason is quoted above). A drill domain "
+    "older than the snapshot cannot read it (a node never reads a newer version's snapshot): on the bad day a "
+    "restore there would fail the same way. Upgrade the drill domain, or drill on the backed-up domain.",
     "RepositoryMissingError": "The domain the drill restores on does not hold the repository. With DrillDomainEndpoint "
     "set, the stack's DrillSnapshotRepository registers it there read-only on deploy: update the stack (its events "
     "say why registration failed) and start the drill again.",
