@@ -9,14 +9,16 @@ namespace ``SnapshotSentinel``, one dimension ``domain`` (Powertools' default ``
 dimension is left out, so the alarm and dashboard name a metric by the domain alone). Restore and
 drills add their own metric names through the same :data:`metrics`.
 
-When tracing is on, :data:`tracer` records each handler as an X-Ray subsegment and patches
-``requests`` and ``botocore`` (every call to the domain and to SNS shows in the trace): it is then
+When tracing is on, :data:`tracer` records each handler as an X-Ray subsegment and patches every
+library the X-Ray SDK supports, ``requests`` and ``botocore`` among them (every call to the domain
+and to SNS shows in the trace): it is then
 Powertools' ``Tracer``, built when the handler module is imported, as it always was. Tracing is on
 by Powertools' own rule (:func:`tracing_enabled`): in Lambda, unless ``POWERTOOLS_TRACE_DISABLED``
 is true (template.yaml sets it from the ``Tracing`` parameter) or under ``sam local``. When it is
 off, as in tests, the command line and a stack deployed with ``Tracing=PassThrough``, the handler
-runs undecorated and neither Powertools' Tracer nor the X-Ray SDK (nor the botocore it imports) is
-ever loaded: that is most of a handler's cold start (README, "Cold start").
+runs undecorated and neither Powertools' Tracer nor the X-Ray SDK (nor botocore's session and
+client modules, which the SDK imports) is ever loaded: that was most of a handler's cold start
+(README, "Measured", "Cold start").
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ class LazyTracer:
 
     @property
     def real(self) -> Tracer:
-        """The one Powertools Tracer, built on first use (it patches ``requests`` and ``botocore``)."""
+        """The one Powertools Tracer, built on first use (it patches ``requests``, ``botocore``...)."""
         if self._tracer is None:
             from aws_lambda_powertools.tracing import Tracer
 
