@@ -50,11 +50,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Every figure of the README's "Measured" section. The cold start is measured twice: with bytecode
-# caches, and compiling every module on import, which is what Lambda sees (sam build ships no .pyc).
+# Every figure of the README's "Measured" section. The cold start is measured three times: with bytecode
+# caches, and compiling every module on import, which is what Lambda sees (sam build ships no .pyc),
+# both with tracing off (Tracing=PassThrough); then compiling, with tracing on (Tracing=Active).
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_cold_start
 	$(BIN)/python -m tests.bench.bench_cold_start --cold-bytecode
+	$(BIN)/python -m tests.bench.bench_cold_start --cold-bytecode --traced
 	@set -e; for script in tests/bench/bench_*.py; do \
 		name=$$(basename $$script .py); \
 		if [[ $$name != bench_cold_start ]]; then echo; echo "== $$name"; $(BIN)/python -m tests.bench.$$name; fi; \

@@ -102,7 +102,9 @@ def print_timeline(title: str, run: RunResult, started: datetime) -> None:
         minutes, seconds = divmod(int(offset.total_seconds()), 60)
         step = call.function.removesuffix("Function")
         print(f"  +{minutes:3d}m{seconds:02d}s  {step:<20} {describe(call)}")
-    polls = len(run.calls("CheckSnapshotFunction")) + len(run.calls("CheckRestoreFunction"))
+    checks = [*run.calls("CheckSnapshotFunction"), *run.calls("CheckRestoreFunction")]
+    checks += [c for c in run.calls("CheckDrillFunction") if c.event.get("step") != "verify"]
+    polls = len(checks)
     print(f"  result: {run.status}; {run.transitions} state transitions; {polls} polls")
 
 
@@ -243,7 +245,13 @@ def act_four(stack: RehearsalStack, domain: EmulatedDomain, clock: VirtualClock)
     print(f"  drill indices left on the domain: {len(left)}")
     for alert in run.alerts:
         print_email("The drill report on AlertTopic", alert)
-    return run.status == "SUCCEEDED" and not left
+    clock.advance(3600)
+    reading = stack.invoke("PublishDrillFreshnessFunction")
+    print(
+        f"  an hour later, PublishDrillFreshness (hourly): {reading['days_since_drill_succeeded']} days since the"
+        f" last passing drill; NoRecentDrillAlarm fires above {reading['stale_days']}"
+    )
+    return run.status == "SUCCEEDED" and not left and reading["source"] == "drill" and not reading["stale"]
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Clean up drill: delete exactly the drill's own indices (its picks, its names, its restore), on
-success and failure alike; keep_restored leaves them."""
+"""Clean up drill: delete exactly the drill's own indices (its picks, its names, its restore) on the drill
+domain, on success and failure alike; keep_restored leaves them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.drills.steps import clean_up
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.settings import SnapshotSettings
+from snapshot_sentinel.settings import SnapshotSettings, drill_domain_settings
 from snapshot_sentinel.wiring import domain_client
 
 
@@ -18,7 +18,8 @@ from snapshot_sentinel.wiring import domain_client
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = SnapshotSettings.from_env(os.environ)
-    logger.append_keys(domain=settings.domain.name)
-    result = clean_up(domain_client(settings.domain, os.environ), event.get("run") or {})
+    target = drill_domain_settings(settings.domain, os.environ)
+    logger.append_keys(domain=settings.domain.name, drill_domain=target.name)
+    result = clean_up(domain_client(target, os.environ), event.get("run") or {})
     logger.info("drill cleaned up", extra={"deleted": result["deleted"], "note": result["note"]})
     return result

@@ -11,7 +11,7 @@ from snapshot_sentinel import clock
 from snapshot_sentinel.drills.catalog import Catalog
 from snapshot_sentinel.drills.steps import drill_settings, plan_drill
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.settings import SnapshotSettings
+from snapshot_sentinel.settings import SnapshotSettings, drill_domain_settings
 from snapshot_sentinel.wiring import aws_client, domain_client
 
 
@@ -28,9 +28,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         settings.poll_interval_seconds,
     )
     catalog = Catalog(aws_client("dynamodb", settings.domain.region), os.environ["CATALOG_TABLE_NAME"])
-    logger.append_keys(domain=settings.domain.name, execution=event.get("execution_id"))
+    target = drill_domain_settings(settings.domain, os.environ)
+    logger.append_keys(domain=settings.domain.name, drill_domain=target.name, execution=event.get("execution_id"))
     plan = plan_drill(
-        domain_client(settings.domain, os.environ), catalog, drill, event.get("input"), now=clock.utc_now()
+        domain_client(settings.domain, os.environ),
+        catalog,
+        drill,
+        event.get("input"),
+        now=clock.utc_now(),
+        target=domain_client(target, os.environ) if target != settings.domain else None,
+        target_name=target.name,
     )
     logger.info("drill planned", extra={"snapshot": plan["snapshot_name"], "picks": len(plan["picks"])})
     return plan

@@ -1,4 +1,5 @@
-"""Start drill: POST _restore of the picks under drill names (no replicas, no aliases), once."""
+"""Start drill: POST _restore of the picks under drill names (no replicas, no aliases), once, on the drill
+domain (DrillDomainEndpoint, else the backed-up domain)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from snapshot_sentinel import clock
 from snapshot_sentinel.drills.steps import start_drill
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.settings import SnapshotSettings
+from snapshot_sentinel.settings import SnapshotSettings, drill_domain_settings
 from snapshot_sentinel.wiring import domain_client
 
 
@@ -18,9 +19,8 @@ from snapshot_sentinel.wiring import domain_client
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = SnapshotSettings.from_env(os.environ)
-    logger.append_keys(domain=settings.domain.name, snapshot=event["plan"]["snapshot_name"])
-    facts = start_drill(
-        domain_client(settings.domain, os.environ), settings.domain.repository, event["plan"], now=clock.utc_now()
-    )
+    target = drill_domain_settings(settings.domain, os.environ)
+    logger.append_keys(domain=settings.domain.name, drill_domain=target.name, snapshot=event["plan"]["snapshot_name"])
+    facts = start_drill(domain_client(target, os.environ), target.repository, event["plan"], now=clock.utc_now())
     logger.info("drill restore started", extra={"answered": facts["answered"]})
     return facts

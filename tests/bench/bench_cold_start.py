@@ -5,7 +5,8 @@ nothing. ``--breakdown`` adds, per handler, what its heaviest dependencies cost 
 with ``-X importtime``, cumulative microseconds of each package's first import).
 
 Each figure is the median over ``--runs`` fresh subprocesses of the time ``import app`` takes
-inside the subprocess (so interpreter start-up is not counted), with
+inside the subprocess (so interpreter start-up is not counted), taken in rounds that import every
+handler and the references once each, so that load changing during the run hits every row alike, with
 ``PYTHONPATH=layers/common:functions/<handler>`` and the project venv's Python, as the Lambda
 runtime sees the layer and the function. Two clocks: CPU time (``time.process_time``), which is
 what wall time would be on an idle core and barely moves when other work shares the machine, and
@@ -13,6 +14,11 @@ wall time (``time.perf_counter``), which grows with the machine's load. The rati
 handler uses CPU time. By default one unmeasured run first writes the bytecode caches;
 ``--cold-bytecode`` compiles every module on each import instead, which is what Lambda sees:
 ``sam build`` ships no ``.pyc`` files and ``/opt`` is read-only, so no cache is ever written.
+
+Tracing: by default the subprocesses run outside Lambda, so the handlers' tracer is off and the
+X-Ray SDK is never imported, as in a stack deployed with ``Tracing=PassThrough``. ``--traced``
+sets ``LAMBDA_TASK_ROOT`` as the Lambda runtime does, so the import builds Powertools' Tracer and
+loads the X-Ray SDK, as in a stack deployed with ``Tracing=Active`` (the default).
 
 The reference is a naive handler that imports boto3, requests, requests-aws4auth and Powertools.
 Issue 2's target: each snapshot Lambda (validate, take, check, retention) at most half of it,
@@ -50,6 +56,8 @@ def lambda_handler(event, context):
     return {}
 """
 BOTO3_ONLY = "import boto3\n"
+NAIVE_LABEL = "naive (boto3+requests+aws4auth+powertools)"
+BOTO3_LABEL = "boto3 alone"
 
 BREAKDOWN_PACKAGES = (
     "snapshot_sentinel",
@@ -59,6 +67,7 @@ BREAKDOWN_PACKAGES = (
     "aws_lambda_powertools",
     "boto3",
     "botocore",
+    "aws_xray_sdk",
 )
 
 PROBE = """\
@@ -90,15 +99,25 @@ def venv_python() -> str:
     return str(candidate) if candidate.exists() else sys.executable
 
 
-def _environment(handler_dir: Path) -> dict[str, str]:
-    environ = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+TRACING_VARIABLES = ("LAMBDA_TASK_ROOT", "POWERTOOLS_TRACE_DISABLED", "AWS_SAM_LOCAL", "AWS_CHALICE_CLI_MODE")
+
+
+def _environment(handler_dir: Path, *, traced: bool = False) -> dict[str, str]:
+    environ = {
+        key: value for key, value in os.environ.items() if not key.startswith("PYTHON") and key not in TRACING_VARIABLES
+    }
     environ["PYTHONPATH"] = os.pathsep.join([str(LAYER), str(handler_dir)])
+    if traced:
+        environ["LAMBDA_TASK_ROOT"] = str(handler_dir)
     return environ
 
 
-def import_once(python: str, handler_dir: Path, *, cold_bytecode: bool = False) -> tuple[float, float, bool]:
-    """One import in a fresh process; ``cold_bytecode`` compiles every module afresh (empty cache)."""
-    environ = _environment(handler_dir)
+def import_once(
+    python: str, handler_dir: Path, *, cold_bytecode: bool = False, traced: bool = False
+) -> tuple[float, float, bool]:
+    """One import in a fresh process; ``cold_bytecode`` compiles every module afresh (empty cache),
+    ``traced`` imports it as in Lambda with tracing on."""
+    environ = _environment(handler_dir, traced=traced)
     with tempfile.TemporaryDirectory(prefix="pycache-") as empty_cache:
         if cold_bytecode:
             environ["PYTHONPYCACHEPREFIX"] = empty_cache
@@ -109,12 +128,12 @@ def import_once(python: str, handler_dir: Path, *, cold_bytecode: bool = False) 
     return float(wall), float(cpu), boto3_loaded == "1"
 
 
-def breakdown(python: str, handler_dir: Path) -> dict[str, float]:
+def breakdown(python: str, handler_dir: Path, *, traced: bool = False) -> dict[str, float]:
     """Cumulative import time in ms of each package in BREAKDOWN_PACKAGES that the handler loads."""
     completed = subprocess.run(
         [python, "-X", "importtime", "-c", "import app"],
         cwd=handler_dir,
-        env=_environment(handler_dir),
+        env=_environment(handler_dir, traced=traced),
         capture_output=True,
         text=True,
     )
@@ -129,15 +148,27 @@ def breakdown(python: str, handler_dir: Path) -> dict[str, float]:
     return costs
 
 
-def measure(label: str, python: str, handler_dir: Path, runs: int, *, cold_bytecode: bool) -> Measurement:
-    import_once(python, handler_dir)
-    samples = [import_once(python, handler_dir, cold_bytecode=cold_bytecode) for _ in range(runs)]
-    return Measurement(
-        label,
-        [wall for wall, _, _ in samples],
-        [cpu for _, cpu, _ in samples],
-        any(loaded for _, _, loaded in samples),
-    )
+def measure_in_rounds(
+    subjects: list[tuple[str, Path, bool]], python: str, runs: int, *, cold_bytecode: bool
+) -> dict[str, Measurement]:
+    """Each (label, directory, traced) imported ``runs`` times, in rounds that import every subject
+    once: a change in the machine's load during the run weighs on every row alike, so the ratios
+    to the naive handler stay comparable even when the absolute figures drift."""
+    for _, handler_dir, traced in subjects:
+        import_once(python, handler_dir, traced=traced)
+    samples: dict[str, list[tuple[float, float, bool]]] = {label: [] for label, _, _ in subjects}
+    for _ in range(runs):
+        for label, handler_dir, traced in subjects:
+            samples[label].append(import_once(python, handler_dir, cold_bytecode=cold_bytecode, traced=traced))
+    return {
+        label: Measurement(
+            label,
+            [wall for wall, _, _ in taken],
+            [cpu for _, cpu, _ in taken],
+            any(loaded for _, _, loaded in taken),
+        )
+        for label, taken in samples.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -147,35 +178,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--cold-bytecode", action="store_true", help="compile every module on import, as without shipped .pyc files"
     )
+    parser.add_argument(
+        "--traced", action="store_true", help="import as in Lambda with tracing on (a stack with Tracing=Active)"
+    )
     args = parser.parse_args(argv)
     python = venv_python()
 
+    present = [name for name in HANDLERS if (FUNCTIONS / name / "app.py").exists()]
+    missing = [name for name in HANDLERS if name not in present]
     with (
         tempfile.TemporaryDirectory(prefix="naive-handler-") as naive_dir,
         tempfile.TemporaryDirectory(prefix="boto3-only-") as boto3_dir,
     ):
         (Path(naive_dir) / "app.py").write_text(NAIVE_HANDLER)
         (Path(boto3_dir) / "app.py").write_text(BOTO3_ONLY)
-        naive = measure(
-            "naive (boto3+requests+aws4auth+powertools)",
-            python,
-            Path(naive_dir),
-            args.runs,
-            cold_bytecode=args.cold_bytecode,
-        )
-        boto3_only = measure("boto3 alone", python, Path(boto3_dir), args.runs, cold_bytecode=args.cold_bytecode)
-
-    measured: list[tuple[str, Measurement]] = []
-    missing: list[str] = []
-    for name in HANDLERS:
-        handler_dir = FUNCTIONS / name
-        if not (handler_dir / "app.py").exists():
-            missing.append(name)
-            continue
-        measured.append((name, measure(name, python, handler_dir, args.runs, cold_bytecode=args.cold_bytecode)))
+        subjects = [(name, FUNCTIONS / name, args.traced) for name in present]
+        subjects += [(NAIVE_LABEL, Path(naive_dir), False), (BOTO3_LABEL, Path(boto3_dir), False)]
+        rows = measure_in_rounds(subjects, python, args.runs, cold_bytecode=args.cold_bytecode)
+    measured = [(name, rows[name]) for name in present]
+    naive, boto3_only = rows[NAIVE_LABEL], rows[BOTO3_LABEL]
 
     caches = "no bytecode caches, every module compiled" if args.cold_bytecode else "bytecode cached"
-    print(f"Handler import time in a fresh process: median of {args.runs} runs, {caches} ({python})")
+    tracing = "tracing on, as Tracing=Active in Lambda" if args.traced else "tracing off, as Tracing=PassThrough"
+    print(f"Handler import time in a fresh process: median of {args.runs} runs, {caches}, {tracing} ({python})")
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{os.cpu_count()} cores, load average {load}; x naive compares CPU times")
     print()
@@ -202,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
         print()
         print("cumulative import time of each dependency, ms (-X importtime, one run; nested packages overlap)")
         for name, _ in measured:
-            costs = breakdown(python, FUNCTIONS / name)
+            costs = breakdown(python, FUNCTIONS / name, traced=args.traced)
             print(f"  {name:<20} " + ", ".join(f"{package} {ms:.1f}" for package, ms in costs.items()))
 
 

@@ -235,6 +235,7 @@ class Cluster:
                 shards_total=shards_total if shards_total is not None else self.shard_count(chosen),
                 reason=reason if reason is not None else (self.failed_reason(chosen) if state == FAILED else None),
                 version=self.version,
+                engine=self.engine,
                 contents=self.capture(chosen, shards_total),
             )
             self.snapshots_by_repo[repository][name] = record

@@ -142,6 +142,8 @@ class SnapshotRecord:
     shards_total: int = 0
     reason: str | None = None
     version: str = ""
+    engine: str = ""
+    """The engine that wrote it (``opensearch``/``elasticsearch``); with ``version``, what can read it."""
     polls_remaining: int = 0
     planned: SnapshotProgress | None = None
     contents: dict[str, IndexSnapshot] = field(default_factory=dict)  # what a restore recreates, per index

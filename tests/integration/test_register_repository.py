@@ -20,7 +20,7 @@ from unittest import mock
 import pytest
 
 from tests.emulator import EmulatedDomain, EmulatorCredentials, Fault, serve
-from tests.integration.cfn_inbox import CloudFormationInbox, cloudformation_inbox
+from tests.support.cfn_inbox import CloudFormationInbox, cloudformation_inbox
 from tests.support.lambda_runtime import FakeLambdaContext
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +61,7 @@ class Stack:
         domain and inbox, with ``properties`` overriding its ResourceProperties."""
         event: dict[str, Any] = json.loads((EVENTS / f"{kind}.json").read_text())
         event["ResponseURL"] = self.inbox.url
-        event["ResourceProperties"].update(DomainEndpoint=self.endpoint, **properties)
+        event["ResourceProperties"].update({"DomainEndpoint": self.endpoint, **properties})
         return event
 
     def deploy(self, event: dict[str, Any], seconds_left: float = 25.0) -> dict[str, Any]:
@@ -252,7 +252,7 @@ def test_an_unreachable_domain_fails_with_the_vpc_hint(stack: Stack) -> None:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
     with mock.patch.dict("os.environ", {"DOMAIN_ENDPOINT": closed}):
-        answer = stack.deploy(stack.event("create"), seconds_left=25)
+        answer = stack.deploy(stack.event("create", DomainEndpoint=closed), seconds_left=25)
     assert answer["Status"] == "FAILED"
     assert f"Could not reach the domain at {closed}" in answer["Reason"]
     assert "SubnetIds and SecurityGroupIds" in answer["Reason"]
@@ -279,7 +279,7 @@ def test_a_domain_that_never_answers_gets_failed_before_the_lambda_timeout(stack
     accepted: list[socket.socket] = []
     threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
     silent = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    event = stack.event("create")
+    event = stack.event("create", DomainEndpoint=silent)
     # When the function runs with 6 s left before its timeout
     with mock.patch.dict("os.environ", {"DOMAIN_ENDPOINT": silent}):
         invocation = threading.Thread(target=lambda: lambda_handler(event, registration_context(6.0)))
@@ -348,3 +348,77 @@ def test_an_update_to_a_name_registered_elsewhere_is_refused_too(stack: Stack) -
     assert answer["Status"] == "FAILED"
     assert "already registered on the domain with s3://someone-elses-backups" in answer["Reason"]
     assert stack.domain.repository("archive")["settings"]["bucket"] == "someone-elses-backups"  # type: ignore[index]
+
+
+# ------------------------------------------------------------------------- the drill domain (DrillSnapshotRepository)
+
+DRILL_ROLE_ARN = "arn:aws:iam::123456789012:role/snapshot-sentinel-DrillSnapshotRole-Ef56Gh78"
+
+
+@pytest.fixture
+def drill_domain(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[EmulatedDomain, str]]:
+    """A scratch domain the stack's DrillDomainEndpoint names (DrillDomainArn .../domain/drills)."""
+    domain = EmulatedDomain(
+        engine="opensearch", version="2.11.0", region="us-east-1", credentials=EmulatorCredentials.testing()
+    )
+    with serve(domain, port=0) as server:
+        monkeypatch.setenv("DRILL_DOMAIN_ENDPOINT", server.endpoint)
+        monkeypatch.setenv("DRILL_DOMAIN_ARN", "arn:aws:es:us-east-1:123456789012:domain/drills")
+        yield domain, server.endpoint
+
+
+def drill_event(stack: Stack, endpoint: str, **properties: str) -> dict[str, Any]:
+    drill = {"DomainEndpoint": endpoint, "ReadOnly": "true", "RoleArn": DRILL_ROLE_ARN, **properties}
+    event = stack.event("create", **drill)
+    event["LogicalResourceId"] = "DrillSnapshotRepository"
+    return event
+
+
+def test_the_drill_domain_gets_the_repository_read_only_and_the_backed_up_domain_is_not_touched(
+    stack: Stack, drill_domain: tuple[EmulatedDomain, str]
+) -> None:
+    domain, endpoint = drill_domain
+    # When CloudFormation creates DrillSnapshotRepository
+    answer = stack.deploy(drill_event(stack, endpoint))
+    # Then the drill domain holds the same bucket read-only, with the read-only role
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert domain.repository(REPO) == {
+        "type": "s3",
+        "settings": {**REGISTERED, "server_side_encryption": "true", "role_arn": DRILL_ROLE_ARN, "readonly": "true"},
+    }
+    assert "(readonly)" in answer["Reason"]
+    # And its DomainName is the drill domain's (the drill functions' metrics and IAM name it)
+    assert answer["Data"]["DomainName"] == "drills"
+    # And not one request reached the backed-up domain
+    assert stack.domain_calls() == []
+
+
+def test_a_writable_registration_on_the_drill_domain_is_refused_before_any_request(
+    stack: Stack, drill_domain: tuple[EmulatedDomain, str]
+) -> None:
+    domain, endpoint = drill_domain
+    answer = stack.deploy(drill_event(stack, endpoint, ReadOnly="false"))
+    assert answer["Status"] == "FAILED"
+    assert "must hold the repository read-only" in answer["Reason"]
+    assert "two writers corrupt a repository" in answer["Reason"]
+    assert domain.requests == [] and stack.domain_calls() == []
+
+
+def test_an_endpoint_that_is_neither_the_domain_nor_the_drill_domain_is_refused(stack: Stack) -> None:
+    other = EmulatedDomain(engine="opensearch", version="2.11.0", credentials=EmulatorCredentials.testing())
+    with serve(other, port=0) as server:
+        answer = stack.deploy(drill_event(stack, server.endpoint))
+    assert answer["Status"] == "FAILED"
+    assert "is neither the stack's domain nor its drill domain" in answer["Reason"]
+    assert other.requests == [] and stack.domain_calls() == []
+
+
+def test_a_drill_domain_that_cannot_read_the_bucket_points_to_the_drill_domains_names(
+    stack: Stack, drill_domain: tuple[EmulatedDomain, str]
+) -> None:
+    domain, endpoint = drill_domain
+    domain.fail_repository_verification("Access Denied (Service: S3, Status Code: 403)")
+    answer = stack.deploy(drill_event(stack, endpoint))
+    assert answer["Status"] == "FAILED"
+    assert "DrillDomainArn parameter" in answer["Reason"] and "s3:GetObject" in answer["Reason"]
+    assert "the DomainArn parameter" not in answer["Reason"]

@@ -19,7 +19,7 @@ import requests
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.registration import WORK_MARGIN_SECONDS, Patience, handle_request
 from tests.emulator import EmulatedDomain, Fault, serve
-from tests.integration.cfn_inbox import CloudFormationInbox, cloudformation_inbox
+from tests.support.cfn_inbox import CloudFormationInbox, cloudformation_inbox
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO = "nightly-backups"

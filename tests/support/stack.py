@@ -42,6 +42,7 @@ from moto import mock_aws
 
 from tests.emulator import EmulatorCredentials
 from tests.support.aws_limits import MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES, aws_limit_patches
+from tests.support.cfn_inbox import cloudformation_inbox
 from tests.support.lambda_runtime import ACCOUNT, REGION, FakeLambdaContext
 from tests.support.template import ROOT, Resolver, function_code_dir, function_environment, load_template
 
@@ -174,6 +175,7 @@ class RehearsalStack:
 
     def _patch_time_and_dispatch(self) -> None:
         from moto.awslambda.models import LambdaFunction
+        from moto.stepfunctions import models as sfn_base_models
         from moto.stepfunctions.parser import models as sfn_models
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -222,6 +224,8 @@ class RehearsalStack:
             mock.patch.object(
                 sfn_execution, "datetime", types.SimpleNamespace(datetime=VirtualDatetime, timezone=timezone)
             ),
+            # And a state machine's creationDate: drill freshness counts from it before the first drill.
+            mock.patch.object(sfn_base_models, "utcnow", lambda: clock.now().astimezone(UTC).replace(tzinfo=None)),
             mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
             # EMF lines the functions write go here, as CloudWatch would receive them, not to the
             # test's stdout (where a CLI under test prints its own output).
@@ -264,12 +268,6 @@ class RehearsalStack:
         self.resolver = Resolver(
             self.template, self.parameters, attributes, region=REGION, account=ACCOUNT, stack_name=self.stack_name
         )
-        global_timeout = int(self.template.get("Globals", {}).get("Function", {}).get("Timeout", 60))
-        for name in functions:
-            self._environments[name] = function_environment(self.resolver, name)
-            self._timeouts[name] = int(resources[name]["Properties"].get("Timeout", global_timeout))
-            self._handlers[name] = function_code_dir(self.template, name)
-
         sfn = boto3.client("stepfunctions", region_name=REGION)
         self.state_machine_arns: dict[str, str] = {}
         for logical_id, resource in resources.items():
@@ -279,10 +277,26 @@ class RehearsalStack:
             definition = (ROOT / str(machine["DefinitionUri"])).read_text()
             for key, value in self.resolver.resolve(machine.get("DefinitionSubstitutions", {})).items():
                 definition = definition.replace("${" + key + "}", str(value))
-            self.state_machine_arns[logical_id] = sfn.create_state_machine(
+            self.state_machine_arns[logical_id] = attributes[logical_id] = sfn.create_state_machine(
                 name=logical_id, definition=definition, roleArn=role
             )["stateMachineArn"]
         self.state_machine_arn = self.state_machine_arns[STATE_MACHINE]
+
+        # After the state machines: a function may read one (PublishDrillFreshnessFunction's ARN).
+        global_timeout = int(self.template.get("Globals", {}).get("Function", {}).get("Timeout", 60))
+        for name in functions:
+            self._environments[name] = function_environment(self.resolver, name)
+            self._timeouts[name] = int(resources[name]["Properties"].get("Timeout", global_timeout))
+            self._handlers[name] = function_code_dir(self.template, name)
+
+    def invoke(self, function_name: str, event: Any = None) -> Any:
+        """Invoke a function of the stack as its schedule would (``event`` {} by default) and return its
+        result; a function error raises AssertionError with the error's type and message."""
+        payload, failed, _ = self._invoke(function_name, event if event is not None else {})
+        if failed:
+            error = json.loads(payload)
+            raise AssertionError(f"{function_name} failed: {error['errorType']}: {error['errorMessage']}")
+        return json.loads(payload)
 
     def replace_handler(self, function_name: str, handler: Any) -> None:
         """Run ``handler(event, context)`` instead of the function's code (a test's stand-in)."""
@@ -305,6 +319,34 @@ class RehearsalStack:
             attributes[name] = name
             attributes[f"{name}.Arn"] = table["TableArn"]
         return attributes
+
+    def create_custom_resource(self, logical_id: str) -> dict[str, Any]:
+        """Do what CloudFormation does to create the custom resource ``logical_id`` of template.yaml:
+        invoke its ServiceToken function with the resolved properties (scalars as strings, as
+        CloudFormation sends them) and return the one answer it PUT to the ResponseURL."""
+        resource = self.template["Resources"][logical_id]
+        condition = resource.get("Condition")
+        if condition and not self.resolver.condition(condition):
+            raise AssertionError(f"{logical_id} is not created with these parameters ({condition} is false)")
+        function = resource["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+        properties = {
+            key: value if isinstance(value, list | dict) else str(value)
+            for key, value in self.resolver.resolve(resource["Properties"]).items()
+        }
+        stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{self.stack_name}/0"
+        with cloudformation_inbox() as inbox:
+            event = {
+                "RequestType": "Create",
+                "ServiceToken": properties["ServiceToken"],
+                "ResponseURL": inbox.url,
+                "StackId": stack_id,
+                "RequestId": f"create-{logical_id}",
+                "LogicalResourceId": logical_id,
+                "ResourceType": resource["Type"],
+                "ResourceProperties": properties,
+            }
+            self._invoke(function, event)
+            return inbox.only_answer
 
     def _invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
         handler = self._handlers[function_name]

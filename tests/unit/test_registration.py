@@ -16,7 +16,7 @@ from snapshot_sentinel import errors
 from snapshot_sentinel.cfn_response import MAX_RESPONSE_BYTES, CustomResourceRequest, Responder, response_body
 from snapshot_sentinel.client import error_from_response
 from snapshot_sentinel.registration import RepositoryRegistration, check_repository_name, explain
-from tests.integration.cfn_inbox import cloudformation_inbox
+from tests.support.cfn_inbox import cloudformation_inbox
 
 ROLE = "arn:aws:iam::123456789012:role/stack-SnapshotRole-X"
 PROPERTIES = {

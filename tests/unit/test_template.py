@@ -208,7 +208,7 @@ def test_globals_set_runtime_architecture_tracing_layer_and_powertools(template:
     function_globals = template["Globals"]["Function"]
     assert function_globals["Runtime"] == "python3.13"
     assert function_globals["Architectures"] == ["arm64"]
-    assert function_globals["Tracing"] == "Active"
+    assert function_globals["Tracing"] == {"Ref": "Tracing"}
     assert function_globals["Layers"] == [{"Ref": "CommonLayer"}]
     variables = function_globals["Environment"]["Variables"]
     assert variables["POWERTOOLS_SERVICE_NAME"] == "snapshot-sentinel"
@@ -216,6 +216,26 @@ def test_globals_set_runtime_architecture_tracing_layer_and_powertools(template:
     layer = resource(template, "CommonLayer")
     assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+
+
+@pytest.mark.parametrize(("mode", "trace_disabled"), [("Active", "false"), ("PassThrough", "true")])
+def test_the_tracing_parameter_sets_lambdas_mode_and_whether_the_handlers_load_the_tracer(
+    template: dict[str, Any], mode: str, trace_disabled: str
+) -> None:
+    parameter = template["Parameters"]["Tracing"]
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("Active", ["Active", "PassThrough"])
+    resolve = resolver(template, Tracing=mode)
+
+    function_globals = resolve.resolve(template["Globals"]["Function"])
+
+    assert function_globals["Tracing"] == mode
+    # snapshot_sentinel.observability reads it: "true" and the X-Ray SDK is never imported
+    assert function_globals["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == trace_disabled
+    for state_machine in ("BackupStateMachine", "RestoreStateMachine", "DrillStateMachine"):
+        assert resource(template, state_machine)["Properties"]["Tracing"] == {"Enabled": True}
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    assert len(functions) >= 20
+    assert not [f for f in functions if "Tracing" in f["Properties"]], "every function takes the Globals' mode"
 
 
 def test_every_function_points_at_a_handler_that_exists(template: dict[str, Any]) -> None:
@@ -431,6 +451,14 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
                 "sns:Publish": {ATTRIBUTES["AlertTopic"]},
                 "kms:GenerateDataKey*": {ATTRIBUTES["AlertTopicKey.Arn"]},
                 "kms:Decrypt": {ATTRIBUTES["AlertTopicKey.Arn"]},
+            },
+        ),
+        (
+            # Reads the drill state machine's executions, nothing else: no domain, no topic.
+            "PublishDrillFreshnessFunction",
+            {
+                "states:ListExecutions": {"<DrillStateMachine>"},
+                "states:DescribeStateMachine": {"<DrillStateMachine>"},
             },
         ),
         (

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from snapshot_sentinel import run_metrics
+from snapshot_sentinel.drills.freshness import DAYS_SINCE_DRILL_SUCCEEDED
 from snapshot_sentinel.observability import DOMAIN_DIMENSION, METRICS_NAMESPACE
 from tests.support.template import load_template
 from tests.unit.test_template import ATTRIBUTES, resolver, resource
@@ -96,6 +97,7 @@ def test_the_dashboard_is_valid_json_and_shows_every_metric_of_the_domain(templa
         "DrillFailed",
         "DrillRestoreSeconds",
         "DrillRestoredBytes",
+        DAYS_SINCE_DRILL_SUCCEEDED,
     }
 
 
@@ -113,6 +115,20 @@ def test_the_dashboard_shows_hours_since_success_and_executions_by_status(templa
         "ExecutionsAborted",
     }
     assert all(line[2:4] == ["StateMachineArn", "arn:sm"] for line in executions)
+
+
+def test_the_dashboard_shows_the_days_since_the_last_passing_drill_beside_the_alarms_threshold(
+    template: dict[str, Any],
+) -> None:
+    widgets = {widget["properties"]["title"]: widget for widget in dashboard(template)["widgets"]}
+
+    days = widgets["Days since the last passing drill"]
+    [line] = days["properties"]["metrics"]
+    assert line[1] == DAYS_SINCE_DRILL_SUCCEEDED
+    assert line[4]["label"] == "days (alarm above 8)"
+    assert (days["properties"]["stat"], days["properties"]["period"]) == ("Maximum", 3600)
+    drill_row = [widget for widget in widgets.values() if widget["y"] == days["y"]]
+    assert sum(widget["width"] for widget in drill_row) == 24, "the drill row fills the dashboard's 24 columns"
 
 
 def test_outputs_name_the_alarm_and_the_dashboard(template: dict[str, Any]) -> None:

@@ -9,8 +9,16 @@ namespace ``SnapshotSentinel``, one dimension ``domain`` (Powertools' default ``
 dimension is left out, so the alarm and dashboard name a metric by the domain alone). Restore and
 drills add their own metric names through the same :data:`metrics`.
 
-The tracer records each handler as an X-Ray subsegment and patches ``requests`` and ``botocore``
-(every call to the domain and to SNS shows in the trace); outside Lambda it is off by itself.
+When tracing is on, :data:`tracer` records each handler as an X-Ray subsegment and patches every
+library the X-Ray SDK supports, ``requests`` and ``botocore`` among them (every call to the domain
+and to SNS shows in the trace): it is then
+Powertools' ``Tracer``, built when the handler module is imported, as it always was. Tracing is on
+by Powertools' own rule (:func:`tracing_enabled`): in Lambda, unless ``POWERTOOLS_TRACE_DISABLED``
+is true (template.yaml sets it from the ``Tracing`` parameter) or under ``sam local``. When it is
+off, as in tests, the command line and a stack deployed with ``Tracing=PassThrough``, the handler
+runs undecorated and neither Powertools' Tracer nor the X-Ray SDK (nor botocore's session and
+client modules, which the SDK imports) is ever loaded: that was most of a handler's cold start
+(README, "Measured", "Cold start").
 """
 
 from __future__ import annotations
@@ -18,11 +26,15 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.metrics import Metrics
-from aws_lambda_powertools.tracing import Tracer
+from aws_lambda_powertools.shared.functions import strtobool
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.tracing import Tracer
 
 SERVICE = "snapshot-sentinel"
 METRICS_NAMESPACE = "SnapshotSentinel"
@@ -30,7 +42,60 @@ DOMAIN_DIMENSION = "domain"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service="")
-tracer = Tracer(service=SERVICE)
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def tracing_enabled(environ: Mapping[str, str]) -> bool:
+    """Whether Powertools' Tracer would trace here: its own rule (``Tracer._is_tracer_disabled``, which
+    a unit test keeps this in step with). Off when ``POWERTOOLS_TRACE_DISABLED`` is true (a value that
+    is not a boolean raises ``ValueError``, as the Tracer does), outside Lambda (no
+    ``LAMBDA_TASK_ROOT``), and under ``sam local`` or Chalice's local mode, where no X-Ray daemon
+    listens. Whether this invocation is sampled (``_X_AMZN_TRACE_ID``) is not part of it: that is
+    decided per request, after the import."""
+    if strtobool(environ.get("POWERTOOLS_TRACE_DISABLED", "false")):
+        return False
+    return bool(environ.get("LAMBDA_TASK_ROOT")) and not (
+        environ.get("AWS_SAM_LOCAL") or environ.get("AWS_CHALICE_CLI_MODE")
+    )
+
+
+class LazyTracer:
+    """Powertools' Tracer, imported and built only where it traces.
+
+    Handlers decorate themselves with ``@tracer.capture_lambda_handler(capture_response=False)`` as
+    with the real Tracer. The decision is taken once, when the handler module is imported (the
+    Lambda's init phase, where the Tracer was always built): tracing on, the handler is wrapped by
+    the real ``Tracer.capture_lambda_handler``; off, it is returned as it is.
+    """
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self._tracer: Tracer | None = None
+
+    @property
+    def real(self) -> Tracer:
+        """The one Powertools Tracer, built on first use (it patches ``requests``, ``botocore``...)."""
+        if self._tracer is None:
+            from aws_lambda_powertools.tracing import Tracer
+
+            self._tracer = Tracer(service=self.service)
+        return self._tracer
+
+    def capture_lambda_handler(
+        self, *, capture_response: bool | None = None, capture_error: bool | None = None
+    ) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            if not tracing_enabled(os.environ):
+                return handler
+            traced = self.real.capture_lambda_handler(
+                handler, capture_response=capture_response, capture_error=capture_error
+            )
+            return cast(Handler, traced)
+
+        return decorate
+
+
+tracer = LazyTracer(SERVICE)
 
 for noisy in ("urllib3", "botocore", "requests_aws4auth"):
     logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -27,6 +27,7 @@ from snapshot_sentinel import errors
 from snapshot_sentinel.cfn_response import FAILED, SUCCESS, CustomResourceRequest, Responder
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.observability import logger
+from snapshot_sentinel.settings import DomainSettings, drill_domain_settings, same_endpoint
 
 RESERVED_PREFIX = "cs-"
 _FORBIDDEN_NAME_CHARACTERS = frozenset('\\/*?"<>|, #')
@@ -119,6 +120,29 @@ def _comparable(settings: Mapping[str, Any]) -> dict[str, str]:
     as_text = {key: str(value).lower() if isinstance(value, bool) else str(value) for key, value in settings.items()}
     # An explicit false is the default: "readonly": "false" and no readonly at all are the same.
     return {key: value for key, value in as_text.items() if value != "false"}
+
+
+def registration_domain(properties: Mapping[str, Any], environ: Mapping[str, str]) -> DomainSettings:
+    """The domain a SnapshotRepository resource registers on: its ``DomainEndpoint`` property must be
+    the stack's domain (``DOMAIN_ENDPOINT``) or its drill domain (``DRILL_DOMAIN_ENDPOINT``), never
+    any other, and a drill domain only ever gets the repository read-only (one writer per repository:
+    two writers corrupt it). No property means the stack's domain (a stack created before drills)."""
+    domain = DomainSettings.from_env(environ)
+    asked = str(properties.get("DomainEndpoint", "")).strip()
+    if not asked or same_endpoint(asked, domain.endpoint):
+        return domain
+    drill = drill_domain_settings(domain, environ)
+    if drill is domain or not same_endpoint(asked, drill.endpoint):
+        raise errors.ConfigurationError(
+            f"DomainEndpoint {asked!r} is neither the stack's domain nor its drill domain (DrillDomainEndpoint); "
+            "this function registers the repository on those two only"
+        )
+    if str(properties.get("ReadOnly", "")).strip().lower() != "true":
+        raise errors.InvalidRegistrationError(
+            f'the drill domain {drill.name} must hold the repository read-only (ReadOnly: "true"): only the '
+            "backed-up domain writes to it, and two writers corrupt a repository"
+        )
+    return drill
 
 
 def check_repository_name(name: str) -> None:
@@ -265,7 +289,27 @@ def _notes(error: BaseException) -> str:
     return f" ({'; '.join(notes)})" if notes else ""
 
 
-def explain(error: errors.SentinelError, registration: RepositoryRegistration | None, endpoint: str) -> str:
+@dataclass(frozen=True)
+class StackNames:
+    """The stack's names a registration failure points a person to: the backed-up domain's
+    (SnapshotRepository) or the drill domain's (DrillSnapshotRepository)."""
+
+    domain_arn: str = "DomainArn"
+    endpoint: str = "DomainEndpoint"
+    role: str = "SnapshotRole"
+    s3_actions: str = "s3:Get/Put/DeleteObject"
+
+
+DRILL_NAMES = StackNames("DrillDomainArn", "DrillDomainEndpoint", "DrillSnapshotRole", "s3:GetObject")
+DRILL_RESOURCE = "DrillSnapshotRepository"
+
+
+def explain(
+    error: errors.SentinelError,
+    registration: RepositoryRegistration | None,
+    endpoint: str,
+    names: StackNames = StackNames(),
+) -> str:
     """What went wrong and what to do about it, for the stack's events."""
     said = f"The domain said: {_quote(str(error))}{_notes(error)}"
     repo = registration.repository if registration else "the repository"
@@ -288,13 +332,14 @@ def explain(error: errors.SentinelError, registration: RepositoryRegistration | 
         if "iam:PassRole" in error.reason:
             return (
                 f"This function may not pass the snapshot role {role} to the domain (iam:PassRole). The stack grants "
-                "it on SnapshotRole with iam:PassedToService es.amazonaws.com; a permissions boundary or a service "
+                f"it on {names.role} with iam:PassedToService es.amazonaws.com; a permissions boundary or a service "
                 f"control policy may deny it. {said}"
             )
         return (
             f"The domain refused this function's signed request to register {repo}. Its IAM policy allows "
-            "es:ESHttpGet/Put/Post on <DomainArn>/_snapshot*: check that the DomainArn parameter is this domain's ARN "
-            "and that the domain's access policy does not deny the role of stack output RegisterRepositoryRoleArn. "
+            f"es:ESHttpGet/Put/Post on <{names.domain_arn}>/_snapshot*: check that the {names.domain_arn} parameter is "
+            "this domain's ARN and that the domain's access policy does not deny the role of stack output "
+            "RegisterRepositoryRoleArn. "
             f"{said}"
         )
     if isinstance(error, errors.RepositoryVerificationError):
@@ -302,8 +347,8 @@ def explain(error: errors.SentinelError, registration: RepositoryRegistration | 
         return (
             f"The domain holds {repo} but cannot use {where} with role {role}. Check that the bucket exists in that "
             "region, that the role trusts es.amazonaws.com for this domain (its aws:SourceArn condition is the "
-            "DomainArn parameter), that it may s3:ListBucket and s3:Get/Put/DeleteObject there, and that no bucket "
-            f"policy or KMS key denies it. {said}"
+            f"{names.domain_arn} parameter), that it may s3:ListBucket and {names.s3_actions} there, and that no "
+            f"bucket policy or KMS key denies it. {said}"
         )
     if isinstance(error, errors.RepositoryInUseError):
         return (
@@ -315,7 +360,7 @@ def explain(error: errors.SentinelError, registration: RepositoryRegistration | 
         return (
             f"Could not reach the domain at {endpoint}. If it is in a VPC, set SubnetIds and SecurityGroupIds so this "
             "function runs there, and let the domain's security group admit it on port 443; otherwise check the "
-            f"DomainEndpoint parameter. {said}"
+            f"{names.endpoint} parameter. {said}"
         )
     if isinstance(error, errors.ThrottledError | errors.DomainUnavailableError):
         return f"The domain at {endpoint} was too busy or unavailable to register {repo}; deploy again later. {said}"
@@ -356,6 +401,7 @@ def handle_request(
     responder = Responder(request, session, sleep=sleep)
     logger.append_keys(request_type=request.request_type, repository=_requested_name(request) or None)
     hint = f" {logs_hint}" if logs_hint else ""
+    names = DRILL_NAMES if request.logical_resource_id == DRILL_RESOURCE else StackNames()
     failed_id = (
         request.physical_resource_id
         or _requested_name(request)
@@ -367,7 +413,7 @@ def handle_request(
         responder.answer(
             FAILED,
             "The domain did not answer before the registration function's timeout (its last request is still "
-            f"waiting); check that DomainEndpoint is reachable from the function and deploy again.{hint}",
+            f"waiting); check that {names.endpoint} is reachable from the function and deploy again.{hint}",
             failed_id,
         )
 
@@ -398,7 +444,7 @@ def handle_request(
             )
         except errors.SentinelError as exc:
             logger.warning("registration failed", extra={"error_class": type(exc).__name__, "error": str(exc)})
-            return responder.answer(FAILED, explain(exc, registration, endpoint) + hint, failed_id)
+            return responder.answer(FAILED, explain(exc, registration, endpoint, names) + hint, failed_id)
         except Exception as exc:
             logger.exception("unexpected failure while registering")
             return responder.answer(

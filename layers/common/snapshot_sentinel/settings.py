@@ -72,6 +72,35 @@ class DomainSettings:
         )
 
 
+def same_endpoint(left: str, right: str) -> bool:
+    """Whether two endpoint URLs name the same domain (case and a trailing slash aside)."""
+    return left.strip().rstrip("/").lower() == right.strip().rstrip("/").lower()
+
+
+def drill_domain_settings(source: DomainSettings, environ: Mapping[str, str]) -> DomainSettings:
+    """Where drills restore: ``DRILL_DOMAIN_ENDPOINT`` (a scratch domain that holds the repository
+    read-only, registered there by the stack), or, when it is empty, the backed-up domain itself."""
+    endpoint = environ.get("DRILL_DOMAIN_ENDPOINT", "").strip().rstrip("/")
+    if not endpoint:
+        return source
+    if urlparse(endpoint).scheme not in ("https", "http") or not urlparse(endpoint).hostname:
+        raise ConfigurationError(
+            "DRILL_DOMAIN_ENDPOINT must be empty or a URL such as https://search-drills-....es.amazonaws.com, "
+            f"got {endpoint!r}"
+        )
+    if same_endpoint(endpoint, source.endpoint):
+        raise ConfigurationError(
+            "DRILL_DOMAIN_ENDPOINT names the backed-up domain itself; leave DrillDomainEndpoint empty to drill "
+            "there, or name a separate scratch domain"
+        )
+    return DomainSettings(
+        endpoint=endpoint,
+        region=source.region,
+        repository=source.repository,
+        name=domain_name(endpoint, environ.get("DRILL_DOMAIN_ARN", "")),
+    )
+
+
 @dataclass(frozen=True)
 class SnapshotSettings:
     domain: DomainSettings
@@ -153,3 +182,26 @@ class CatalogSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> CatalogSettings:
         return cls(domain=DomainSettings.from_env(environ), table_name=_text(environ, "CATALOG_TABLE_NAME"))
+
+
+@dataclass(frozen=True)
+class DrillFreshnessSettings:
+    """PublishDrillFreshnessFunction: whose drills to age, and the alarm's threshold (for its log and result)."""
+
+    domain: DomainSettings
+    state_machine_arn: str
+    stale_days: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> DrillFreshnessSettings:
+        arn = _text(environ, "DRILL_STATE_MACHINE_ARN")
+        if not re.fullmatch(r"arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[^\s:]+", arn):
+            raise ConfigurationError(
+                f"DRILL_STATE_MACHINE_ARN must be a state machine ARN (arn:aws:states:<region>:<account>:"
+                f"stateMachine:<name>), got {arn!r}"
+            )
+        return cls(
+            domain=DomainSettings.from_env(environ),
+            state_machine_arn=arn,
+            stale_days=_number(environ, "DRILL_STALE_DAYS", 8, minimum=1),
+        )

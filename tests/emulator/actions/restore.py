@@ -99,6 +99,14 @@ class RestoreActions:
         snap = f"{repo}:{name}/{record.uuid}"
         if record.state == FAILED:
             raise restore_error(snap, "unsupported snapshot state [FAILED]")
+        if record.engine == self.cluster.engine and _version(record.version) > _version(self.cluster.version):
+            # RestoreService.validateSnapshotRestorable: a node never reads a snapshot of a newer version.
+            product = "OpenSearch" if self.cluster.engine == "opensearch" else "Elasticsearch"
+            raise restore_error(
+                snap,
+                f"the snapshot was created with {product} version [{record.version}] which is higher than the "
+                f"version of this node [{self.cluster.version}]",
+            )
         selected = self._select(record, body)
         renamed: dict[str, str] = {}
         for source in selected:
@@ -299,6 +307,10 @@ class RestoreActions:
                 copy_.recovery.source = {}
                 copy_.polls_left = 0
         return index, len(ignored)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("-")[0].split(".") if part.isdigit())
 
 
 def restore_error(snapshot: str, message: str) -> ApiError:

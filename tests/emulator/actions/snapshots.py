@@ -106,6 +106,7 @@ class SnapshotActions:
             shards_total=self.cluster.shard_count(indices),
             contents=self.cluster.capture(indices),
             version=self.cluster.version,
+            engine=self.cluster.engine,
             polls_remaining=plan.polls,
             planned=plan,
         )

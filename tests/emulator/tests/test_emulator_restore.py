@@ -314,3 +314,29 @@ def test_a_snapshot_of_a_red_index_fails_unless_partial(run: Emulated) -> None:
         "logs-1",
         "primary shard is not allocated",
     )
+
+
+def test_a_domain_refuses_to_restore_a_snapshot_of_a_newer_version_and_reads_an_older_one() -> None:
+    # Given production on 2.11.0 and two scratch domains on the same bucket, one older, one newer
+    store = S3Store()
+    production = EmulatedDomain(version="2.11.0", indices=(), s3=store)
+    production.register_repository(REPO, bucket="backups")
+    production.create_index("logs-1", docs=5)
+    production.add_snapshot(REPO, "snap-1", indices=["logs-1"])
+    older = EmulatedDomain(version="2.9.0", indices=(), s3=store)
+    newer = EmulatedDomain(version="2.13.0", indices=(), s3=store)
+    body = {"indices": "logs-1", "rename_pattern": "(.+)", "rename_replacement": "drill-$1"}
+    with serve(older) as old_server, serve(newer) as new_server:
+        for server in (old_server, new_server):
+            settings = {"bucket": "backups", "readonly": True}
+            RestCaller(server.endpoint).put(f"/_snapshot/{REPO}", {"type": "s3", "settings": settings})
+        # Then the older one answers RestoreService's refusal, and the newer one restores
+        refused = RestCaller(old_server.endpoint).post(RESTORE, body)
+        assert refused.status == 500
+        assert refused.json["error"]["type"] == "snapshot_restore_exception"
+        uuid = production.snapshot(REPO, "snap-1").uuid  # type: ignore[union-attr]
+        assert refused.json["error"]["reason"] == (
+            f"[{REPO}:snap-1/{uuid}] the snapshot was created with OpenSearch version [2.11.0] which is higher "
+            "than the version of this node [2.9.0]"
+        )
+        assert RestCaller(new_server.endpoint).post(RESTORE, body).json == {"accepted": True}

@@ -33,6 +33,12 @@ _MEANS = {
     "DrillTargetExistsError": "A live index holds a drill name (an earlier drill kept with keep_restored?). "
     "Delete it by hand if it is a drill's; the drill never deletes what it did not create.",
     "InvalidInputError": "Nothing ran. Correct the input key named above.",
+    "RestoreRefusedError": "The domain refused to restore this snapshot (its reason is quoted above). A drill domain "
+    "older than the snapshot cannot read it (a node never reads a newer version's snapshot): on the bad day a "
+    "restore there would fail the same way. Upgrade the drill domain, or drill on the backed-up domain.",
+    "RepositoryMissingError": "The domain the drill restores on does not hold the repository. With DrillDomainEndpoint "
+    "set, the stack's DrillSnapshotRepository registers it there read-only on deploy: update the stack (its events "
+    "say why registration failed) and start the drill again.",
     "ShardLimitError": "The domain has no room for the drill's shards: on the bad day a restore would fail the same "
     "way. Lower DrillMaxShards or free shards.",
 }
@@ -57,6 +63,7 @@ def render_drill(run: Mapping[str, Any], *, domain: str, region: str) -> Restore
         "kind": "drill",
         "outcome": FAILED if found else OK,
         "domain": domain,
+        "drill_domain": plan.get("drill_domain") or domain,
         "snapshot": plan.get("snapshot_name"),
         "snapshot_why": plan.get("snapshot_why"),
         "catalog": plan.get("catalog"),
@@ -83,6 +90,8 @@ def render_drill(run: Mapping[str, Any], *, domain: str, region: str) -> Restore
         lines.append(f"The newest backup of {domain} restores: {plan.get('snapshot_name')}.")
     if plan:
         lines += ["", f"Snapshot: {plan.get('snapshot_name')} ({plan.get('snapshot_why')})"]
+        if plan.get("drill_domain"):
+            lines.append(f"Drill domain: {plan['drill_domain']} (it holds the repository read-only).")
         if seconds is not None:
             lines.append(f"Restore took {seconds:.0f} s for {_size(restored_bytes)} (the measured RTO of this sample).")
         if plan.get("catalog") != "recorded":

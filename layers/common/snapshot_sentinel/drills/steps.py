@@ -92,9 +92,20 @@ def validate_drill_input(raw: Any) -> dict[str, Any]:
 
 
 def plan_drill(
-    client: DomainClient, catalog: Catalog, settings: DrillSettings, raw_input: Any, *, now: datetime
+    client: DomainClient,
+    catalog: Catalog,
+    settings: DrillSettings,
+    raw_input: Any,
+    *,
+    now: datetime,
+    target: DomainClient | None = None,
+    target_name: str | None = None,
 ) -> dict[str, Any]:
-    """Choose the snapshot and the sample; changes nothing."""
+    """Choose the snapshot and the sample; changes nothing.
+
+    ``client`` is the backed-up domain (its snapshots, its live indices' sizes); ``target`` is where
+    the drill restores, a separate drill domain (``target_name``) or, by default, the same one: its
+    existing indices are the names a drill may not take."""
     config = validate_drill_input(raw_input)
     if config["snapshot_name"]:
         snapshot = client.get_snapshot(settings.repository, config["snapshot_name"])
@@ -137,7 +148,7 @@ def plan_drill(
         settings.caps,
         snapshot_start=snapshot.start_time,
         patterns=patterns,
-        existing=RestoreDomain(client).existing_indices(),
+        existing=RestoreDomain(target or client).existing_indices(),
     )
     stamp = drill_stamp(snapshot.start_time)
     picks, left_out = [], [{"index": o.name, "reason": o.reason} for o in sample.left_out]
@@ -162,6 +173,7 @@ def plan_drill(
         "snapshot_why": why,
         "stamp": stamp,
         "keep_restored": config["keep_restored"],
+        "drill_domain": target_name if target is not None else None,
         "catalog": catalog_note,
         "picks": picks,
         "shards": sum(p["primaries"] for p in picks),
@@ -272,13 +284,17 @@ def _mapping_of(client: DomainClient, index: str) -> dict[str, str]:
     return _fields((entry or {}).get("mappings") or {})
 
 
-def verify_drill(client: DomainClient, plan: Mapping[str, Any]) -> dict[str, Any]:
+def verify_drill(
+    client: DomainClient, plan: Mapping[str, Any], source_domain: DomainClient | None = None
+) -> dict[str, Any]:
     """Counts against the catalog, mapping against the source, a sample search; never raises for
-    a bad result (the report does), so the clean-up always has the facts."""
+    a bad result (the report does), so the clean-up always has the facts. ``client`` is where the
+    drill restored; ``source_domain`` the backed-up domain, when that is another one."""
     domain = RestoreDomain(client)
+    origin = source_domain or client
     names = targets(plan)
     stats = domain.index_stats(names)
-    live = domain.existing_indices()
+    live = RestoreDomain(origin).existing_indices()
     results, problems = [], []
     restored_bytes = 0
     for pick in plan["picks"]:
@@ -301,7 +317,7 @@ def verify_drill(client: DomainClient, plan: Mapping[str, Any]) -> dict[str, Any
                 result["count"] = f"FAILED: {docs} outside [{low}, {high}]"
                 problems.append(f"[{source}] restored {docs} documents; the catalog recorded {low}..{high}")
         if source in live:
-            restored, current = _mapping_of(client, target), _mapping_of(client, source)
+            restored, current = _mapping_of(client, target), _mapping_of(origin, source)
             differ = sorted(f for f, kind in restored.items() if current.get(f) != kind)
             if differ:
                 result["mapping"] = f"FAILED: {len(differ)} field(s) differ from the source, first {differ[0]}"
