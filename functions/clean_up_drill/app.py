@@ -20,6 +20,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = SnapshotSettings.from_env(os.environ)
     target = drill_domain_settings(settings.domain, os.environ)
     logger.append_keys(domain=settings.domain.name, drill_domain=target.name)
-    result = clean_up(domain_client(target, os.environ), event.get("run") or {})
+    result = clean_up(domain_client(target, os.environ), event.get("run") or {}, target.repository)
     logger.info("drill cleaned up", extra={"deleted": result["deleted"], "note": result["note"]})
     return result

@@ -11,6 +11,8 @@ import pytest
 from snapshot_sentinel.drills.plan import drill_stamp
 from tests.emulator import Fault, RecoveryProgress, SnapshotProgress
 from tests.statemachine.conftest import REPOSITORY
+from tests.support.stack import _load_handler
+from tests.support.template import function_code_dir
 
 DRILL = "DrillStateMachine"
 FULL = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:x", "scope": "full"}
@@ -201,3 +203,56 @@ def test_a_restore_whose_answer_was_lost_is_still_cleaned_up(stack, domain):
     assert run.output["restore"]["answered"] is False
     assert len(restore_bodies(domain)) == 1, "never sent twice"
     assert drill_indices(domain) == []
+
+
+def test_a_start_step_that_fails_after_its_restore_went_out_still_cleans_up_only_what_it_restored(stack, domain):
+    # Given a backup, and a name held between the plan and the start by someone else's index
+    domain.create_index("orders", docs=100)
+    domain.create_index("logs", docs=40)
+    snapshot = backed_up(stack, domain)
+    stamp = drill_stamp(snapshot.start_time)
+    start = _load_handler(function_code_dir(stack.template, "StartDrillFunction"))
+    lost = type("Lambda.ServiceException", (Exception,), {})
+
+    def start_then_lose_the_answer(event, context):
+        # The restore goes out, then the Lambda service fails: the state machine gets no facts.
+        start(event, context)
+        domain.create_index(f"drill-{stamp}-logs-copy", docs=3)  # a look-alike, created meanwhile
+        raise lost("Lambda was unable to return the result")
+
+    stack.replace_handler("StartDrillFunction", start_then_lose_the_answer)
+
+    run = drill(stack, {"indices": "orders,logs"})
+
+    # Then the drill fails with that error, and the clean-up still deletes the restored drill
+    # indices (their primaries came from this snapshot) and nothing else
+    assert run.status == "FAILED"
+    assert run.error == "Lambda.ServiceException"
+    [cleanup] = run.calls("CleanUpDrillFunction")
+    assert sorted(cleanup.result["deleted"]) == [f"drill-{stamp}-logs", f"drill-{stamp}-orders"]
+    assert drill_indices(domain) == [f"drill-{stamp}-logs-copy"]
+    assert {"orders", "logs"} <= set(domain.index_names())
+    [alert] = run.alerts
+    assert "only indices restored from this snapshot count as the drill's" in alert["email"]
+
+
+def test_a_drill_name_taken_between_plan_and_start_is_refused_and_never_deleted(stack, domain):
+    domain.create_index("orders", docs=100)
+    snapshot = backed_up(stack, domain)
+    held = f"drill-{drill_stamp(snapshot.start_time)}-orders"
+    plan = _load_handler(function_code_dir(stack.template, "PlanDrillFunction"))
+
+    def plan_then_someone_takes_the_name(event, context):
+        result = plan(event, context)
+        domain.create_index(held, docs=7)  # exactly the drill's name, someone else's index
+        return result
+
+    stack.replace_handler("PlanDrillFunction", plan_then_someone_takes_the_name)
+
+    run = drill(stack, {"indices": "orders"})
+
+    assert run.status == "FAILED" and run.error == "DrillTargetExistsError"
+    assert restore_bodies(domain) == []
+    [cleanup] = run.calls("CleanUpDrillFunction")
+    assert cleanup.result["deleted"] == [], "its shards were never restored from this snapshot"
+    assert domain.index(held).doc_count == 7

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from snapshot_sentinel.drills.plan import drill_target, is_drill_index
-from snapshot_sentinel.drills.steps import own_indices, restore_body, validate_drill_input
+from snapshot_sentinel.drills.steps import own_indices, restore_body, restored_from, validate_drill_input
 from snapshot_sentinel.errors import InvalidInputError
 
 START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -56,3 +56,34 @@ def test_clean_up_deletes_only_its_own_existing_drill_indices(sources, live, for
     assert all(is_drill_index(n, START) for n in deleted)
     assert len(deleted) == len(set(deleted))
     assert set(deleted) == {p for p in picked if p in present}, "and every own index that exists"
+
+
+recovery = st.fixed_dictionaries(
+    {
+        "primary": st.booleans(),
+        "type": st.sampled_from(["SNAPSHOT", "EMPTY_STORE", "PEER", "EXISTING_STORE"]),
+        "source": st.fixed_dictionaries(
+            {"repository": st.sampled_from(["nightly-backups", "other"]), "snapshot": st.sampled_from(["snap", "old"])}
+        ),
+    }
+)
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=8), st.lists(recovery, max_size=4), max_size=6))
+def test_after_a_failed_start_only_indices_restored_from_this_snapshot_count_as_the_drills(recoveries):
+    found = restored_from(recoveries, "nightly-backups", "snap")
+
+    for name in found:
+        primaries = [r for r in recoveries[name] if r["primary"]]
+        assert primaries, "an index with no primary recovery is never named"
+        assert all(
+            r["type"] == "SNAPSHOT" and r["source"] == {"repository": "nightly-backups", "snapshot": "snap"}
+            for r in primaries
+        ), "every primary came from this repository and snapshot"
+    for name, shards in recoveries.items():
+        primaries = [r for r in shards if r["primary"]]
+        if primaries and all(
+            r["type"] == "SNAPSHOT" and r["source"] == {"repository": "nightly-backups", "snapshot": "snap"}
+            for r in primaries
+        ):
+            assert name in found

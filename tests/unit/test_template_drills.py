@@ -169,6 +169,7 @@ def test_with_a_drill_domain_drills_restore_and_delete_there_and_only_read_the_b
     assert start["es:ESHttpPost"] == {f"{DRILL_ARN}/_snapshot/*/_restore"}
     clean = granted(function_statements(template, "CleanUpDrillFunction", **WITH_DRILL_DOMAIN))
     assert clean["es:ESHttpDelete"] == {f"{DRILL_ARN}/drill-*"}
+    assert clean["es:ESHttpGet"] == {f"{DRILL_ARN}/_cat/indices*", f"{DRILL_ARN}/drill-*/_recovery"}
     check = granted(function_statements(template, "CheckDrillFunction", **WITH_DRILL_DOMAIN))
     assert f"{DOMAIN_ARN}/*/_mapping" in check["es:ESHttpGet"], "the source's live mapping is compared"
     plan = granted(function_statements(template, "PlanDrillFunction", **WITH_DRILL_DOMAIN))

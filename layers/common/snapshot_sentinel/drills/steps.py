@@ -345,21 +345,50 @@ def own_indices(picked: Sequence[str], present: Iterable[str], snapshot_start: d
     return [n for n in dict.fromkeys(picked) if n in live and is_drill_index(n, snapshot_start)]
 
 
-def clean_up(client: DomainClient, state: Mapping[str, Any]) -> dict[str, Any]:
+def restored_from(recoveries: Mapping[str, Sequence[Mapping[str, Any]]], repository: str, snapshot: str) -> list[str]:
+    """The indices whose every primary was recovered from ``repository:snapshot`` (``_recovery``
+    type SNAPSHOT with that source): what a restore of this snapshot created, never an index made
+    any other way. Pure."""
+    found = []
+    for name, shards in recoveries.items():
+        primaries = [shard for shard in shards if shard.get("primary", True)]
+        if primaries and all(
+            shard.get("type") == "SNAPSHOT"
+            and (shard.get("source") or {}).get("repository") == repository
+            and (shard.get("source") or {}).get("snapshot") == snapshot
+            for shard in primaries
+        ):
+            found.append(name)
+    return found
+
+
+def clean_up(client: DomainClient, state: Mapping[str, Any], repository: str) -> dict[str, Any]:
     """Delete exactly this drill's indices: a name in its own picks, shaped like its drill names,
     existing now, and only when this drill sent its restore (before that, a held name is
-    someone else's). ``keep_restored`` leaves them and says so."""
+    someone else's). ``keep_restored`` leaves them and says so.
+
+    When the start step itself failed (no facts of its own, an error instead: a Lambda service
+    error or a timeout after its POST may have gone out), a drill index counts as this drill's
+    only if ``_recovery`` shows every primary restored from this very snapshot."""
     plan = state.get("plan") or {}
     names = targets(plan)
-    if not names or not (state.get("restore") or {}).get("sent"):
+    restore = state.get("restore")
+    start_failed = restore is None and bool(state.get("error"))
+    if not names or not ((restore or {}).get("sent") or start_failed):
         return {"deleted": [], "note": "this drill restored nothing, so it deletes nothing"}
-    present = RestoreDomain(client).existing_indices()
-    own = own_indices(names, present, parse_timestamp(str(plan["snapshot_start"])))
+    domain = RestoreDomain(client)
+    own = own_indices(names, domain.existing_indices(), parse_timestamp(str(plan["snapshot_start"])))
+    note = ""
+    if start_failed:
+        own = restored_from(domain.recoveries(own), repository, str(plan["snapshot_name"])) if own else []
+        note = (
+            "the start step failed after planning, so only indices restored from this snapshot count as the drill's; "
+        )
     if plan.get("keep_restored"):
-        return {"deleted": [], "kept": own, "note": "keep_restored: the drill indices are left for a person"}
+        return {"deleted": [], "kept": own, "note": note + "keep_restored: the drill indices are left for a person"}
     if own:
-        RestoreDomain(client).delete_indices(own)
-    return {"deleted": own, "note": f"deleted the drill's {len(own)} index(es)"}
+        domain.delete_indices(own)
+    return {"deleted": own, "note": note + f"deleted the drill's {len(own)} index(es)"}
 
 
 def drill_settings(
