@@ -443,7 +443,10 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
         (
             # The only drill function that deletes, and only drill-* indices.
             "CleanUpDrillFunction",
-            {"es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*"}, "es:ESHttpDelete": {f"{DOMAIN_ARN}/drill-*"}},
+            {
+                "es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*", f"{DOMAIN_ARN}/drill-*/_recovery"},
+                "es:ESHttpDelete": {f"{DOMAIN_ARN}/drill-*"},
+            },
         ),
         (
             "ReportDrillFunction",
