@@ -30,7 +30,8 @@ import os
 import threading
 import types
 import zipfile
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -123,6 +124,24 @@ def _dummy_zip() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("app.py", "def lambda_handler(event, context):\n    return event\n")
     return buffer.getvalue()
+
+
+@contextmanager
+def function_environment_applied(values: dict[str, str]) -> Iterator[None]:
+    """Give ``os.environ`` a function's ``values`` for the length of its invocation, then put back
+    exactly what was there: only these keys are touched, one at a time. (``mock.patch.dict`` would
+    clear the whole environment and rebuild it on exit: a moment in which every variable is missing
+    to any thread that reads or iterates the environment, such as moto's or botocore's.)"""
+    before = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in before.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
 
 
 class RehearsalStack:
@@ -362,7 +381,7 @@ class RehearsalStack:
             "POWERTOOLS_LOG_LEVEL": os.environ.get("SENTINEL_LOG_LEVEL", "WARNING"),
         }
         context = FakeLambdaContext(function_name, seconds_left=self._timeouts[function_name])
-        with self._invocation_lock, mock.patch.dict(os.environ, environment):
+        with self._invocation_lock, function_environment_applied(environment):
             if isinstance(handler, Path):
                 handler = self._handlers[function_name] = _load_handler(handler)
             try:
