@@ -78,6 +78,12 @@ class Runtime:
         click.echo(message, file=self.err or sys.stderr)
 
 
+def given(**values: Any) -> dict[str, Any]:
+    """A state machine input of the flags a person set: keys whose value is None are left out, so the
+    state machine applies its own defaults (False stays: an explicit "no" is an answer)."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
 def execution_name(verb: str, now: datetime) -> str:
     """Unique, readable and valid for Step Functions (80 characters, no spaces)."""
     return f"sentinel-{verb}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
@@ -229,13 +235,7 @@ def backup(
     """Start a BackupStateMachine run now."""
     stack = gateway()
     state_machine = stack.output("BackupStateMachineArn")
-    run_input: dict[str, Any] = {}
-    if name:
-        run_input["snapshot_name"] = name
-    if indices:
-        run_input["indices"] = indices
-    if skip_retention:
-        run_input["skip_retention"] = True
+    run_input = given(snapshot_name=name or None, indices=indices or None, skip_retention=skip_retention or None)
     return start_and_follow(runtime, stack, state_machine, run_input, verb="backup", wait=wait)
 
 

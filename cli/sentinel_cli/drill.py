@@ -7,20 +7,13 @@ from typing import Any
 
 import click
 
-from sentinel_cli.commands import Runtime, stack_options, start_and_follow, wait_option
+from sentinel_cli.commands import Runtime, given, stack_options, start_and_follow, wait_option
 from sentinel_cli.gateway import AwsGateway
 
 
 def drill_input(snapshot: str | None, indices: str | None, keep_restored: bool) -> dict[str, Any]:
     """The drill's input with only the keys given: the state machine fills in its defaults."""
-    run_input: dict[str, Any] = {}
-    if snapshot:
-        run_input["snapshot_name"] = snapshot
-    if indices:
-        run_input["indices"] = indices
-    if keep_restored:
-        run_input["keep_restored"] = True
-    return run_input
+    return given(snapshot_name=snapshot or None, indices=indices or None, keep_restored=keep_restored or None)
 
 
 @click.command()

@@ -21,6 +21,7 @@ from sentinel_cli.commands import (
     execution_name,
     finish,
     follow,
+    given,
     stack_options,
     started,
     wait_option,
@@ -43,17 +44,16 @@ def restore_input(
     replicas: int | None,
 ) -> dict[str, Any]:
     """RestoreStateMachine's input (issue 10's keys) from the flags; unset flags are left out."""
-    run_input: dict[str, Any] = {
-        "snapshot_name": snapshot,
-        "indices": indices,
-        "rename_prefix": rename_prefix,
-        "rename_pattern": rename_pattern,
-        "rename_replacement": rename_replacement,
-        "on_conflict": on_conflict,
-        "include_aliases": include_aliases,
-        "index_settings": None if replicas is None else {"index.number_of_replicas": replicas},
-    }
-    return {key: value for key, value in run_input.items() if value is not None}
+    return given(
+        snapshot_name=snapshot,
+        indices=indices,
+        rename_prefix=rename_prefix,
+        rename_pattern=rename_pattern,
+        rename_replacement=rename_replacement,
+        on_conflict=on_conflict,
+        include_aliases=include_aliases,
+        index_settings=None if replicas is None else {"index.number_of_replicas": replicas},
+    )
 
 
 def plan_of(view: RunView) -> dict[str, Any] | None:
