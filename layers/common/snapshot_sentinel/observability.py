@@ -121,8 +121,8 @@ def publish_metrics(
         return
     try:
         metrics.add_dimension(name=DOMAIN_DIMENSION, value=domain or "unknown")
-        for name, value in (dimensions or {}).items():
-            metrics.add_dimension(name=name, value=value)
+        for dimension, label in (dimensions or {}).items():
+            metrics.add_dimension(name=dimension, value=label)
         for name, (value, unit) in values.items():
             metrics.add_metric(name=name, unit=unit, value=value)
         document = metrics.serialize_metric_set()
