@@ -21,6 +21,7 @@ from snapshot_sentinel.clock import parse_timestamp
 from snapshot_sentinel.errors import UNANSWERED
 from snapshot_sentinel.models import PARTIAL, SUCCESS, SnapshotInfo, iso
 from snapshot_sentinel.naming import managed_snapshot_name
+from snapshot_sentinel.polling import RESTORE, Progress, wait_facts
 from snapshot_sentinel.restore.cluster import RestoreDomain
 from snapshot_sentinel.restore.errors import (
     RestoreBlockedError,
@@ -190,7 +191,8 @@ def take_safety_snapshot(
         execution_id=run.config.execution_id,
         execution_start=run.execution_start,
     )
-    facts = take_snapshot(run.client, request, now=now, max_wait=max_wait)
+    floor = RESTORE.minimum_wait_seconds(run.config.poll_interval_seconds, max_wait.total_seconds(), loops=2)
+    facts = take_snapshot(run.client, request, now=now, max_wait=max_wait, min_wait_seconds=floor)
     facts["indices_count"] = len(conflicts)
     return facts
 
@@ -276,6 +278,9 @@ def start_restore(run: RestoreRun, planned: dict[str, Any], *, now: datetime, ma
     plan, cluster = _replan(run, planned)
     targets = [target for _, target in plan.pairs]
     snapshot = plan.snapshot.name
+    # A run that replaced indices already watched its safety snapshot: its two loops share the budget.
+    loops = 2 if planned.get("action") == "replace" else 1
+    floor = RESTORE.minimum_wait_seconds(run.config.poll_interval_seconds, max_wait.total_seconds(), loops)
     facts: dict[str, Any] = {
         "started_at": iso(now),
         "deadline": iso(now + max_wait),
@@ -283,6 +288,7 @@ def start_restore(run: RestoreRun, planned: dict[str, Any], *, now: datetime, ma
         "done": False,
         "targets_count": len(targets),
         "adopted": False,
+        **wait_facts(None, started=now, now=now, deadline=now + max_wait, floor_seconds=floor),
     }
     present = [target for target in targets if target in cluster.indices]
     if present:
@@ -376,6 +382,11 @@ def check_restore(run: RestoreRun, snapshot_name: str, progress: dict[str, Any],
         if decisive:
             raise RestoreShardFailedError(f"index [{index}] primary shard [{shard}] cannot be allocated: {reason}")
     done = counts["done"] == len(targets)
+    # An execution started before the upgrade to one polling rule carries no floor: its Wait reads none.
+    floor = int(progress.get("min_wait_seconds") or run.config.poll_interval_seconds)
+    deadline = progress.get("deadline")
+    deadline_at = parse_timestamp(str(deadline)) if deadline else now + timedelta(seconds=floor)
+    started = progress.get("started_at")
     result = {
         "done": done,
         "started_at": progress.get("started_at"),
@@ -388,9 +399,15 @@ def check_restore(run: RestoreRun, snapshot_name: str, progress: dict[str, Any],
         "waiting_sample": waiting[:WAITING_SAMPLE],
         "checked_at": iso(now),
         "finished_at": iso(now) if done else None,
+        **wait_facts(
+            Progress.from_recoveries(recoveries),
+            started=parse_timestamp(str(started)) if started else None,
+            now=now,
+            deadline=deadline_at,
+            floor_seconds=floor,
+        ),
     }
-    deadline = progress.get("deadline")
-    if not done and deadline and now >= parse_timestamp(str(deadline)):
+    if not done and deadline and now >= deadline_at:
         first = waiting[0] if waiting else {"index": "?", "status": "?"}
         why = reasons.get(str(first["index"]))
         raise RestoreDeadlineError(
