@@ -18,8 +18,8 @@ from snapshot_sentinel.restore.errors import (
 from snapshot_sentinel.restore.steps import (
     RestoreRun,
     check_restore,
-    set_aside_conflicts,
     plan_step,
+    set_aside_conflicts,
     start_restore,
     take_safety_snapshot,
 )

@@ -391,4 +391,7 @@ def test_an_alias_on_two_indices_without_a_write_index_refuses_writes(run: Emula
     refused = run.api.put("/logs/_doc/1", {"message": "x"})
     assert (refused.status, refused.error_type) == (400, "illegal_argument_exception")
     assert refused.reason.startswith("no write index is defined for alias [logs].")
-    assert run.api.get("/_alias/logs").json == {"logs-1": {"aliases": {"logs": {}}}, "logs-2": {"aliases": {"logs": {}}}}
+    assert run.api.get("/_alias/logs").json == {
+        "logs-1": {"aliases": {"logs": {}}},
+        "logs-2": {"aliases": {"logs": {}}},
+    }
