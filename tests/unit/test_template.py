@@ -416,13 +416,16 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
         ),
         (
             "PlanRestoreFunction",
-            {"es:ESHttpGet": {
+            {
+                "es:ESHttpGet": {
                     SNAPSHOT_PATHS,
                     f"{DOMAIN_ARN}/_cat/indices*",
                     f"{DOMAIN_ARN}/_alias*",
                     f"{DOMAIN_ARN}/_cluster/health*",
                     f"{DOMAIN_ARN}/_cluster/settings*",
-                }, "dynamodb:Query": {"<DrillCatalogTable.Arn>"}},
+                },
+                "dynamodb:Query": {"<DrillCatalogTable.Arn>"},
+            },
         ),
         (
             "PlanDrillFunction",
