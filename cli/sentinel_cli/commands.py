@@ -1,7 +1,8 @@
 """The ``sentinel`` commands: thin click functions over the gateway, the run reader and the views.
 
-Exit codes: 0 success, 1 a run failed (or ``status`` found something wrong), 2 bad usage or a
-problem to fix before anything can run (missing stack, no credentials, unknown snapshot).
+Exit codes (sentinel_cli.errors): 0 success, 1 a run failed (or ``status`` / ``doctor`` found
+something wrong), 2 bad usage or a problem to fix before anything can run (missing stack, no
+credentials or region, unknown snapshot), 3 AWS could not be reached, 4 ``doctor`` warnings only.
 """
 
 from __future__ import annotations
@@ -126,7 +127,12 @@ def stack_options(command: Callable[..., int]) -> Callable[..., Any]:
             envvar="SENTINEL_STACK",
             help="CloudFormation stack of Snapshot Sentinel (env SENTINEL_STACK).",
         ),
-        click.option("--region", default=None, help="AWS region of the stack (default: AWS_REGION or the profile's)."),
+        click.option(
+            "--region",
+            default=None,
+            envvar="AWS_REGION",
+            help="AWS region of the stack (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's region).",
+        ),
         click.option("--profile", default=None, help="AWS profile (default: AWS_PROFILE or the default chain)."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON document for scripts instead of tables."),
     ]
@@ -141,7 +147,8 @@ def cli() -> None:
     """Back up, restore, watch and inspect a Snapshot Sentinel stack.
 
     Reads the stack's CloudFormation outputs (--stack, default snapshot-sentinel) and uses the usual
-    AWS credential chain. Exit codes: 0 success, 1 the run failed, 2 bad usage.
+    AWS credential chain. Exit codes: 0 success, 1 the run failed (or status/doctor found a problem),
+    2 bad usage or set-up (stack, credentials, region), 3 AWS unreachable, 4 doctor warnings only.
     """
 
 

@@ -18,11 +18,13 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+from botocore.config import Config
 
 from sentinel_cli.errors import (
     AccessDeniedError,
     AwsCallError,
     CredentialsError,
+    NetworkError,
     NotDeployedError,
     StackNotFoundError,
     UnknownExecutionError,
@@ -34,6 +36,13 @@ SCHEDULE_RESOURCE_TYPE = "AWS::Scheduler::Schedule"
 MAX_SCHEDULES_SCANNED = 1_000
 _ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId"}
+CLIENT_CONFIG = Config(connect_timeout=10, read_timeout=60, retries={"mode": "standard", "max_attempts": 3})
+"""A command waits at most about half a minute for an AWS endpoint that does not answer (botocore's
+default would wait 60 s per attempt, five attempts), and retries throttling the way the AWS CLI does."""
+NO_REGION = (
+    "no AWS region: pass --region (the stack's region), set AWS_REGION or AWS_DEFAULT_REGION, "
+    "or set region in your AWS profile (aws configure set region <region>)"
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,7 @@ def aws_errors(what: str, stack: str = "", region: str = "") -> Iterator[None]:
             "`aws configure`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
         ) from exc
     except botocore.exceptions.NoRegionError as exc:
-        raise CredentialsError("no AWS region: pass --region (the stack's region) or set AWS_REGION") from exc
+        raise CredentialsError(NO_REGION) from exc
     except botocore.exceptions.ProfileNotFound as exc:
         raise CredentialsError(f"{exc}: check --profile / AWS_PROFILE against `aws configure list-profiles`") from exc
     except botocore.exceptions.TokenRetrievalError as exc:
@@ -87,6 +96,12 @@ def aws_errors(what: str, stack: str = "", region: str = "") -> Iterator[None]:
         if code == "ExecutionDoesNotExist":
             raise UnknownExecutionError(f"{what}: no such execution ({message})") from exc
         raise AwsCallError(f"{what} failed: {code}: {message}") from exc
+    except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
+        where = f" in region {region}" if region else ""
+        raise NetworkError(
+            f"could not reach AWS{where} ({what}: {exc}): check the network connection, a proxy "
+            "(HTTPS_PROXY) or VPN, and that the region is spelt right; nothing is known about the stack"
+        ) from exc
     except botocore.exceptions.BotoCoreError as exc:
         raise AwsCallError(f"{what} failed: {exc}") from exc
 
@@ -101,8 +116,12 @@ class AwsGateway:
 
     @classmethod
     def connect(cls, stack_name: str, *, region: str | None = None, profile: str | None = None) -> AwsGateway:
+        """``region`` None: the profile's (AWS_DEFAULT_REGION, then ``region`` in the config file).
+        AWS_REGION comes in through ``--region``'s environment variable, as in the AWS CLI."""
         with aws_errors("opening an AWS session"):
-            session = boto3.session.Session(region_name=region, profile_name=profile)
+            session = boto3.session.Session(region_name=region or None, profile_name=profile)
+        if not session.region_name:
+            raise CredentialsError(NO_REGION)
         return cls(session, stack_name)
 
     @property
@@ -112,7 +131,7 @@ class AwsGateway:
     def _client(self, service: str) -> Any:
         if service not in self._clients:
             with aws_errors(f"creating a {service} client", self.stack_name, self.region):
-                self._clients[service] = self.session.client(service)
+                self._clients[service] = self.session.client(service, config=CLIENT_CONFIG)
         return self._clients[service]
 
     def _call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
