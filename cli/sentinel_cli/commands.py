@@ -33,6 +33,7 @@ from sentinel_cli.errors import (
 from sentinel_cli.gateway import AwsGateway
 from sentinel_cli.runs import RunView, did_the_job, run_kind
 from sentinel_cli.schedule import ScheduleExpressionError, next_run
+from sentinel_cli.subscriptions import alert_reach, render_alert_reach
 from snapshot_sentinel.naming import name_problem
 
 DEFAULT_STACK = "snapshot-sentinel"
@@ -366,6 +367,11 @@ def collect_status(runtime: Runtime, stack: AwsGateway) -> dict[str, Any]:
     except (AccessDeniedError, AwsCallError) as exc:
         alarms = []
         unknown.append(f"the alarms are unknown: {exc}")
+    reach = alert_reach(stack)
+    if reach.unknown:
+        unknown.append(reach.unknown)
+    report["alerts"] = reach.to_dict()
+    report["alert_fixes"] = reach.fixes()
     report["unknown"] = unknown
     report["alarms"] = [{"name": a.name, "state": a.state, "reason": a.reason, "updated": a.updated} for a in alarms]
     report["alarms_in_alarm"] = [a.name for a in alarms if a.state == "ALARM"]
@@ -381,6 +387,9 @@ def collect_status(runtime: Runtime, stack: AwsGateway) -> dict[str, Any]:
     elif report["backup_stale"]:
         problems.append(f"the last successful backup is {hours} h old (more than {threshold:g} h)")
     problems.extend(f"alarm {name} is in ALARM" for name in report["alarms_in_alarm"])
+    nobody = reach.problem()
+    if nobody:
+        problems.append(nobody)
     report["problems"] = problems
     return report
 
@@ -399,8 +408,11 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
             )
             for run in machine["recent_runs"]
         ]
-        console.print(views.table(f"{name}: last runs", ["Run", "Kind", "Status", "Started", "Took", "Error"], rows))
         what = "backup" if name == BACKUP else "run"
+        if not rows:
+            console.print(f"{name}: no runs yet")
+            continue
+        console.print(views.table(f"{name}: last runs", ["Run", "Kind", "Status", "Started", "Took", "Error"], rows))
         hours = machine["hours_since_last_success"]
         console.print(
             f"  Last successful {what}: "
@@ -419,6 +431,7 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
         console.print(views.table("Alarms", ["Alarm", "State", "Reason"], alarm_rows))
     else:
         console.print("Alarms: none found")
+    render_alert_reach(console, report["alerts"], report["alert_fixes"])
     for missing in report["unknown"]:
         console.print(f"? {missing}", style="yellow")
     if report["dashboard_url"]:
@@ -426,15 +439,16 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
     for problem in report["problems"]:
         console.print(f"✘ {problem}", style="bold red")
     if not report["problems"]:
-        console.print("✔ backups are current and no alarm is firing", style="bold green")
+        console.print("✔ backups are current, no alarm is firing and alerts reach someone", style="bold green")
 
 
 @cli.command()
 @stack_options
 def status(runtime: Runtime, gateway: Callable[[], AwsGateway]) -> int:
-    """Last runs, hours since the last successful backup, next scheduled run, alarms.
+    """Last runs, hours since the last successful backup, next scheduled run, alarms, who gets alerts.
 
-    Exit 1 when the last successful backup is stale or an alarm is in ALARM.
+    Exit 1 when the last successful backup is stale, an alarm is in ALARM, or no endpoint of
+    AlertTopic is confirmed (alerts reach nobody).
     """
     report = collect_status(runtime, gateway())
     if runtime.as_json:

@@ -49,6 +49,15 @@ class AwsCallError(SentinelError):
 
     exit_code = EXIT_RUN_FAILED
 
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        """AWS's error code (``InvalidParameter``), "" when there was no answer."""
+
+
+class ConfirmationRefusedError(SentinelError):
+    """SNS did not accept the confirmation link or token (expired, mistyped, another topic's)."""
+
 
 class NetworkError(SentinelError):
     """No answer from AWS's endpoint: connection refused or reset, DNS, TLS, a timeout."""

@@ -62,6 +62,30 @@ class Schedule:
     state: str
 
 
+PENDING_CONFIRMATION = "PendingConfirmation"
+"""The SubscriptionArn ListSubscriptionsByTopic gives a subscription nobody has confirmed yet."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One endpoint of AlertTopic as SNS lists it."""
+
+    protocol: str
+    endpoint: str
+    arn: str | None
+    """None while it waits for confirmation (SNS gives it no ARN until then)."""
+    authenticated_unsubscribe: bool | None = None
+    """Whether unsubscribing needs AWS credentials (ConfirmationWasAuthenticated); None when unknown."""
+
+    @property
+    def confirmed(self) -> bool:
+        return self.arn is not None
+
+    @property
+    def state(self) -> str:
+        return "confirmed" if self.confirmed else "pending confirmation"
+
+
 @contextmanager
 def aws_errors(what: str, stack: str = "", region: str = "") -> Iterator[None]:
     """Turn botocore's exceptions into errors that tell the user what to do."""
@@ -95,7 +119,7 @@ def aws_errors(what: str, stack: str = "", region: str = "") -> Iterator[None]:
             ) from exc
         if code == "ExecutionDoesNotExist":
             raise UnknownExecutionError(f"{what}: no such execution ({message})") from exc
-        raise AwsCallError(f"{what} failed: {code}: {message}") from exc
+        raise AwsCallError(f"{what} failed: {code}: {message}", code) from exc
     except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
         where = f" in region {region}" if region else ""
         raise NetworkError(
@@ -227,6 +251,53 @@ class AwsGateway:
             if not token:
                 return
             kwargs["nextToken"] = token
+
+    # -- alert subscriptions ---------------------------------------------------------------------
+
+    def subscriptions(self, topic_arn: str) -> list[Subscription]:
+        """AlertTopic's subscriptions, pending ones included; for each confirmed one, whether a click
+        on "unsubscribe" is enough to remove it."""
+        found: list[Subscription] = []
+        kwargs: dict[str, Any] = {"TopicArn": topic_arn}
+        while True:
+            page = self._call("sns", "list_subscriptions_by_topic", **kwargs)
+            for listed in page.get("Subscriptions", []):
+                arn = str(listed.get("SubscriptionArn") or "")
+                confirmed = arn.startswith("arn:")
+                found.append(
+                    Subscription(
+                        protocol=str(listed.get("Protocol", "")),
+                        endpoint=str(listed.get("Endpoint", "")),
+                        arn=arn if confirmed else None,
+                        authenticated_unsubscribe=self._authenticated_unsubscribe(arn) if confirmed else None,
+                    )
+                )
+            if not page.get("NextToken"):
+                return found
+            kwargs["NextToken"] = page["NextToken"]
+
+    def _authenticated_unsubscribe(self, subscription_arn: str) -> bool | None:
+        try:
+            attributes = self._call("sns", "get_subscription_attributes", SubscriptionArn=subscription_arn)
+        except (AccessDeniedError, AwsCallError):
+            return None
+        value = attributes.get("Attributes", {}).get("ConfirmationWasAuthenticated")
+        return None if value is None else str(value).lower() == "true"
+
+    def confirm_subscription(self, topic_arn: str, token: str) -> Subscription:
+        """Confirm with the token of a confirmation message, so that only someone with AWS credentials
+        for this account (the topic's or the subscription's owner) can unsubscribe the endpoint."""
+        confirmed = self._call(
+            "sns", "confirm_subscription", TopicArn=topic_arn, Token=token, AuthenticateOnUnsubscribe="true"
+        )
+        arn = str(confirmed["SubscriptionArn"])
+        attributes = self._call("sns", "get_subscription_attributes", SubscriptionArn=arn).get("Attributes", {})
+        return Subscription(
+            protocol=str(attributes.get("Protocol", "")),
+            endpoint=str(attributes.get("Endpoint", "")),
+            arn=arn,
+            authenticated_unsubscribe=str(attributes.get("ConfirmationWasAuthenticated", "")).lower() == "true",
+        )
 
     # -- alarms and schedule ---------------------------------------------------------------------
 
