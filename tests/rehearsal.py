@@ -83,7 +83,7 @@ def describe(call: Invocation) -> str:
             f" {result.get('snapshot_name')}"
         )
     if call.function == "StartDrillFunction":
-        return "POST _restore as drill-<snapshot start>-<index>, 0 replicas, no aliases -> accepted"
+        return "POST _restore as drill-<snapshot start>-<run>-<index>, 0 replicas, no aliases -> accepted"
     if call.function == "CheckDrillFunction" and "passed" in result:
         return f"verify counts, mappings, a search: {'passed' if result.get('passed') else 'FAILED'}"
     if call.function == "CheckDrillFunction":
