@@ -119,7 +119,8 @@ def gateway_endpoints(template: dict[str, Any], parameters: dict[str, str]) -> d
     resolve = resolver(template, **parameters)
     found = {}
     for spec in template["Resources"].values():
-        if spec["Type"] != "AWS::EC2::VPCEndpoint" or ("Condition" in spec and not resolve.condition(spec["Condition"])):
+        created = "Condition" not in spec or resolve.condition(spec["Condition"])
+        if spec["Type"] != "AWS::EC2::VPCEndpoint" or not created:
             continue
         properties = resolve.resolve(spec["Properties"])
         if properties.get("VpcEndpointType") == "Gateway":
@@ -150,9 +151,7 @@ def test_no_function_in_the_vpc_needs_more_than_the_domain_and_gateway_endpoints
     # SNS, Step Functions, CloudWatch... need a NAT gateway or a paid interface endpoint per AZ:
     # a function that calls one of them runs outside the VPC (or hands the call to one that does).
     needs = {
-        name: services_called(template, name) - {DOMAIN}
-        for name in functions(template)
-        if in_vpc(template, name, VPC)
+        name: services_called(template, name) - {DOMAIN} for name in functions(template) if in_vpc(template, name, VPC)
     }
     beyond = {name: sorted(services - set(GATEWAY_SERVICES)) for name, services in needs.items()}
     assert {name: services for name, services in beyond.items() if services} == {}
