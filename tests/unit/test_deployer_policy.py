@@ -65,6 +65,13 @@ ACTIONS: dict[str, tuple[str, ...]] = {
         "dynamodb:UpdateTimeToLive",
         "dynamodb:UpdateContinuousBackups",
     ),
+    # Only with VpcId and RouteTableIds: the S3 and DynamoDB gateway endpoints, routes in those tables.
+    "AWS::EC2::VPCEndpoint": (
+        "ec2:CreateVpcEndpoint",
+        "ec2:ModifyVpcEndpoint",
+        "ec2:DeleteVpcEndpoints",
+        "ec2:DescribeVpcEndpoints",
+    ),
     "AWS::SQS::Queue": ("sqs:CreateQueue", "sqs:SetQueueAttributes", "sqs:GetQueueAttributes", "sqs:DeleteQueue"),
     "AWS::KMS::Key": (
         "kms:CreateKey",
