@@ -128,6 +128,15 @@ def _plan_lines(plan: Mapping[str, Any]) -> list[str]:
         )
     for warning in plan.get("warnings") or []:
         lines.append(f"Warning: {warning}")
+    lines.extend(_alias_lines(plan))
+    return lines
+
+
+def _alias_lines(plan: Mapping[str, Any]) -> list[str]:
+    aliases = _mapping(plan.get("aliases"))
+    lines = [f"Aliases: {note}" for note in aliases.get("notes") or []]
+    if aliases.get("re_added"):
+        lines.append(f"Aliases: {aliases['re_added']} alias(es) that had not moved were added back after the restore.")
     return lines
 
 
@@ -185,7 +194,7 @@ def render_success(
     count = int(measured.get("indices", _mapping(plan.get("counts")).get("restore", 0)) or 0)
     docs = int(measured.get("docs") or 0)
     size = int(measured.get("size_bytes") or 0)
-    safety = _mapping(run.get("deleted")).get("safety_snapshot")
+    safety = _mapping(run.get("set_aside")).get("safety_snapshot")
     facts.update(
         restored={"indices": count, "docs": docs, "size_bytes": size, "measured": bool(measured)},
         indices=indices[:FACTS_INDICES_MAX],
@@ -194,7 +203,8 @@ def render_success(
         skipped_sample=plan.get("skipped_sample") or [],
         advice=plan.get("advice") or [],
         safety_snapshot=safety,
-        replaced=_mapping(run.get("deleted")).get("deleted_count", 0),
+        replaced=_mapping(run.get("set_aside")).get("closed_count", 0),
+        aliases=plan.get("aliases") or {},
         restore_started_at=progress.get("started_at"),
         restore_finished_at=progress.get("finished_at"),
         restore_seconds=rto,
@@ -211,7 +221,11 @@ def render_success(
         "recovery DONE" + (f"; whole run {human_duration(total)}." if total is not None else "."),
     ]
     if safety:
-        lines.append(f"Replaced indices were saved first in safety snapshot {safety} (repository of this stack).")
+        lines.append(
+            f"Replaced indices were saved first in safety snapshot {safety} (repository of this stack), then closed "
+            "(never deleted) and restored over."
+        )
+    lines.extend(_alias_lines(plan))
     lines.append("")
     lines.append(f"{'source':<40} {'target':<40} {'docs':>12} {'shards':>7} {'size':>10}")
     for item in indices[:TEXT_INDICES_MAX]:
