@@ -65,13 +65,6 @@ ACTIONS: dict[str, tuple[str, ...]] = {
         "dynamodb:UpdateTimeToLive",
         "dynamodb:UpdateContinuousBackups",
     ),
-    # Only with VpcId and RouteTableIds: the S3 and DynamoDB gateway endpoints, routes in those tables.
-    "AWS::EC2::VPCEndpoint": (
-        "ec2:CreateVpcEndpoint",
-        "ec2:ModifyVpcEndpoint",
-        "ec2:DeleteVpcEndpoints",
-        "ec2:DescribeVpcEndpoints",
-    ),
     "AWS::SQS::Queue": ("sqs:CreateQueue", "sqs:SetQueueAttributes", "sqs:GetQueueAttributes", "sqs:DeleteQueue"),
     "AWS::KMS::Key": (
         "kms:CreateKey",
@@ -93,6 +86,12 @@ ACTIONS: dict[str, tuple[str, ...]] = {
         "s3:DeleteBucket",
     ),
     "AWS::S3::BucketPolicy": ("s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"),
+    "AWS::EC2::VPCEndpoint": (
+        "ec2:CreateVpcEndpoint",
+        "ec2:ModifyVpcEndpoint",
+        "ec2:DeleteVpcEndpoints",
+        "ec2:DescribeVpcEndpoints",
+    ),
     # CloudFormation invokes the custom resource's function with the deployer's credentials.
     "Custom::SnapshotRepository": ("lambda:InvokeFunction",),
 }
