@@ -1,4 +1,7 @@
-"""Check snapshot: one GET of the snapshot's state; the state machine decides what follows."""
+"""Check snapshot: one GET of the snapshot's state; the state machine decides what follows.
+
+The backup state machine's checks write the run's metrics (a full backup the one the RPO alarm reads);
+the restore state machine's check of its safety snapshot (``purpose`` "safety_snapshot") writes none."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from snapshot_sentinel import clock
 from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.polling import minimum_wait_seconds
-from snapshot_sentinel.run_metrics import snapshot_metrics
+from snapshot_sentinel.run_metrics import snapshot_dimensions, snapshot_metrics
 from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.snapshots import check_snapshot
 from snapshot_sentinel.wiring import domain_client
@@ -34,6 +37,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             or minimum_wait_seconds(settings.poll_interval_seconds, settings.max_wait_minutes * 60)
         ),
         now=clock.utc_now(),
+        prefix=settings.prefix,
+        stack_name=None if settings.read_only else settings.stack_name,
     )
     logger.info(
         "snapshot checked",
@@ -43,7 +48,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "progress": facts["progress"],
             "remaining": facts["remaining_text"],
             "next_wait_seconds": facts["next_wait_seconds"],
+            "scope": facts["scope"],
         },
     )
-    publish_metrics(settings.domain.name, snapshot_metrics(facts))
+    if event.get("purpose", "backup") == "backup":
+        publish_metrics(settings.domain.name, snapshot_metrics(facts), snapshot_dimensions(facts["scope"]))
     return facts

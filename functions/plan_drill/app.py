@@ -36,6 +36,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         drill,
         event.get("input"),
         now=clock.utc_now(),
+        execution_id=str(event.get("execution_id") or ""),
         target=domain_client(target, os.environ) if target != settings.domain else None,
         target_name=target.name,
     )

@@ -81,7 +81,8 @@ def test_a_drill_on_a_separate_domain_restores_there_read_only_and_only_reads_th
     assert restore_bodies(domain) == [] and writes(domain) == []
     # And the drill verified against the catalog and production's live mapping, then cleaned up there
     verified = {i["index"]: i for i in run.output["verify"]["indices"]}
-    assert verified["orders"]["target"] == f"drill-{drill_stamp(snapshot.start_time)}-orders"
+    assert verified["orders"]["target"] == f"{run.output['plan']['name_prefix']}orders"
+    assert verified["orders"]["target"].startswith(f"drill-{drill_stamp(snapshot.start_time)}-")
     assert verified["orders"]["count"] == "ok: 1000 within [1000, 1000]"
     assert verified["orders"]["mapping"].startswith("ok")
     assert verified["orders"]["search"] == "ok"

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from snapshot_sentinel.drills.plan import drill_stamp
+from snapshot_sentinel.drills.plan import drill_prefix, drill_stamp
 from tests.emulator import Fault, RecoveryProgress, SnapshotProgress
 from tests.statemachine.conftest import REPOSITORY
 from tests.support.stack import _load_handler
@@ -18,8 +18,15 @@ DRILL = "DrillStateMachine"
 FULL = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:x", "scope": "full"}
 
 
-def drill(stack, run_input=None):
-    return stack.run(run_input or {}, state_machine=DRILL)
+def drill(stack, run_input=None, *, name=None):
+    return stack.run(run_input or {}, state_machine=DRILL, name=name)
+
+
+def names_of(stack, snapshot, execution_name):
+    """The prefix every index of the drill execution ``execution_name`` of ``snapshot`` carries."""
+    machine = stack.state_machine_arns[DRILL]
+    execution = machine.replace(":stateMachine:", ":execution:") + f":{execution_name}"
+    return drill_prefix(snapshot.start_time, execution)
 
 
 def backed_up(stack, domain):
@@ -58,7 +65,8 @@ def test_a_passing_drill_restores_verifies_and_cleans_up(stack, domain):
     assert alert["subject"].startswith("[DRILL OK]")
     verified = {i["index"]: i for i in run.output["verify"]["indices"]}
     stamp = drill_stamp(snapshot.start_time)
-    assert verified["orders"]["target"] == f"drill-{stamp}-orders"
+    assert verified["orders"]["target"] == f"{run.output['plan']['name_prefix']}orders"
+    assert verified["orders"]["target"].startswith(f"drill-{stamp}-")
     assert verified["orders"]["count"] == "ok: 1000 within [1000, 1000]"
     assert verified["orders"]["mapping"].startswith("ok")
     assert verified["orders"]["search"] == "ok"
@@ -70,10 +78,10 @@ def test_a_passing_drill_restores_verifies_and_cleans_up(stack, domain):
 def test_a_shard_that_never_recovers_fails_the_drill_and_still_cleans_up(stack, domain):
     domain.create_index("orders", shards=2, docs=1_000)
     snapshot = backed_up(stack, domain)
-    target = f"drill-{drill_stamp(snapshot.start_time)}-orders"
+    target = f"{names_of(stack, snapshot, 'weekly')}orders"
     domain.fail_shard_recovery(target, shard=1)
 
-    run = drill(stack)
+    run = drill(stack, name="weekly")
 
     assert run.status == "FAILED"
     assert run.error == "DrillShardFailedError"
@@ -126,13 +134,13 @@ def test_clean_up_never_deletes_a_look_alike_index_it_did_not_create(stack, doma
     domain.create_index("orders", docs=100)
     domain.create_index("logs", docs=50)
     snapshot = backed_up(stack, domain)
-    stamp = drill_stamp(snapshot.start_time)
-    held = f"drill-{stamp}-orders"  # exactly a drill name, but someone else's
-    look_alike = f"drill-{stamp}-logs-copy"
+    prefix = names_of(stack, snapshot, "weekly")
+    held = f"{prefix}orders"  # exactly this drill's name, but someone else's
+    look_alike = f"{prefix}logs-copy"
     domain.create_index(held, docs=7)
     domain.create_index(look_alike, docs=3)
 
-    run = drill(stack)
+    run = drill(stack, name="weekly")
 
     assert run.status == "SUCCEEDED", run.cause
     sources = [p["source"] for p in run.output["plan"]["picks"]]
@@ -210,27 +218,27 @@ def test_a_start_step_that_fails_after_its_restore_went_out_still_cleans_up_only
     domain.create_index("orders", docs=100)
     domain.create_index("logs", docs=40)
     snapshot = backed_up(stack, domain)
-    stamp = drill_stamp(snapshot.start_time)
+    prefix = names_of(stack, snapshot, "weekly")
     start = _load_handler(function_code_dir(stack.template, "StartDrillFunction"))
     lost = type("Lambda.ServiceException", (Exception,), {})
 
     def start_then_lose_the_answer(event, context):
         # The restore goes out, then the Lambda service fails: the state machine gets no facts.
         start(event, context)
-        domain.create_index(f"drill-{stamp}-logs-copy", docs=3)  # a look-alike, created meanwhile
+        domain.create_index(f"{prefix}logs-copy", docs=3)  # a look-alike, created meanwhile
         raise lost("Lambda was unable to return the result")
 
     stack.replace_handler("StartDrillFunction", start_then_lose_the_answer)
 
-    run = drill(stack, {"indices": "orders,logs"})
+    run = drill(stack, {"indices": "orders,logs"}, name="weekly")
 
     # Then the drill fails with that error, and the clean-up still deletes the restored drill
     # indices (their primaries came from this snapshot) and nothing else
     assert run.status == "FAILED"
     assert run.error == "Lambda.ServiceException"
     [cleanup] = run.calls("CleanUpDrillFunction")
-    assert sorted(cleanup.result["deleted"]) == [f"drill-{stamp}-logs", f"drill-{stamp}-orders"]
-    assert drill_indices(domain) == [f"drill-{stamp}-logs-copy"]
+    assert sorted(cleanup.result["deleted"]) == [f"{prefix}logs", f"{prefix}orders"]
+    assert drill_indices(domain) == [f"{prefix}logs-copy"]
     assert {"orders", "logs"} <= set(domain.index_names())
     [alert] = run.alerts
     assert "only indices restored from this snapshot count as the drill's" in alert["email"]
@@ -238,13 +246,14 @@ def test_a_start_step_that_fails_after_its_restore_went_out_still_cleans_up_only
 
 def test_a_drill_name_taken_between_plan_and_start_is_refused_and_never_deleted(stack, domain):
     domain.create_index("orders", docs=100)
-    snapshot = backed_up(stack, domain)
-    held = f"drill-{drill_stamp(snapshot.start_time)}-orders"
+    backed_up(stack, domain)
     plan = _load_handler(function_code_dir(stack.template, "PlanDrillFunction"))
+    held = []
 
     def plan_then_someone_takes_the_name(event, context):
         result = plan(event, context)
-        domain.create_index(held, docs=7)  # exactly the drill's name, someone else's index
+        held.append(result["picks"][0]["target"])
+        domain.create_index(held[0], docs=7)  # exactly the drill's name, someone else's index
         return result
 
     stack.replace_handler("PlanDrillFunction", plan_then_someone_takes_the_name)
@@ -254,5 +263,5 @@ def test_a_drill_name_taken_between_plan_and_start_is_refused_and_never_deleted(
     assert run.status == "FAILED" and run.error == "DrillTargetExistsError"
     assert restore_bodies(domain) == []
     [cleanup] = run.calls("CleanUpDrillFunction")
-    assert cleanup.result["deleted"] == [], "its shards were never restored from this snapshot"
-    assert domain.index(held).doc_count == 7
+    assert cleanup.result["deleted"] == [], "the start refused before sending: the drill restored nothing"
+    assert domain.index(held[0]).doc_count == 7

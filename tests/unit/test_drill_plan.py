@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,12 +12,17 @@ from snapshot_sentinel.drills.plan import (
     GIB,
     DrillCaps,
     IndexCandidate,
+    drill_prefix,
     drill_target,
     is_drill_index,
+    run_token,
     sample_indices,
 )
+from snapshot_sentinel.errors import InvalidInputError
 
 START = datetime(2026, 11, 29, 2, 0, 7, tzinfo=UTC)
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:DrillStateMachine:weekly"
+PREFIX = drill_prefix(START, EXECUTION)
 
 names = st.from_regex(r"\.?[a-z][a-z0-9._-]{0,12}", fullmatch=True)
 counts = st.none() | st.integers(min_value=0, max_value=1_000)
@@ -48,7 +54,7 @@ caps_strategy = st.builds(
 
 @given(candidates(), caps_strategy, st.lists(names, max_size=5))
 def test_a_sample_never_exceeds_the_caps(indices: list[IndexCandidate], caps: DrillCaps, existing: list[str]) -> None:
-    sample = sample_indices(indices, caps, snapshot_start=START, existing=existing)
+    sample = sample_indices(indices, caps, prefix=PREFIX, existing=existing)
     assert sample.shards <= caps.max_shards
     assert sample.size_bytes <= caps.max_bytes
 
@@ -57,13 +63,13 @@ def test_a_sample_never_exceeds_the_caps(indices: list[IndexCandidate], caps: Dr
 def test_a_sample_never_holds_a_system_index(indices: list[IndexCandidate], caps: DrillCaps) -> None:
     # Even a pattern that names a dot-index exactly leaves it out.
     patterns = [c.name for c in indices]
-    sample = sample_indices(indices, caps, snapshot_start=START, patterns=patterns or None)
+    sample = sample_indices(indices, caps, prefix=PREFIX, patterns=patterns or None)
     assert not [p.source for p in sample.picks if p.source.startswith(".")]
 
 
 @given(candidates(), caps_strategy)
 def test_the_largest_index_that_fits_is_always_drilled(indices: list[IndexCandidate], caps: DrillCaps) -> None:
-    sample = sample_indices(indices, caps, snapshot_start=START)
+    sample = sample_indices(indices, caps, prefix=PREFIX)
     fitting = [
         c
         for c in indices
@@ -80,19 +86,19 @@ def test_the_largest_index_that_fits_is_always_drilled(indices: list[IndexCandid
 def test_drill_targets_are_distinct_and_never_a_live_index(
     indices: list[IndexCandidate], caps: DrillCaps, live: list[str]
 ) -> None:
-    existing = set(live) | {drill_target(START, c.name) for c in indices[::3]}
-    sample = sample_indices(indices, caps, snapshot_start=START, existing=existing)
+    existing = set(live) | {drill_target(PREFIX, c.name) for c in indices[::3]}
+    sample = sample_indices(indices, caps, prefix=PREFIX, existing=existing)
     targets = [p.target for p in sample.picks]
     assert len(targets) == len(set(targets))
     assert not set(targets) & existing
-    assert all(is_drill_index(t, START) for t in targets)
+    assert all(is_drill_index(t, PREFIX) for t in targets)
 
 
 @given(candidates(), caps_strategy)
 def test_every_index_is_either_drilled_or_left_out_with_a_reason(
     indices: list[IndexCandidate], caps: DrillCaps
 ) -> None:
-    sample = sample_indices(indices, caps, snapshot_start=START)
+    sample = sample_indices(indices, caps, prefix=PREFIX)
     picked = {p.source for p in sample.picks}
     left = {o.name for o in sample.left_out}
     assert picked | left == {c.name for c in indices}
@@ -106,7 +112,7 @@ def test_quiet_indices_come_before_written_ones_once_the_largest_is_in() -> None
         IndexCandidate("logs-written", primaries=1, size_bytes=1 * GIB, docs_before=5, docs_after=9),
         IndexCandidate("logs-quiet", primaries=1, size_bytes=2 * GIB, docs_before=7, docs_after=7),
     ]
-    sample = sample_indices(indices, DrillCaps(max_shards=6, max_bytes=20 * GIB), snapshot_start=START)
+    sample = sample_indices(indices, DrillCaps(max_shards=6, max_bytes=20 * GIB), prefix=PREFIX)
     assert [p.source for p in sample.picks] == ["logs-big", "logs-quiet"]
     assert [(o.name, o.reason) for o in sample.left_out] == [
         ("logs-written", "the sample is full (DrillMaxShards / DrillMaxGigabytes)")
@@ -119,7 +125,7 @@ def test_an_index_over_the_caps_is_left_out_saying_which_cap() -> None:
         IndexCandidate("wide", primaries=40, size_bytes=1 * GIB),
         IndexCandidate("small", primaries=1, size_bytes=1),
     ]
-    sample = sample_indices(indices, DrillCaps.from_gigabytes(20, 20), snapshot_start=START)
+    sample = sample_indices(indices, DrillCaps.from_gigabytes(20, 20), prefix=PREFIX)
     assert [p.source for p in sample.picks] == ["small"]
     reasons = {o.name: o.reason for o in sample.left_out}
     assert reasons == {
@@ -128,10 +134,37 @@ def test_an_index_over_the_caps_is_left_out_saying_which_cap() -> None:
     }
 
 
-def test_drill_names_carry_the_snapshot_start_and_stay_valid_index_names() -> None:
-    assert drill_target(START, "orders") == "drill-20261129t020007z-orders"
-    long = drill_target(START, "x" * 300)
-    assert len(long.encode()) <= 255 and long.startswith("drill-20261129t020007z-x")
-    assert drill_target(START, "x" * 300) != drill_target(START, "x" * 299 + "y")
-    assert not is_drill_index("drill-20261129t020007zorders", START)
-    assert not is_drill_index("drilled-20261129t020007z-orders", START)
+def test_drill_names_carry_the_snapshot_start_and_the_run_and_stay_valid_index_names() -> None:
+    token = run_token(EXECUTION)
+    assert drill_prefix(START, EXECUTION) == f"drill-20261129t020007z-{token}-"
+    assert len(token) == 8 and token.isalnum() and token == token.lower()
+    assert drill_target(PREFIX, "orders") == f"drill-20261129t020007z-{token}-orders"
+    long = drill_target(PREFIX, "x" * 300)
+    assert len(long.encode()) <= 255 and long.startswith(f"{PREFIX}x")
+    assert drill_target(PREFIX, "x" * 300) != drill_target(PREFIX, "x" * 299 + "y")
+    assert not is_drill_index(f"drill-20261129t020007z-{token}", PREFIX)
+    assert not is_drill_index(f"drilled-20261129t020007z-{token}-orders", PREFIX)
+    assert not is_drill_index("drill-20261129t020007z-orders", PREFIX), "a name without this run's token"
+
+
+def test_a_drill_without_its_execution_id_is_refused_by_name() -> None:
+    with pytest.raises(InvalidInputError, match="execution_id"):
+        drill_prefix(START, "")
+
+
+executions = st.from_regex(
+    r"arn:aws:states:us-east-1:123456789012:execution:DrillStateMachine:[A-Za-z0-9_-]{1,80}", fullmatch=True
+)
+
+
+@given(st.lists(executions, min_size=2, max_size=2, unique=True), st.lists(names, min_size=1, max_size=6, unique=True))
+def test_two_executions_of_the_same_snapshot_never_share_or_own_each_others_names(
+    pair: list[str], sources: list[str]
+) -> None:
+    first, second = (drill_prefix(START, e) for e in pair)
+    assert first != second
+    ours = {drill_target(first, s) for s in sources}
+    theirs = {drill_target(second, s) for s in sources}
+    assert not ours & theirs
+    assert not any(is_drill_index(n, first) for n in theirs)
+    assert all(len(n.encode()) <= 255 and n.startswith("drill-") for n in ours | theirs)

@@ -9,11 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snapshot_sentinel.drills.plan import drill_target, is_drill_index
+from snapshot_sentinel.drills.plan import drill_prefix, drill_target, is_drill_index
 from snapshot_sentinel.drills.steps import own_indices, restore_body, restored_from, validate_drill_input
 from snapshot_sentinel.errors import InvalidInputError
 
 START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:DrillStateMachine:weekly"
+PREFIX = drill_prefix(START, EXECUTION)
 names = st.text(alphabet="abcdefgh-.", min_size=1, max_size=12)
 
 
@@ -27,10 +29,11 @@ def test_the_input_defaults_and_refuses_unknown_keys_by_name():
 
 
 def test_the_restore_request_names_only_the_picks_without_replicas_or_aliases():
-    plan = {"stamp": "20261128t020000z", "picks": [{"source": "orders"}, {"source": "logs"}]}
+    plan = {"name_prefix": PREFIX, "picks": [{"source": "orders"}, {"source": "logs"}]}
     body = restore_body(plan)
     assert body["indices"] == "orders,logs"
-    assert body["rename_replacement"] == "drill-20261128t020000z-$1"
+    assert body["rename_replacement"] == f"{PREFIX}$1"
+    assert PREFIX.startswith("drill-20261128t020000z-")
     assert body["index_settings"] == {"index.number_of_replicas": 0}
     assert body["include_aliases"] is False and body["include_global_state"] is False
 
@@ -40,20 +43,25 @@ def test_the_restore_request_names_only_the_picks_without_replicas_or_aliases():
     live=st.lists(names, max_size=8),
     foreign_drills=st.lists(names, max_size=5),
     other_start=st.datetimes(timezones=st.just(UTC)),
+    other_run=st.text(min_size=1, max_size=20),
 )
-def test_clean_up_deletes_only_its_own_existing_drill_indices(sources, live, foreign_drills, other_start):
-    picked = [drill_target(START, s) for s in sources]
-    # Present: some of the drill's own targets, live source indices, and look-alikes it did not pick.
-    look_alikes = [drill_target(START, f) + "-copy" for f in foreign_drills] + [
-        drill_target(other_start, f) for f in foreign_drills
-    ]
+def test_clean_up_deletes_only_its_own_existing_drill_indices(sources, live, foreign_drills, other_start, other_run):
+    picked = [drill_target(PREFIX, s) for s in sources]
+    # Present: some of the drill's own targets, live source indices, and look-alikes it did not pick:
+    # other drills' indices of this snapshot or another, and old-style names without a run token.
+    other = drill_prefix(START, EXECUTION + other_run)
+    look_alikes = (
+        [drill_target(PREFIX, f) + "-copy" for f in foreign_drills]
+        + [drill_target(drill_prefix(other_start, EXECUTION + other_run), f) for f in foreign_drills]
+        + [drill_target("drill-20261128t020000z-", f) for f in foreign_drills]
+    )
     present = set(picked[::2]) | set(live) | set(look_alikes)
-
-    deleted = own_indices(picked, present, START)
+    # Even a list of picks that names another drill's indices (a corrupted state) deletes none of them.
+    deleted = own_indices([*picked, *(drill_target(other, f) for f in foreign_drills)], present, PREFIX)
 
     assert set(deleted) <= set(picked), "never an index outside the drill's own picks"
     assert set(deleted) <= present
-    assert all(is_drill_index(n, START) for n in deleted)
+    assert all(is_drill_index(n, PREFIX) for n in deleted)
     assert len(deleted) == len(set(deleted))
     assert set(deleted) == {p for p in picked if p in present}, "and every own index that exists"
 

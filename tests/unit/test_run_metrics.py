@@ -73,3 +73,49 @@ def test_a_metric_that_cannot_be_written_is_logged_not_raised(
     [line] = emf_lines(out)
     assert "SnapshotSucceeded" not in line, "the bad metric did not linger into the next flush"
     assert line["ShardsFailed"] == [2.0]
+
+
+def test_only_a_full_backup_of_this_stack_writes_the_metric_the_alarm_reads() -> None:
+    from snapshot_sentinel.identity import backup_scope
+    from snapshot_sentinel.models import SnapshotInfo
+    from snapshot_sentinel.run_metrics import snapshot_dimensions
+
+    ours = {"taken_by": "snapshot-sentinel", "stack": "prod", "execution_id": "arn:x"}
+    nightly = "nightly-2026-11-28t02-00-00z"
+    cases = {
+        "full": SnapshotInfo(name=nightly, state="SUCCESS", metadata={**ours, "scope": "full"}),
+        "full (before scope was recorded)": SnapshotInfo(name=nightly, state="SUCCESS", metadata=ours),
+        "subset": SnapshotInfo(name=nightly + "-subset", state="SUCCESS", metadata={**ours, "scope": "subset"}),
+        "subset, engine without metadata": SnapshotInfo(name=nightly + "-subset", state="SUCCESS"),
+        "named": SnapshotInfo(name="before-upgrade", state="SUCCESS", metadata={**ours, "scope": "full"}),
+        "safety": SnapshotInfo(
+            name="pre-restore-2026-11-28t09-00-00z", state="SUCCESS", metadata={**ours, "scope": "subset"}
+        ),
+        "another stack's": SnapshotInfo(name=nightly, state="SUCCESS", metadata={**ours, "stack": "staging"}),
+    }
+
+    scopes = {case: backup_scope(snapshot, "nightly", "prod") for case, snapshot in cases.items()}
+
+    assert scopes == {
+        "full": "full",
+        "full (before scope was recorded)": "full",
+        "subset": "subset",
+        "subset, engine without metadata": "subset",
+        "named": "named",
+        "safety": "subset",
+        "another stack's": "named",
+    }
+    assert snapshot_dimensions("full") == {}
+    assert snapshot_dimensions("subset") == {"scope": "subset"}
+    assert snapshot_dimensions("named") == {"scope": "named"}
+
+
+def test_a_second_dimension_makes_another_metric(capsys: pytest.CaptureFixture[str]) -> None:
+    publish_metrics("orders-prod", {"SnapshotSucceeded": (1.0, "Count")}, {"scope": "subset"})
+    publish_metrics("orders-prod", {"SnapshotSucceeded": (1.0, "Count")})
+
+    subset, full = emf_lines(capsys.readouterr().out)
+    assert subset["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["domain", "scope"]]
+    assert subset["scope"] == "subset"
+    assert full["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["domain"]]
+    assert "scope" not in full

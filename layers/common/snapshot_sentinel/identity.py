@@ -3,7 +3,7 @@
 Pure: it imports only other pure modules, so the retention planner can use it without pulling in
 the HTTP client.
 
-The metadata the take step writes on every snapshot (INTERFACES.md #1)::
+The metadata the take step writes on every snapshot::
 
     {"taken_by": "snapshot-sentinel", "stack": <stack name>, "execution_id": <execution ARN>,
      "scope": "full" | "subset"}
@@ -20,11 +20,12 @@ from __future__ import annotations
 from typing import Any
 
 from snapshot_sentinel.models import SnapshotInfo
-from snapshot_sentinel.naming import is_managed_name
+from snapshot_sentinel.naming import SUBSET_SUFFIX, is_managed_name
 
 TAKEN_BY = "snapshot-sentinel"
 SCOPE_FULL = "full"
 SCOPE_SUBSET = "subset"
+SCOPE_NAMED = "named"
 
 OWNERSHIP_RULE = (
     "A snapshot is managed (only a managed snapshot is ever deleted) if and only if its name is exactly "
@@ -83,3 +84,19 @@ def is_full_backup(snapshot: SnapshotInfo, prefix: str, stack_name: str | None) 
     """
     owner = stack_name if stack_name is not None else str(snapshot.metadata.get("stack", ""))
     return is_managed(snapshot, prefix, owner) and not is_subset(snapshot)
+
+
+def backup_scope(snapshot: SnapshotInfo, prefix: str, stack_name: str | None) -> str:
+    """What a snapshot the backup state machine took counts as, for the run's metrics.
+
+    ``full``: :func:`is_full_backup`, the only scope ``NoRecentBackupAlarm`` counts (the snapshot a
+    restore or a drill picks by default); ``subset``: a caller's subset of indices (its metadata says
+    so, or its derived name ends ``-subset`` on an engine that keeps no metadata); ``named``: any
+    other, such as a full run under a ``snapshot_name`` of the caller's choosing, which retention,
+    restores and drills never pick by default either.
+    """
+    if is_full_backup(snapshot, prefix, stack_name):
+        return SCOPE_FULL
+    if is_subset(snapshot) or snapshot.name.endswith(SUBSET_SUFFIX):
+        return SCOPE_SUBSET
+    return SCOPE_NAMED

@@ -107,8 +107,11 @@ def write_metrics_line(line: str) -> None:
     print(line, flush=True)
 
 
-def publish_metrics(domain: str, values: Mapping[str, tuple[float, str]]) -> None:
-    """Write ``values`` ({name: (value, unit)}) for ``domain`` now, as one EMF line.
+def publish_metrics(
+    domain: str, values: Mapping[str, tuple[float, str]], dimensions: Mapping[str, str] | None = None
+) -> None:
+    """Write ``values`` ({name: (value, unit)}) for ``domain`` (and any further ``dimensions``) now,
+    as one EMF line.
 
     Flushed at once rather than at the end of the handler, so a step that raises afterwards
     still counts, and nothing is left for the next invocation of a warm container. A metric
@@ -118,6 +121,8 @@ def publish_metrics(domain: str, values: Mapping[str, tuple[float, str]]) -> Non
         return
     try:
         metrics.add_dimension(name=DOMAIN_DIMENSION, value=domain or "unknown")
+        for dimension, label in (dimensions or {}).items():
+            metrics.add_dimension(name=dimension, value=label)
         for name, (value, unit) in values.items():
             metrics.add_metric(name=name, unit=unit, value=value)
         document = metrics.serialize_metric_set()

@@ -2,13 +2,23 @@
 
 Pure: these functions only shape numbers; :func:`snapshot_sentinel.observability.publish_metrics`
 writes them as one embedded-metric-format line (namespace ``SnapshotSentinel``, dimension
-``domain``). ``NoRecentBackupAlarm`` watches ``SnapshotSucceeded``; the dashboard shows the rest.
+``domain``). ``NoRecentBackupAlarm`` watches ``SnapshotSucceeded`` with the dimension ``domain``
+alone; the dashboard shows the rest.
+
+**Only a full backup writes the alarm's metric.** A snapshot the backup state machine took that is
+not a full backup of this stack (:func:`snapshot_sentinel.identity.backup_scope`: a subset run, or a
+run under a name of the caller's choosing) writes the same metric names with a second dimension,
+``scope`` (``subset`` or ``named``): CloudWatch matches an alarm's metric by its whole dimension set,
+so those data points are another metric the alarm never reads, and the dashboard can still show
+them. A restore's safety snapshot writes no snapshot metric at all (the restore reports it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from snapshot_sentinel.identity import SCOPE_FULL
 
 COUNT = "Count"
 SECONDS = "Seconds"
@@ -20,6 +30,8 @@ SNAPSHOT_DURATION_SECONDS = "SnapshotDurationSeconds"
 SHARDS_FAILED = "ShardsFailed"
 SNAPSHOTS_PRUNED = "SnapshotsPruned"
 RETENTION_DEFERRED = "RetentionDeferred"
+
+SCOPE_DIMENSION = "scope"
 
 Metric = tuple[float, str]
 """A value and its CloudWatch unit."""
@@ -54,6 +66,12 @@ def snapshot_metrics(facts: Mapping[str, Any]) -> dict[str, Metric]:
     failed = _number(shards.get("failed")) if isinstance(shards, Mapping) else None
     metrics[SHARDS_FAILED] = (failed if failed is not None else 0.0, COUNT)
     return metrics
+
+
+def snapshot_dimensions(scope: str) -> dict[str, str]:
+    """Dimensions beside ``domain`` for a snapshot of ``scope``: none for a full backup (the alarm's
+    metric), ``scope`` for any other, so it never counts as a backup."""
+    return {} if scope == SCOPE_FULL else {SCOPE_DIMENSION: scope}
 
 
 def retention_metrics(totals: Mapping[str, Any], *, dry_run: bool) -> dict[str, Metric]:

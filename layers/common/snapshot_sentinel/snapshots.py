@@ -25,7 +25,7 @@ from typing import Any
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.clock import parse_timestamp
-from snapshot_sentinel.identity import names_stack, snapshot_metadata
+from snapshot_sentinel.identity import backup_scope, names_stack, snapshot_metadata
 from snapshot_sentinel.models import IN_PROGRESS, SnapshotInfo, iso
 from snapshot_sentinel.observability import logger
 from snapshot_sentinel.polling import (
@@ -204,8 +204,12 @@ def check_snapshot(
     polls: int,
     min_wait_seconds: int,
     now: datetime,
+    prefix: str = "",
+    stack_name: str | None = None,
 ) -> dict[str, Any]:
-    """One status check; the Choice state reads ``state``, the Wait state ``next_wait_seconds``.
+    """One status check; the Choice state reads ``state``, the Wait state ``next_wait_seconds``,
+    the metrics ``scope`` (:func:`snapshot_sentinel.identity.backup_scope`, by ``prefix`` and
+    ``stack_name``: only a full backup of this stack counts as a backup).
 
     ``GET _snapshot/<repo>/<name>`` first: the state and, once finished, shards and failures.
     Only while it runs, ``GET _snapshot/<repo>/<name>/_status`` for progress (of a running
@@ -220,7 +224,7 @@ def check_snapshot(
             progress = Progress.from_status(client.snapshot_status(repository, name))
         except errors.DomainError as exc:
             logger.warning("no progress from _status; waiting the minimum", extra={"error": str(exc)})
-    return status_facts(
+    facts = status_facts(
         snapshot,
         deadline=parse_timestamp(deadline),
         now=now,
@@ -228,3 +232,5 @@ def check_snapshot(
         min_wait_seconds=min_wait_seconds,
         progress=progress,
     )
+    facts["scope"] = backup_scope(snapshot, prefix, stack_name)
+    return facts

@@ -11,7 +11,10 @@ a live (or scratch) domain every week. The sample:
 - then prefers indices that were not written while the snapshot ran (the catalog recorded the same
   document count before and after it), because their restored count must match exactly; smaller
   ones first, so the sample covers as many indices as the caps allow;
-- restores each index as ``drill-<snapshot start>-<index>``, a name no live index or alias holds.
+- restores each index as ``drill-<snapshot start>-<run>-<index>``, a name no live index or alias
+  holds, where ``<run>`` is a token of the drill's own execution: two drills of the same snapshot at
+  once (a schedule delivered twice, a drill started by hand during the scheduled one) never plan,
+  restore, verify or delete the same name.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.restore.selection import MAX_INDEX_NAME_BYTES, is_system_index, resolve_patterns
 
 DRILL_PREFIX = "drill-"
@@ -104,13 +108,31 @@ class DrillSample:
         }
 
 
+RUN_TOKEN_CHARS = 8
+"""Hex characters of the execution's token: 32 bits, so two drills that overlap in time share a token
+with a chance of about one in four billion (and even then the start refuses a held name)."""
+
+
 def drill_stamp(snapshot_start: datetime) -> str:
     return snapshot_start.astimezone(UTC).strftime("%Y%m%dt%H%M%Sz")
 
 
-def drill_target(snapshot_start: datetime, index: str) -> str:
-    """``drill-<snapshot start>-<index>``; a name past the engine's 255 bytes keeps a hash of the rest."""
-    name = f"{DRILL_PREFIX}{drill_stamp(snapshot_start)}-{index}"
+def run_token(execution_id: str) -> str:
+    """A short, lower-case token of one execution (its ARN): the same for every step and retry of
+    that execution, different for any other."""
+    if not execution_id:
+        raise InvalidInputError("execution_id is missing: the drill's names are its execution's ($$.Execution.Id)")
+    return hashlib.sha256(execution_id.encode()).hexdigest()[:RUN_TOKEN_CHARS]
+
+
+def drill_prefix(snapshot_start: datetime, execution_id: str) -> str:
+    """``drill-<snapshot start>-<run>-``: what every index of one drill execution is named with."""
+    return f"{DRILL_PREFIX}{drill_stamp(snapshot_start)}-{run_token(execution_id)}-"
+
+
+def drill_target(prefix: str, index: str) -> str:
+    """``<prefix><index>``; a name past the engine's 255 bytes keeps a hash of the rest."""
+    name = f"{prefix}{index}"
     if len(name.encode()) <= MAX_INDEX_NAME_BYTES:
         return name
     digest = hashlib.sha256(index.encode()).hexdigest()[:12]
@@ -118,17 +140,17 @@ def drill_target(snapshot_start: datetime, index: str) -> str:
     return f"{head}-{digest}"
 
 
-def is_drill_index(name: str, snapshot_start: datetime) -> bool:
-    """Whether ``name`` is one of the names a drill of this snapshot creates (clean-up checks both
-    this and the drill's own record before deleting anything)."""
-    return name.startswith(f"{DRILL_PREFIX}{drill_stamp(snapshot_start)}-")
+def is_drill_index(name: str, prefix: str) -> bool:
+    """Whether ``name`` carries this drill execution's own prefix (clean-up checks both this and the
+    drill's own picks before deleting anything)."""
+    return prefix.startswith(DRILL_PREFIX) and name.startswith(prefix) and len(name) > len(prefix)
 
 
 def sample_indices(
     candidates: Sequence[IndexCandidate],
     caps: DrillCaps,
     *,
-    snapshot_start: datetime,
+    prefix: str,
     patterns: Sequence[str] | None = None,
     existing: Iterable[str] = (),
 ) -> DrillSample:
@@ -145,7 +167,7 @@ def sample_indices(
             left_out.append(LeftOut(candidate.name, "not matched by DrillIndices"))
         elif candidate.primaries > caps.max_shards or candidate.size_bytes > caps.max_bytes:
             left_out.append(LeftOut(candidate.name, _over_caps(candidate, caps)))
-        elif drill_target(snapshot_start, candidate.name) in taken:
+        elif drill_target(prefix, candidate.name) in taken:
             left_out.append(LeftOut(candidate.name, "its drill name is held by a live index; clean that up first"))
         else:
             eligible.append(candidate)
@@ -154,7 +176,7 @@ def sample_indices(
     shards = size = 0
     if eligible:
         largest = max(eligible, key=lambda c: (c.size_bytes, c.primaries, c.name))
-        picks.append(_pick(largest, snapshot_start, "the largest index that fits the caps: the worst case"))
+        picks.append(_pick(largest, prefix, "the largest index that fits the caps: the worst case"))
         shards, size = largest.primaries, largest.size_bytes
         rest = sorted(
             (c for c in eligible if c is not largest),
@@ -169,16 +191,16 @@ def sample_indices(
                 if candidate.quiet
                 else "written during the snapshot: its count must lie between the recorded ones"
             )
-            picks.append(_pick(candidate, snapshot_start, reason))
+            picks.append(_pick(candidate, prefix, reason))
             shards += candidate.primaries
             size += candidate.size_bytes
     return DrillSample(tuple(picks), tuple(left_out))
 
 
-def _pick(candidate: IndexCandidate, snapshot_start: datetime, reason: str) -> Pick:
+def _pick(candidate: IndexCandidate, prefix: str, reason: str) -> Pick:
     return Pick(
         source=candidate.name,
-        target=drill_target(snapshot_start, candidate.name),
+        target=drill_target(prefix, candidate.name),
         primaries=candidate.primaries,
         size_bytes=candidate.size_bytes,
         reason=reason,

@@ -2,7 +2,7 @@
 
 Pure: the drill's state in, a subject, text and JSON facts out (bounded: the caps bound the
 picks). A failed drill names what failed and what it means; the Fail state of DrillStateMachine
-takes ``error`` and ``cause`` from here (INTERFACES #3).
+takes ``error`` and ``cause`` from here.
 
 ``[DRILL OK]`` is sent too: one message a week, the only place the measured RTO is written in
 words, and proof that drills still run; its ``outcome`` attribute (``OK``) lets a subscriber's
@@ -30,8 +30,9 @@ _MEANS = {
     "Treat this snapshot as suspect and look at older ones.",
     "DrillNothingToRestoreError": "No drill ran: there is no full SUCCESS snapshot, or no index fits "
     "DrillMaxShards / DrillMaxGigabytes / DrillIndices.",
-    "DrillTargetExistsError": "A live index holds a drill name (an earlier drill kept with keep_restored?). "
-    "Delete it by hand if it is a drill's; the drill never deletes what it did not create.",
+    "DrillTargetExistsError": "A live index holds one of this drill's own names (each drill's names carry a token "
+    "of its execution, so another drill never does: was it created by hand?). Nothing was restored or deleted; "
+    "the drill never deletes what it did not create.",
     "InvalidInputError": "Nothing ran. Correct the input key named above.",
     "RestoreRefusedError": "The domain refused to restore this snapshot (its reason is quoted above). A drill domain "
     "older than the snapshot cannot read it (a node never reads a newer version's snapshot): on the bad day a "

@@ -27,10 +27,9 @@ from snapshot_sentinel.drills.errors import (
     DrillTargetExistsError,
 )
 from snapshot_sentinel.drills.plan import (
-    DRILL_PREFIX,
     DrillCaps,
     IndexCandidate,
-    drill_stamp,
+    drill_prefix,
     is_drill_index,
     sample_indices,
 )
@@ -98,6 +97,7 @@ def plan_drill(
     raw_input: Any,
     *,
     now: datetime,
+    execution_id: str,
     target: DomainClient | None = None,
     target_name: str | None = None,
 ) -> dict[str, Any]:
@@ -105,7 +105,8 @@ def plan_drill(
 
     ``client`` is the backed-up domain (its snapshots, its live indices' sizes); ``target`` is where
     the drill restores, a separate drill domain (``target_name``) or, by default, the same one: its
-    existing indices are the names a drill may not take."""
+    existing indices are the names a drill may not take. Every name carries a token of
+    ``execution_id``, so no other drill, of this snapshot or another, plans the same names."""
     config = validate_drill_input(raw_input)
     if config["snapshot_name"]:
         snapshot = client.get_snapshot(settings.repository, config["snapshot_name"])
@@ -143,18 +144,18 @@ def plan_drill(
         elif not name.startswith("."):
             unknown.append(name)
     patterns = config["indices"] or _patterns(settings.indices, "DrillIndices")
+    prefix = drill_prefix(snapshot.start_time, execution_id)
     sample = sample_indices(
         candidates,
         settings.caps,
-        snapshot_start=snapshot.start_time,
+        prefix=prefix,
         patterns=patterns,
         existing=RestoreDomain(target or client).existing_indices(),
     )
-    stamp = drill_stamp(snapshot.start_time)
     picks, left_out = [], [{"index": o.name, "reason": o.reason} for o in sample.left_out]
     left_out += [{"index": n, "reason": "size unknown: not in the catalog and not live"} for n in unknown]
     for pick in sample.picks:
-        if pick.target != f"{DRILL_PREFIX}{stamp}-{pick.source}":
+        if pick.target != f"{prefix}{pick.source}":
             left_out.append({"index": pick.source, "reason": "name too long for the drill's rename pattern"})
             continue
         entry = pick.to_dict()
@@ -171,7 +172,7 @@ def plan_drill(
         "snapshot_name": snapshot.name,
         "snapshot_start": iso(snapshot.start_time),
         "snapshot_why": why,
-        "stamp": stamp,
+        "name_prefix": prefix,
         "keep_restored": config["keep_restored"],
         "drill_domain": target_name if target is not None else None,
         "catalog": catalog_note,
@@ -191,7 +192,7 @@ def targets(plan: Mapping[str, Any]) -> list[str]:
 
 
 def restore_body(plan: Mapping[str, Any]) -> dict[str, Any]:
-    """Exactly the picks, renamed to ``drill-<stamp>-<index>``, no replicas, no aliases."""
+    """Exactly the picks, renamed to ``drill-<snapshot start>-<run>-<index>``, no replicas, no aliases."""
     return {
         "indices": ",".join(str(p["source"]) for p in plan["picks"]),
         "ignore_unavailable": False,
@@ -199,7 +200,7 @@ def restore_body(plan: Mapping[str, Any]) -> dict[str, Any]:
         "include_aliases": False,
         "partial": False,
         "rename_pattern": "(.+)",
-        "rename_replacement": f"{DRILL_PREFIX}{plan['stamp']}-$1",
+        "rename_replacement": f"{plan['name_prefix']}$1",
         "index_settings": {"index.number_of_replicas": 0},
     }
 
@@ -338,11 +339,11 @@ def verify_drill(
     return {"passed": not problems, "problems": problems[:20], "indices": results, "restored_bytes": restored_bytes}
 
 
-def own_indices(picked: Sequence[str], present: Iterable[str], snapshot_start: datetime) -> list[str]:
-    """The indices a drill's clean-up may delete: in its own picks AND named like its drill names
-    AND existing now. Pure, so the property tests prove it never names anything else."""
+def own_indices(picked: Sequence[str], present: Iterable[str], prefix: str) -> list[str]:
+    """The indices a drill's clean-up may delete: in its own picks AND carrying its own execution's
+    prefix AND existing now. Pure, so the property tests prove it never names anything else."""
     live = set(present)
-    return [n for n in dict.fromkeys(picked) if n in live and is_drill_index(n, snapshot_start)]
+    return [n for n in dict.fromkeys(picked) if n in live and is_drill_index(n, prefix)]
 
 
 def restored_from(recoveries: Mapping[str, Sequence[Mapping[str, Any]]], repository: str, snapshot: str) -> list[str]:
@@ -362,22 +363,30 @@ def restored_from(recoveries: Mapping[str, Sequence[Mapping[str, Any]]], reposit
     return found
 
 
-def clean_up(client: DomainClient, state: Mapping[str, Any], repository: str) -> dict[str, Any]:
-    """Delete exactly this drill's indices: a name in its own picks, shaped like its drill names,
-    existing now, and only when this drill sent its restore (before that, a held name is
-    someone else's). ``keep_restored`` leaves them and says so.
+REFUSED_BEFORE_SENDING = frozenset({"DrillTargetExistsError"})
+"""Errors of the start step raised before its ``POST _restore``: the drill restored nothing."""
 
-    When the start step itself failed (no facts of its own, an error instead: a Lambda service
-    error or a timeout after its POST may have gone out), a drill index counts as this drill's
-    only if ``_recovery`` shows every primary restored from this very snapshot."""
+
+def clean_up(client: DomainClient, state: Mapping[str, Any], repository: str) -> dict[str, Any]:
+    """Delete exactly this drill's indices: a name in its own picks, carrying its own execution's
+    prefix (no other drill plans such a name), existing now, and only when this drill sent its
+    restore (before that, a held name is someone else's). ``keep_restored`` leaves them and says so.
+
+    When the start step itself failed after it may have sent the restore (a Lambda service error or
+    a timeout after its POST), an own-named index counts as this drill's only if ``_recovery`` also
+    shows every primary restored from this very snapshot; a start that refused before sending
+    (``DrillTargetExistsError``) restored nothing, so nothing is deleted."""
     plan = state.get("plan") or {}
     names = targets(plan)
+    prefix = str(plan.get("name_prefix") or "")
     restore = state.get("restore")
-    start_failed = restore is None and bool(state.get("error"))
-    if not names or not ((restore or {}).get("sent") or start_failed):
+    error = state.get("error")
+    refused = isinstance(error, Mapping) and error.get("Error") in REFUSED_BEFORE_SENDING
+    start_failed = restore is None and bool(error) and not refused
+    if not names or not prefix or not ((restore or {}).get("sent") or start_failed):
         return {"deleted": [], "note": "this drill restored nothing, so it deletes nothing"}
     domain = RestoreDomain(client)
-    own = own_indices(names, domain.existing_indices(), parse_timestamp(str(plan["snapshot_start"])))
+    own = own_indices(names, domain.existing_indices(), prefix)
     note = ""
     if start_failed:
         own = restored_from(domain.recoveries(own), repository, str(plan["snapshot_name"])) if own else []

@@ -4,7 +4,7 @@ Pure: the state machine's record of the run (and, on success, the restored indic
 a subject, a text and JSON facts out. Sizes are bounded for SNS (subject under 100 characters,
 message under 256 KB): per-index lines are capped and the facts carry counts plus samples.
 The final Fail state of RestoreStateMachine takes ``error`` and ``cause`` from here
-(INTERFACES #3): the real error name, and a cause ending with "Alert sent to AlertTopic.".
+as every run does: the real error name, and a cause ending with "Alert sent to AlertTopic.".
 """
 
 from __future__ import annotations
