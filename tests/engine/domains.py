@@ -136,11 +136,20 @@ class EngineDomain:
         if reply.status != 200 or document.get("errors"):
             raise AssertionError(f"bulk into {index} failed: {reply.body[:500]!r}")
 
-    def delete_documents(self, index: str, count: int) -> int:
-        """Delete ``count`` documents of ``index`` (the highest ``n``) and refresh; returns how many went."""
-        query = {"query": {"range": {"n": {"gte": self.count(index) - count}}}}
-        done = self.call("POST", f"/{quote(index, safe='')}/_delete_by_query?refresh=true", query)
-        return int(done["deleted"])
+    def delete_documents(self, index: str, count: int, *, ids_from: str | None = None) -> int:
+        """Delete the ``count`` last generated documents of ``index`` (ids ``<ids_from>-<n>``, ``ids_from``
+        defaulting to ``index``: a restored copy keeps its source's ids) and refresh; returns how many went.
+        (``_delete_by_query`` lives in the reindex module, which an embedded node does not load.)"""
+        total = self.count(index)
+        lines = [
+            json.dumps({"delete": {"_index": index, "_id": f"{ids_from or index}-{n}"}})
+            for n in range(total - count, total)
+        ]
+        reply = self.front.proxy.send(
+            "POST", "/_bulk?refresh=true", {"Content-Type": "application/x-ndjson"}, ("\n".join(lines) + "\n").encode()
+        )
+        items = reply.document()["items"]
+        return sum(1 for item in items if item["delete"]["result"] == "deleted")
 
     def delete_index(self, name: str) -> None:
         self.call("DELETE", f"/{quote(name, safe='')}")
@@ -180,6 +189,18 @@ class EngineDomain:
                 raise AssertionError(f"a snapshot still runs on the engine after {timeout} s")
             time.sleep(0.05)
         self.call("GET", "/_cluster/health?wait_for_no_initializing_shards=true&timeout=30s", expect=(200, 408))
+
+    def drill_copy_loses(self, repository: str, index: str, docs: int) -> None:
+        """The drill's restored copy of ``index`` loses ``docs`` documents before the drill verifies it:
+        right after the drill's restore request, once the copy is recovered."""
+
+        def lose() -> None:
+            self.call("GET", "/_cluster/health/drill-*?wait_for_status=green&timeout=30s")
+            rows = self.call("GET", "/_cat/indices/drill-*?format=json&h=index")
+            [copy] = [row["index"] for row in rows if row["index"].endswith(f"-{index}")]
+            assert self.delete_documents(copy, docs, ids_from=index) == docs
+
+        self.front.after("POST", rf"^/_snapshot/{repository}/[^/]+/_restore$", lose)
 
     # -- the front ------------------------------------------------------------------------------
 
@@ -287,6 +308,12 @@ class EmulatorDomain:
 
     def snapshot_states(self, repository: str) -> dict[str, str]:
         return {s.name: s.state for s in self.emulated.snapshots(repository)}
+
+    def drill_copy_loses(self, repository: str, index: str, docs: int) -> None:
+        """The emulator's way: the newest snapshot's copy of ``index`` holds ``docs`` fewer documents."""
+        newest = max(self.emulated.snapshots(repository), key=lambda s: (s.start_time, s.name))
+        held = newest.contents[index].doc_count
+        self.emulated.lose_documents(repository, newest.name, index, docs=held - docs)
 
     def inject(self, fault: Fault) -> None:
         self.emulated.inject(fault)
