@@ -1,15 +1,18 @@
 """Fixtures for the scenarios of tests/engine: the real state machines in moto with the real handlers,
 against a domain that is either the emulator or the real engine behind Amazon's front.
 
-``domain`` is parametrized: the ``emulator`` variant runs in ``make test``; the ``engine`` variant is
-marked ``engine`` and runs in ``make test-engine`` only. The engine is one JVM for the whole session
-(started by the first test that needs it), emptied between tests.
+``domain`` is parametrized: each scenario runs against the real engine and against the emulator, so
+a difference between the two shows as one variant failing. Every test here is marked ``engine``:
+``make test-engine`` runs them, ``make test`` leaves them out (the emulator's own scenarios are in
+tests/statemachine). The engine is one JVM for the whole session (started by the first test that
+needs it), emptied between tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +23,13 @@ from tests.support.stack import RehearsalStack, VirtualClock
 
 REPOSITORY = "nightly-backups"
 BUCKET = "sentinel-backups"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.engine)
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +63,7 @@ def credentials() -> EmulatorCredentials:
     return EmulatorCredentials.testing()
 
 
-@pytest.fixture(params=["emulator", pytest.param("engine", marks=pytest.mark.engine)])
+@pytest.fixture(params=["engine", "emulator"])
 def domain(
     request: pytest.FixtureRequest, clock: SettlingClock, credentials: EmulatorCredentials
 ) -> Iterator[ScenarioDomain]:
