@@ -8,6 +8,13 @@ small and lets a reader take one snapshot's counts with a paginated Query; the b
 them with BatchWriteItem (25 per request), so 10,000 indices are one ``_cat/indices`` call and
 400 writes per phase.
 
+Each index's aliases (name -> definition: filter, routing, write flag), read with ``GET _alias``
+before the snapshot starts, ride along in the same item as one JSON string: a snapshot's index
+metadata cannot be read without restoring it, and a restore must know which aliases it would bring
+back (:mod:`snapshot_sentinel.restore.aliases`). The string is bounded (:data:`ALIASES_MAX_BYTES`):
+definitions beyond it are recorded as ``null`` (name only), names beyond twice that are dropped and
+``aliases_truncated`` says so; an item stays far below DynamoDB's 400 KB.
+
 A restored index's count must lie between the two recorded counts: documents written while the
 snapshot ran may or may not be in it. An index whose two counts are equal was not written during
 the snapshot and must come back exact. (Deletes during the snapshot would break the lower bound;
@@ -16,6 +23,7 @@ the drill report says which bound failed.)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +37,8 @@ BATCH = 25
 """BatchWriteItem's limit of items per request."""
 KEEP_FOR = timedelta(days=400)
 """Items expire (DynamoDB TTL on ``expires_at``) well after any snapshot a drill would choose."""
+ALIASES_MAX_BYTES = 48_000
+"""Bytes of alias definitions one item keeps; names alone may take as much again."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,44 @@ class Recorded:
     docs_after: int | None
     primaries: int
     size_bytes: int
+    aliases: Mapping[str, Mapping[str, Any] | None] | None = None
+    """Alias -> its definition (``None``: name only, too large to keep) when the snapshot was
+    taken; ``None`` when the backup did not record aliases (items written before it did)."""
+    aliases_truncated: bool = False
+
+
+def bounded_aliases(aliases: Mapping[str, Mapping[str, Any]]) -> tuple[str, bool]:
+    """One index's aliases as the JSON string an item keeps, and whether names were dropped.
+
+    Definitions are kept, in name order, while they fit in :data:`ALIASES_MAX_BYTES`; later ones
+    become ``null`` (name only); names stop at twice that size.
+    """
+    kept: dict[str, Any] = {}
+    size = 2
+    truncated = False
+    for name in sorted(aliases):
+        spec = json.dumps(dict(aliases[name]), separators=(",", ":"), sort_keys=True)
+        entry = len(json.dumps(name)) + 1 + len(spec) + 1
+        if size + entry <= ALIASES_MAX_BYTES:
+            kept[name] = dict(aliases[name])
+            size += entry
+        elif size + len(json.dumps(name)) + 6 <= 2 * ALIASES_MAX_BYTES:
+            kept[name] = None
+            size += len(json.dumps(name)) + 6
+        else:
+            truncated = True
+    return json.dumps(kept, separators=(",", ":"), sort_keys=True), truncated
+
+
+def live_aliases(client: DomainClient) -> dict[str, dict[str, Any]]:
+    """Every index's aliases with their definitions (``GET _alias``, one request; indices without
+    aliases are left out)."""
+    doc = client.read("/_alias") or {}
+    return {
+        str(index): {str(alias): dict(spec or {}) for alias, spec in ((entry or {}).get("aliases") or {}).items()}
+        for index, entry in doc.items()
+        if (entry or {}).get("aliases")
+    }
 
 
 def _int(value: Any) -> int:
@@ -84,11 +132,20 @@ class Catalog:
         self._dynamodb = dynamodb
         self._table = table_name
 
-    def record_before(self, snapshot: str, counts: Sequence[IndexCount], *, now: datetime) -> int:
-        """Write each index's count before the snapshot starts; returns the number of indices."""
+    def record_before(
+        self,
+        snapshot: str,
+        counts: Sequence[IndexCount],
+        *,
+        now: datetime,
+        aliases: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+    ) -> int:
+        """Write each index's count (and, given ``aliases``, its aliases) before the snapshot
+        starts; returns the number of indices."""
         expires = str(int((now + KEEP_FOR).timestamp()))
-        items = (
-            {
+
+        def item(c: IndexCount) -> dict[str, Any]:
+            written: dict[str, Any] = {
                 "snapshot": {"S": snapshot},
                 "index": {"S": c.name},
                 "docs_before": {"N": str(c.docs)},
@@ -96,9 +153,14 @@ class Catalog:
                 "size_bytes": {"N": str(c.size_bytes)},
                 "expires_at": {"N": expires},
             }
-            for c in counts
-        )
-        return self._write(items)
+            if aliases is not None:
+                text, truncated = bounded_aliases(aliases.get(c.name) or {})
+                written["aliases"] = {"S": text}
+                if truncated:
+                    written["aliases_truncated"] = {"BOOL": True}
+            return written
+
+        return self._write(item(c) for c in counts)
 
     def record_after(self, snapshot: str, counts: Sequence[IndexCount], *, now: datetime) -> int:
         """Add each recorded index's count after the snapshot ended (an index created while it
@@ -108,7 +170,7 @@ class Catalog:
         items = []
         for recorded in self.read(snapshot).values():
             after = live.get(recorded.index)
-            item = {
+            item: dict[str, Any] = {
                 "snapshot": {"S": snapshot},
                 "index": {"S": recorded.index},
                 "docs_before": {"N": str(recorded.docs_before or 0)},
@@ -118,6 +180,10 @@ class Catalog:
             }
             if after is not None:
                 item["docs_after"] = {"N": str(after.docs)}
+            if recorded.aliases is not None:
+                item["aliases"] = {"S": json.dumps(recorded.aliases, separators=(",", ":"), sort_keys=True)}
+                if recorded.aliases_truncated:
+                    item["aliases_truncated"] = {"BOOL": True}
             items.append(item)
         return self._write(iter(items))
 
@@ -132,6 +198,8 @@ class Catalog:
                 docs_after=_number(item, "docs_after"),
                 primaries=_number(item, "primaries") or 0,
                 size_bytes=_number(item, "size_bytes") or 0,
+                aliases=json.loads(item["aliases"]["S"]) if "aliases" in item else None,
+                aliases_truncated=bool((item.get("aliases_truncated") or {}).get("BOOL")),
             )
         return found
 
