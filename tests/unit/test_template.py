@@ -409,7 +409,7 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
         (
             "RecordDocumentCountsFunction",
             {
-                "es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*"},
+                "es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*", f"{DOMAIN_ARN}/_cat/shards*"},
                 "dynamodb:BatchWriteItem": {"<DrillCatalogTable.Arn>"},
                 "dynamodb:Query": {"<DrillCatalogTable.Arn>"},
             },
@@ -489,7 +489,7 @@ def test_without_a_domain_arn_domain_access_stays_on_snapshot_paths_of_this_acco
             if action.startswith("es:"):
                 allowed = {f"{ACCOUNT_DOMAINS}/_snapshot*", f"{ACCOUNT_DOMAINS}/"}
                 if function == "RecordDocumentCountsFunction":
-                    allowed = {f"{ACCOUNT_DOMAINS}/_cat/indices*"}
+                    allowed = {f"{ACCOUNT_DOMAINS}/_cat/indices*", f"{ACCOUNT_DOMAINS}/_cat/shards*"}
                 assert resources <= allowed, function
 
 

@@ -8,10 +8,10 @@ small and lets a reader take one snapshot's counts with a paginated Query; the b
 them with BatchWriteItem (25 per request), so 10,000 indices are one ``_cat/indices`` call and
 400 writes per phase.
 
-A restored index's count must lie between the two recorded counts: documents written while the
-snapshot ran may or may not be in it. An index whose two counts are equal was not written during
-the snapshot and must come back exact. (Deletes during the snapshot would break the lower bound;
-the drill report says which bound failed.)
+Next to each count it records the write operations the index's primaries have numbered (the sum of
+``seq_no.max + 1`` over its primaries, one ``_cat/shards`` call): their difference bounds the adds
+and deletes during the snapshot, from which :mod:`snapshot_sentinel.drills.counts` derives the counts
+a correct snapshot can hold, churn included.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ class Recorded:
     docs_after: int | None
     primaries: int
     size_bytes: int
+    ops_before: int | None = None
+    ops_after: int | None = None
 
 
 def _int(value: Any) -> int:
@@ -77,6 +79,25 @@ def live_counts(client: DomainClient) -> list[IndexCount]:
     return counts
 
 
+def live_operations(client: DomainClient) -> dict[str, int]:
+    """Each open, non-system index's write operations so far: the sum over its primaries of
+    ``seq_no.max + 1`` (one ``_cat/shards`` call). An index with a primary not started (no stats)
+    is left out: its operations are unknown."""
+    rows = client.read("/_cat/shards/*", {"format": "json", "h": "index,prirep,seq_no.max"})
+    totals: dict[str, int] = {}
+    unknown: set[str] = set()
+    for row in rows or []:
+        name = str(row.get("index", ""))
+        if not name or is_system_index(name) or row.get("prirep") != "p":
+            continue
+        value = row.get("seq_no.max")
+        if value in (None, ""):
+            unknown.add(name)
+            continue
+        totals[name] = totals.get(name, 0) + _int(value) + 1
+    return {name: ops for name, ops in totals.items() if name not in unknown}
+
+
 class Catalog:
     """The catalog table over an injected boto3 DynamoDB client."""
 
@@ -84,11 +105,21 @@ class Catalog:
         self._dynamodb = dynamodb
         self._table = table_name
 
-    def record_before(self, snapshot: str, counts: Sequence[IndexCount], *, now: datetime) -> int:
-        """Write each index's count before the snapshot starts; returns the number of indices."""
+    def record_before(
+        self,
+        snapshot: str,
+        counts: Sequence[IndexCount],
+        *,
+        now: datetime,
+        operations: Mapping[str, int] | None = None,
+    ) -> int:
+        """Write each index's count (and its write operations, when known) before the snapshot
+        starts; returns the number of indices."""
         expires = str(int((now + KEEP_FOR).timestamp()))
-        items = (
-            {
+        ops = operations or {}
+        items = []
+        for c in counts:
+            item = {
                 "snapshot": {"S": snapshot},
                 "index": {"S": c.name},
                 "docs_before": {"N": str(c.docs)},
@@ -96,14 +127,24 @@ class Catalog:
                 "size_bytes": {"N": str(c.size_bytes)},
                 "expires_at": {"N": expires},
             }
-            for c in counts
-        )
-        return self._write(items)
+            if c.name in ops:
+                item["ops_before"] = {"N": str(ops[c.name])}
+            items.append(item)
+        return self._write(iter(items))
 
-    def record_after(self, snapshot: str, counts: Sequence[IndexCount], *, now: datetime) -> int:
-        """Add each recorded index's count after the snapshot ended (an index created while it
-        ran is not in the snapshot's recorded set and stays out); returns the number updated."""
+    def record_after(
+        self,
+        snapshot: str,
+        counts: Sequence[IndexCount],
+        *,
+        now: datetime,
+        operations: Mapping[str, int] | None = None,
+    ) -> int:
+        """Add each recorded index's count (and write operations) after the snapshot ended (an index
+        created while it ran is not in the snapshot's recorded set and stays out); returns the number
+        updated."""
         live = {c.name: c for c in counts}
+        ops = operations or {}
         expires = str(int((now + KEEP_FOR).timestamp()))
         items = []
         for recorded in self.read(snapshot).values():
@@ -116,8 +157,12 @@ class Catalog:
                 "size_bytes": {"N": str(after.size_bytes if after else recorded.size_bytes)},
                 "expires_at": {"N": expires},
             }
+            if recorded.ops_before is not None:
+                item["ops_before"] = {"N": str(recorded.ops_before)}
             if after is not None:
                 item["docs_after"] = {"N": str(after.docs)}
+                if recorded.index in ops:
+                    item["ops_after"] = {"N": str(ops[recorded.index])}
             items.append(item)
         return self._write(iter(items))
 
@@ -132,6 +177,8 @@ class Catalog:
                 docs_after=_number(item, "docs_after"),
                 primaries=_number(item, "primaries") or 0,
                 size_bytes=_number(item, "size_bytes") or 0,
+                ops_before=_number(item, "ops_before"),
+                ops_after=_number(item, "ops_after"),
             )
         return found
 
@@ -171,6 +218,18 @@ class Catalog:
             if not pending:
                 return len(batch)
         raise CatalogWriteError(f"DynamoDB left {len(pending[self._table])} catalog items unprocessed; try again")
+
+
+def record_phase(catalog: Catalog, client: DomainClient, phase: str, snapshot: str, *, now: datetime) -> int:
+    """Record the ``before`` or ``after`` phase of ``snapshot``; returns the number of indices.
+
+    The operations are read outside the counts (before them before the snapshot, after them after
+    it): a write between the two reads then widens the bounds a drill checks, never narrows them."""
+    if phase == "before":
+        operations = live_operations(client)
+        return catalog.record_before(snapshot, live_counts(client), now=now, operations=operations)
+    counts = live_counts(client)
+    return catalog.record_after(snapshot, counts, now=now, operations=live_operations(client))
 
 
 def _number(item: Mapping[str, Any], key: str) -> int | None:
