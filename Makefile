@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REGION ?= us-east-1
 
-.PHONY: help venv demo test lint typecheck validate iam build deploy bench emulator security clean
+.PHONY: help venv demo test test-engine engine lint typecheck validate iam build deploy bench emulator security clean
 
 help:
 	@echo "make demo      local rehearsal: two nightly runs and a restore (emulated domain + moto), under a minute once .venv exists"
@@ -17,6 +17,8 @@ help:
 	@echo "make validate  sam validate --lint;  make build: sam build (pinned SAM CLI under .tools/)"
 	@echo "make deploy    make build, then sam deploy --guided (ARGS='--config-file samconfig.local.toml')"
 	@echo "make bench     benchmarks (cold start, requests and transitions per run, retention planning)"
+	@echo "make test-engine  the scenarios against a real OpenSearch 2.19 (needs Java 17+ and Maven; see docs/testing.md)"
+	@echo "make engine    a real OpenSearch 2.19 behind Amazon's front on 127.0.0.1:9200 (PORT=..., ARGS=--no-sigv4)"
 	@echo "make emulator  serve an emulated domain on 127.0.0.1:9200 (PORT=..., ARGS=--no-sigv4)"
 	@echo "make security  cfn-lint, sam validate --lint, IAM '*' audit, checkov, bandit, sam build + arch check"
 	@echo "make iam       IAM statements left on '*' after the SAM transform, each with its reason"
@@ -62,6 +64,14 @@ bench: $(STAMP)
 		if [[ $$name != bench_cold_start ]]; then echo; echo "== $$name"; $(BIN)/python -m tests.bench.$$name; fi; \
 	done
 
+# The real engine: Maven builds the launcher (first use downloads OpenSearch into ~/.m2), one JVM
+# with a 512 MB heap runs a single node, and Amazon's front serves it. Java 17+ and Maven needed.
+engine: $(STAMP)
+	$(BIN)/python -m tests.engine --port $(or $(PORT),9200) $(ARGS)
+
+test-engine: $(STAMP)
+	$(BIN)/pytest -q -m engine tests/engine
+
 emulator: $(STAMP)
 	$(BIN)/python -m tests.emulator --port $(or $(PORT),9200) $(ARGS)
 
@@ -86,4 +96,4 @@ deploy: build
 	.tools/sam/bin/sam deploy $(or $(ARGS),--guided)
 
 clean:
-	rm -rf $(VENV) .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .tools .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/engine/java/target

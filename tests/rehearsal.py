@@ -112,7 +112,7 @@ def seed_history(domain: EmulatedDomain, now: datetime) -> None:
     for days_ago in range(21, 0, -1):
         start = (now - timedelta(days=days_ago)).replace(hour=2, minute=0, second=0, microsecond=0)
         name = f"nightly-{start:%Y-%m-%dt%H-%M-%Sz}"
-        # What the take step of this stack wrote on that night's snapshot (INTERFACES #1).
+        # What the take step of this stack wrote on that night's snapshot.
         metadata = snapshot_metadata(
             "snapshot-sentinel",
             f"arn:aws:states:us-east-1:123456789012:execution:BackupStateMachine:{name}",

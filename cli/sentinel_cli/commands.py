@@ -1,7 +1,8 @@
 """The ``sentinel`` commands: thin click functions over the gateway, the run reader and the views.
 
-Exit codes: 0 success, 1 a run failed (or ``status`` found something wrong), 2 bad usage or a
-problem to fix before anything can run (missing stack, no credentials, unknown snapshot).
+Exit codes (sentinel_cli.errors): 0 success, 1 a run failed (or ``status`` / ``doctor`` found
+something wrong), 2 bad usage or a problem to fix before anything can run (missing stack, no
+credentials or region, unknown snapshot), 3 AWS could not be reached, 4 ``doctor`` warnings only.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sentinel_cli.errors import (
 from sentinel_cli.gateway import AwsGateway
 from sentinel_cli.runs import RunView, did_the_job, run_kind
 from sentinel_cli.schedule import ScheduleExpressionError, next_run
+from sentinel_cli.subscriptions import alert_reach, render_alert_reach
 from snapshot_sentinel.naming import name_problem
 
 DEFAULT_STACK = "snapshot-sentinel"
@@ -126,7 +128,12 @@ def stack_options(command: Callable[..., int]) -> Callable[..., Any]:
             envvar="SENTINEL_STACK",
             help="CloudFormation stack of Snapshot Sentinel (env SENTINEL_STACK).",
         ),
-        click.option("--region", default=None, help="AWS region of the stack (default: AWS_REGION or the profile's)."),
+        click.option(
+            "--region",
+            default=None,
+            envvar="AWS_REGION",
+            help="AWS region of the stack (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's region).",
+        ),
         click.option("--profile", default=None, help="AWS profile (default: AWS_PROFILE or the default chain)."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON document for scripts instead of tables."),
     ]
@@ -141,7 +148,8 @@ def cli() -> None:
     """Back up, restore, watch and inspect a Snapshot Sentinel stack.
 
     Reads the stack's CloudFormation outputs (--stack, default snapshot-sentinel) and uses the usual
-    AWS credential chain. Exit codes: 0 success, 1 the run failed, 2 bad usage.
+    AWS credential chain. Exit codes: 0 success, 1 the run failed (or status/doctor found a problem),
+    2 bad usage or set-up (stack, credentials, region), 3 AWS unreachable, 4 doctor warnings only.
     """
 
 
@@ -359,6 +367,11 @@ def collect_status(runtime: Runtime, stack: AwsGateway) -> dict[str, Any]:
     except (AccessDeniedError, AwsCallError) as exc:
         alarms = []
         unknown.append(f"the alarms are unknown: {exc}")
+    reach = alert_reach(stack)
+    if reach.unknown:
+        unknown.append(reach.unknown)
+    report["alerts"] = reach.to_dict()
+    report["alert_fixes"] = reach.fixes()
     report["unknown"] = unknown
     report["alarms"] = [{"name": a.name, "state": a.state, "reason": a.reason, "updated": a.updated} for a in alarms]
     report["alarms_in_alarm"] = [a.name for a in alarms if a.state == "ALARM"]
@@ -374,6 +387,9 @@ def collect_status(runtime: Runtime, stack: AwsGateway) -> dict[str, Any]:
     elif report["backup_stale"]:
         problems.append(f"the last successful backup is {hours} h old (more than {threshold:g} h)")
     problems.extend(f"alarm {name} is in ALARM" for name in report["alarms_in_alarm"])
+    nobody = reach.problem()
+    if nobody:
+        problems.append(nobody)
     report["problems"] = problems
     return report
 
@@ -392,8 +408,11 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
             )
             for run in machine["recent_runs"]
         ]
-        console.print(views.table(f"{name}: last runs", ["Run", "Kind", "Status", "Started", "Took", "Error"], rows))
         what = "backup" if name == BACKUP else "run"
+        if not rows:
+            console.print(f"{name}: no runs yet")
+            continue
+        console.print(views.table(f"{name}: last runs", ["Run", "Kind", "Status", "Started", "Took", "Error"], rows))
         hours = machine["hours_since_last_success"]
         console.print(
             f"  Last successful {what}: "
@@ -412,6 +431,7 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
         console.print(views.table("Alarms", ["Alarm", "State", "Reason"], alarm_rows))
     else:
         console.print("Alarms: none found")
+    render_alert_reach(console, report["alerts"], report["alert_fixes"])
     for missing in report["unknown"]:
         console.print(f"? {missing}", style="yellow")
     if report["dashboard_url"]:
@@ -419,15 +439,16 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
     for problem in report["problems"]:
         console.print(f"✘ {problem}", style="bold red")
     if not report["problems"]:
-        console.print("✔ backups are current and no alarm is firing", style="bold green")
+        console.print("✔ backups are current, no alarm is firing and alerts reach someone", style="bold green")
 
 
 @cli.command()
 @stack_options
 def status(runtime: Runtime, gateway: Callable[[], AwsGateway]) -> int:
-    """Last runs, hours since the last successful backup, next scheduled run, alarms.
+    """Last runs, hours since the last successful backup, next scheduled run, alarms, who gets alerts.
 
-    Exit 1 when the last successful backup is stale or an alarm is in ALARM.
+    Exit 1 when the last successful backup is stale, an alarm is in ALARM, or no endpoint of
+    AlertTopic is confirmed (alerts reach nobody).
     """
     report = collect_status(runtime, gateway())
     if runtime.as_json:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 EXIT_OK = 0
 EXIT_RUN_FAILED = 1
+"""A run failed, or ``status`` / ``doctor`` found something wrong."""
 EXIT_USAGE = 2
+"""Bad usage, or something to fix before anything can run (stack, credentials, region, permissions)."""
+EXIT_NETWORK = 3
+"""AWS could not be reached (no network, a proxy or VPN in the way, a mistyped region): nothing was
+learned about the stack, so nothing is said about the backups either."""
+EXIT_WARNINGS = 4
+"""``doctor`` found nothing failing but something to finish (a WARN line)."""
 
 
 class SentinelError(Exception):
@@ -41,3 +48,18 @@ class AwsCallError(SentinelError):
     """An AWS API call failed for a reason the user did not cause."""
 
     exit_code = EXIT_RUN_FAILED
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        """AWS's error code (``InvalidParameter``), "" when there was no answer."""
+
+
+class ConfirmationRefusedError(SentinelError):
+    """SNS did not accept the confirmation link or token (expired, mistyped, another topic's)."""
+
+
+class NetworkError(SentinelError):
+    """No answer from AWS's endpoint: connection refused or reset, DNS, TLS, a timeout."""
+
+    exit_code = EXIT_NETWORK

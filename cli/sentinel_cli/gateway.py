@@ -18,11 +18,13 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+from botocore.config import Config
 
 from sentinel_cli.errors import (
     AccessDeniedError,
     AwsCallError,
     CredentialsError,
+    NetworkError,
     NotDeployedError,
     StackNotFoundError,
     UnknownExecutionError,
@@ -34,6 +36,13 @@ SCHEDULE_RESOURCE_TYPE = "AWS::Scheduler::Schedule"
 MAX_SCHEDULES_SCANNED = 1_000
 _ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId"}
+CLIENT_CONFIG = Config(connect_timeout=10, read_timeout=60, retries={"mode": "standard", "max_attempts": 3})
+"""A command waits at most about half a minute for an AWS endpoint that does not answer (botocore's
+default would wait 60 s per attempt, five attempts), and retries throttling the way the AWS CLI does."""
+NO_REGION = (
+    "no AWS region: pass --region (the stack's region), set AWS_REGION or AWS_DEFAULT_REGION, "
+    "or set region in your AWS profile (aws configure set region <region>)"
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,30 @@ class Schedule:
     state: str
 
 
+PENDING_CONFIRMATION = "PendingConfirmation"
+"""The SubscriptionArn ListSubscriptionsByTopic gives a subscription nobody has confirmed yet."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One endpoint of AlertTopic as SNS lists it."""
+
+    protocol: str
+    endpoint: str
+    arn: str | None
+    """None while it waits for confirmation (SNS gives it no ARN until then)."""
+    authenticated_unsubscribe: bool | None = None
+    """Whether unsubscribing needs AWS credentials (ConfirmationWasAuthenticated); None when unknown."""
+
+    @property
+    def confirmed(self) -> bool:
+        return self.arn is not None
+
+    @property
+    def state(self) -> str:
+        return "confirmed" if self.confirmed else "pending confirmation"
+
+
 @contextmanager
 def aws_errors(what: str, stack: str = "", region: str = "") -> Iterator[None]:
     """Turn botocore's exceptions into errors that tell the user what to do."""
@@ -64,7 +97,7 @@ def aws_errors(what: str, stack: str = "", region: str = "") -> Iterator[None]:
             "`aws configure`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
         ) from exc
     except botocore.exceptions.NoRegionError as exc:
-        raise CredentialsError("no AWS region: pass --region (the stack's region) or set AWS_REGION") from exc
+        raise CredentialsError(NO_REGION) from exc
     except botocore.exceptions.ProfileNotFound as exc:
         raise CredentialsError(f"{exc}: check --profile / AWS_PROFILE against `aws configure list-profiles`") from exc
     except botocore.exceptions.TokenRetrievalError as exc:
@@ -86,7 +119,13 @@ def aws_errors(what: str, stack: str = "", region: str = "") -> Iterator[None]:
             ) from exc
         if code == "ExecutionDoesNotExist":
             raise UnknownExecutionError(f"{what}: no such execution ({message})") from exc
-        raise AwsCallError(f"{what} failed: {code}: {message}") from exc
+        raise AwsCallError(f"{what} failed: {code}: {message}", code) from exc
+    except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
+        where = f" in region {region}" if region else ""
+        raise NetworkError(
+            f"could not reach AWS{where} ({what}: {exc}): check the network connection, a proxy "
+            "(HTTPS_PROXY) or VPN, and that the region is spelt right; nothing is known about the stack"
+        ) from exc
     except botocore.exceptions.BotoCoreError as exc:
         raise AwsCallError(f"{what} failed: {exc}") from exc
 
@@ -101,8 +140,12 @@ class AwsGateway:
 
     @classmethod
     def connect(cls, stack_name: str, *, region: str | None = None, profile: str | None = None) -> AwsGateway:
+        """``region`` None: the profile's (AWS_DEFAULT_REGION, then ``region`` in the config file).
+        AWS_REGION comes in through ``--region``'s environment variable, as in the AWS CLI."""
         with aws_errors("opening an AWS session"):
-            session = boto3.session.Session(region_name=region, profile_name=profile)
+            session = boto3.session.Session(region_name=region or None, profile_name=profile)
+        if not session.region_name:
+            raise CredentialsError(NO_REGION)
         return cls(session, stack_name)
 
     @property
@@ -112,7 +155,7 @@ class AwsGateway:
     def _client(self, service: str) -> Any:
         if service not in self._clients:
             with aws_errors(f"creating a {service} client", self.stack_name, self.region):
-                self._clients[service] = self.session.client(service)
+                self._clients[service] = self.session.client(service, config=CLIENT_CONFIG)
         return self._clients[service]
 
     def _call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
@@ -208,6 +251,53 @@ class AwsGateway:
             if not token:
                 return
             kwargs["nextToken"] = token
+
+    # -- alert subscriptions ---------------------------------------------------------------------
+
+    def subscriptions(self, topic_arn: str) -> list[Subscription]:
+        """AlertTopic's subscriptions, pending ones included; for each confirmed one, whether a click
+        on "unsubscribe" is enough to remove it."""
+        found: list[Subscription] = []
+        kwargs: dict[str, Any] = {"TopicArn": topic_arn}
+        while True:
+            page = self._call("sns", "list_subscriptions_by_topic", **kwargs)
+            for listed in page.get("Subscriptions", []):
+                arn = str(listed.get("SubscriptionArn") or "")
+                confirmed = arn.startswith("arn:")
+                found.append(
+                    Subscription(
+                        protocol=str(listed.get("Protocol", "")),
+                        endpoint=str(listed.get("Endpoint", "")),
+                        arn=arn if confirmed else None,
+                        authenticated_unsubscribe=self._authenticated_unsubscribe(arn) if confirmed else None,
+                    )
+                )
+            if not page.get("NextToken"):
+                return found
+            kwargs["NextToken"] = page["NextToken"]
+
+    def _authenticated_unsubscribe(self, subscription_arn: str) -> bool | None:
+        try:
+            attributes = self._call("sns", "get_subscription_attributes", SubscriptionArn=subscription_arn)
+        except (AccessDeniedError, AwsCallError):
+            return None
+        value = attributes.get("Attributes", {}).get("ConfirmationWasAuthenticated")
+        return None if value is None else str(value).lower() == "true"
+
+    def confirm_subscription(self, topic_arn: str, token: str) -> Subscription:
+        """Confirm with the token of a confirmation message, so that only someone with AWS credentials
+        for this account (the topic's or the subscription's owner) can unsubscribe the endpoint."""
+        confirmed = self._call(
+            "sns", "confirm_subscription", TopicArn=topic_arn, Token=token, AuthenticateOnUnsubscribe="true"
+        )
+        arn = str(confirmed["SubscriptionArn"])
+        attributes = self._call("sns", "get_subscription_attributes", SubscriptionArn=arn).get("Attributes", {})
+        return Subscription(
+            protocol=str(attributes.get("Protocol", "")),
+            endpoint=str(attributes.get("Endpoint", "")),
+            arn=arn,
+            authenticated_unsubscribe=str(attributes.get("ConfirmationWasAuthenticated", "")).lower() == "true",
+        )
 
     # -- alarms and schedule ---------------------------------------------------------------------
 

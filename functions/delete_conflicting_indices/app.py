@@ -1,5 +1,6 @@
-"""Delete conflicting indices: once the safety snapshot is SUCCESS and holds each of them, delete
-exactly the indices the plan restores over; nothing else."""
+"""Set aside conflicting indices (the logical ID keeps its first name): once the safety snapshot is
+SUCCESS and holds each of them, close exactly the indices the plan restores over, so their names
+stay taken until the restore replaces them; nothing is deleted."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.restore.steps import delete_conflicts, restore_run
+from snapshot_sentinel.restore.steps import restore_run, set_aside_conflicts
 from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.wiring import domain_client
 
@@ -20,6 +21,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = SnapshotSettings.from_env(os.environ)
     run = restore_run(domain_client(settings.domain, os.environ), settings, event["config"])
     logger.append_keys(domain=settings.domain.name, execution=run.config.execution_id)
-    result = delete_conflicts(run, event["plan"], event["safety"])
-    logger.info("conflicting indices deleted", extra=result)
+    result = set_aside_conflicts(run, event["plan"], event["safety"])
+    logger.info("conflicting indices set aside (closed)", extra=result)
     return result

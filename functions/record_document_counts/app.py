@@ -1,7 +1,8 @@
 """Record document counts: each index's count and write operations (``seq_no.max``) just before a
-full snapshot starts ("before") and once it has ended ("after"), in the drill catalog. A subset
-snapshot records nothing: drills only prove full ones. BackupStateMachine catches any failure here
-and goes on: the backup matters more than the catalog, and a drill without counts says so."""
+full snapshot starts ("before") and once it has ended ("after"), in the drill catalog, and its
+aliases before it starts (a restore checks them against the live ones). A subset snapshot records
+nothing: drills only prove full ones. BackupStateMachine catches any failure here and goes on: the
+backup matters more than the catalog, and a drill without counts says so."""
 
 from __future__ import annotations
 

@@ -5,8 +5,9 @@ domain's snapshot follows the virtual clock; the state machine polls by ETA), on
 with retention goes through BackupStateMachine in moto; the script counts state transitions,
 Lambda invocations per function and EMF bytes, then prices 30 such nights.
 
-Prices: us-east-1, published list prices looked up on 2026-12-02 (Step Functions, Lambda and
-CloudWatch pricing pages), without free tiers (the table says what the free tiers cover).
+The counts CloudWatch bills (metric names, alarms, dashboards) are derived from the handlers and
+template.yaml by ``tests.bench.cost_model``, as are the prices (us-east-1 list prices with the date
+each was read, without free tiers) and the model of the S3 requests and storage of the snapshots.
 Lambda duration is not measurable here (the domain is local): each invocation is billed at
 BILLED_SECONDS_PER_INVOCATION, plus INIT_SECONDS once per function per night (every night is a
 cold start; Lambda bills the init phase of managed runtimes).
@@ -17,6 +18,23 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
+from tests.bench.cost_model import (
+    PRICE_PER_GB_SECOND_ARM,
+    PRICE_PER_LOG_GB,
+    PRICE_PER_REQUEST,
+    PRICE_PER_S3_GB_MONTH,
+    PRICE_PER_S3_GET,
+    PRICE_PER_S3_PUT_OR_LIST,
+    PRICE_PER_TRANSITION,
+    PRICES_READ,
+    SCOPES_BESIDE_FULL,
+    Repository,
+    alarm_names,
+    metric_names,
+    monthly_storage_cost,
+    observability,
+    scoped_metric_names,
+)
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
 from tests.support.stack import RehearsalStack, VirtualClock
 
@@ -25,19 +43,9 @@ NIGHTS = 30
 POLL_SECONDS = 60
 MAX_WAIT_MINUTES = 540  # the default 480 would end a 480-minute snapshot with a deadline alert
 
-PRICE_PER_TRANSITION = 0.025 / 1000
-PRICE_PER_GB_SECOND_ARM = 0.0000133334
-PRICE_PER_REQUEST = 0.20 / 1_000_000
-PRICE_PER_METRIC_MONTH = 0.30
-PRICE_PER_ALARM_MONTH = 0.10
-PRICE_PER_DASHBOARD_MONTH = 3.00
-PRICE_PER_LOG_GB = 0.50
-
 MEMORY_GB = 256 / 1024
 BILLED_SECONDS_PER_INVOCATION = 0.3
 INIT_SECONDS = 0.5
-METRICS_PER_DOMAIN = 7
-ALARMS = 4  # NoRecentBackupAlarm, ScheduleDeadLetterAlarm, AlertDeliveryAlarm, LastResortAlertDeliveryAlarm
 
 
 def measure(minutes: int) -> dict[str, float]:
@@ -74,17 +82,49 @@ def monthly(row: dict[str, float]) -> dict[str, float]:
     transitions = NIGHTS * row["transitions"] * PRICE_PER_TRANSITION
     lambda_cost = NIGHTS * (row["gb_seconds"] * PRICE_PER_GB_SECOND_ARM + row["invocations"] * PRICE_PER_REQUEST)
     logs = NIGHTS * row["emf_bytes"] / 1e9 * PRICE_PER_LOG_GB
-    metrics = METRICS_PER_DOMAIN * PRICE_PER_METRIC_MONTH
-    alarms = ALARMS * PRICE_PER_ALARM_MONTH
-    return {
-        "transitions": transitions,
-        "lambda": lambda_cost,
-        "emf logs": logs,
-        "metrics": metrics,
-        "alarms": alarms,
-        "dashboard": PRICE_PER_DASHBOARD_MONTH,
-        "total": transitions + lambda_cost + logs + metrics + alarms + PRICE_PER_DASHBOARD_MONTH,
-    }
+    fixed = observability().monthly
+    cost = {"transitions": transitions, "lambda": lambda_cost, "emf logs": logs, **fixed}
+    return {**cost, "total": sum(cost.values())}
+
+
+REPOSITORIES = (
+    Repository(indices=10, shards=50, changed_files_per_shard=5, changed_gigabytes=1),
+    Repository(indices=100, shards=500, changed_files_per_shard=5, changed_gigabytes=10),
+    Repository(indices=1000, shards=5000, changed_files_per_shard=5, changed_gigabytes=100),
+)
+
+
+def print_observability() -> None:
+    counts = observability()
+    print(f"\nbilled per domain (derived from the handlers and template.yaml), prices read {PRICES_READ}")
+    print(f"{counts.metrics} metric names: {', '.join(metric_names())}")
+    print(
+        f"  a month with subset or named runs adds {len(scoped_metric_names())} metrics per scope "
+        f"({', '.join(SCOPES_BESIDE_FULL)}): {', '.join(scoped_metric_names())}"
+    )
+    print(f"{counts.alarms} alarms: {', '.join(alarm_names())}")
+    print(f"{counts.dashboards} dashboard(s)")
+
+
+def print_s3() -> None:
+    print(
+        f"\nS3 requests a night (a snapshot and one expired snapshot deleted; a model, see cost_model), "
+        f"${PRICE_PER_S3_PUT_OR_LIST * 1000:.3f} per 1,000 PUT/LIST, ${PRICE_PER_S3_GET * 1000:.4f} per 1,000 GET"
+    )
+    print("| indices | primary shards | changed files per shard | changed GB | PUT | GET | LIST | USD per month |")
+    print("|---|---|---|---|---|---|---|---|")
+    for repository in REPOSITORIES:
+        night = repository.nightly_requests()
+        print(
+            f"| {repository.indices:,} | {repository.shards:,} | {repository.changed_files_per_shard} | "
+            f"{repository.changed_gigabytes:g} | {night['put']:,} | {night['get']:,} | {night['list']:,} | "
+            f"{repository.monthly_request_cost(NIGHTS):.2f} |"
+        )
+    print(f"\nS3 Standard storage, ${PRICE_PER_S3_GB_MONTH} per GB-month")
+    print("| GB the repository holds | USD per month |")
+    print("|---|---|")
+    for gigabytes in (10, 100, 1000, 10000):
+        print(f"| {gigabytes:,} | {monthly_storage_cost(gigabytes):,.2f} |")
 
 
 def main() -> None:
@@ -102,7 +142,11 @@ def main() -> None:
             f"{row['gb_seconds']:.2f} | {row['emf_bytes']} |"
         )
     print(f"\nper month ({NIGHTS} nights), USD, us-east-1 list prices, no free tier")
-    print("| snapshot | transitions | Lambda | EMF logs | 7 metrics | 4 alarms | dashboard | total |")
+    counts = observability()
+    print(
+        f"| snapshot | transitions | Lambda | EMF logs | {counts.metrics} metrics | {counts.alarms} alarms | "
+        "dashboard | total |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         cost = monthly(row)
@@ -110,6 +154,8 @@ def main() -> None:
             f"| {row['minutes']} min | {cost['transitions']:.4f} | {cost['lambda']:.4f} | {cost['emf logs']:.6f} | "
             f"{cost['metrics']:.2f} | {cost['alarms']:.2f} | {cost['dashboard']:.2f} | {cost['total']:.2f} |"
         )
+    print_observability()
+    print_s3()
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ def published(
 
 
 def bounded_event() -> dict[str, Any]:
-    """What the state machine carries (INTERFACES #2): counts and a sample of ten failures."""
+    """What the state machine carries: counts and a sample of ten failures."""
     return {
         "run": {
             "input": {},

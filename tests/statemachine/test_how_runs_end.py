@@ -1,5 +1,5 @@
 """How an execution ends says why: the Fail state carries the real error and a one-line cause
-(INTERFACES #3), the alert says the same in full, and an alert that could not be sent says so."""
+as every state machine does, the alert says the same in full, and an alert that could not be sent says so."""
 
 from __future__ import annotations
 

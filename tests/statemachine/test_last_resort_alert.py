@@ -124,7 +124,7 @@ def test_an_ending_that_already_alerted_is_not_alerted_again(stack, domain):
     domain.progress = SnapshotProgress(polls=1, outcome="FAILED")
     run = stack.run({})
     assert run.status == "FAILED" and len(run.alerts) == 1
-    # The alert path's Fail names the real error and ends its Cause with the agreed suffix (INTERFACES #3)
+    # The alert path's Fail names the real error and ends its Cause with the agreed suffix
     assert run.error == "SnapshotFailedError"
     assert run.cause.endswith("Alert sent to AlertTopic.")
     event = status_change_event(last_execution(stack))

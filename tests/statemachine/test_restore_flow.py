@@ -122,17 +122,18 @@ def test_a_dry_run_reports_the_plan_and_changes_nothing(stack, backed_up):
     assert run.output["plan"]["restore_sample"] == [{"source": "orders", "target": "orders"}]
 
 
-def test_on_conflict_delete_saves_exactly_the_conflicts_before_deleting_them(stack, backed_up):
+def test_on_conflict_delete_saves_exactly_the_conflicts_then_closes_and_restores_over_them(stack, backed_up):
     backed_up.add_documents("orders", 7)
 
     run = restore(stack, {"indices": "orders", "on_conflict": "delete"})
 
     assert run.status == "SUCCEEDED", run.cause
     writes = [(r.method, r.path) for r in backed_up.requests if r.method != "GET"]
-    assert [m for m, _ in writes] == ["PUT", "DELETE", "POST"]
+    assert [m for m, _ in writes] == ["PUT", "POST", "POST"]
     safety_name = writes[0][1].rsplit("/", 1)[1]
     assert safety_name.startswith("pre-restore-")
-    assert writes[1][1] == "/orders"
+    assert writes[1][1] == "/orders/_close"
+    assert writes[2][1].endswith("/_restore")
     safety = backed_up.snapshot(REPOSITORY, safety_name)
     assert list(safety.indices) == ["orders"]
     assert backed_up.snapshot_contents(REPOSITORY, safety_name)["orders"].doc_count == 127

@@ -317,6 +317,13 @@ class RehearsalStack:
             raise AssertionError(f"{function_name} failed: {error['errorType']}: {error['errorMessage']}")
         return json.loads(payload)
 
+    def handler(self, function_name: str) -> Any:
+        """The function's own ``lambda_handler`` (to wrap it in a test's stand-in)."""
+        handler = self._handlers[function_name]
+        if isinstance(handler, Path):
+            handler = self._handlers[function_name] = _load_handler(handler)
+        return handler
+
     def replace_handler(self, function_name: str, handler: Any) -> None:
         """Run ``handler(event, context)`` instead of the function's code (a test's stand-in)."""
         self._handlers[function_name] = handler

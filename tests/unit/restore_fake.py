@@ -67,6 +67,8 @@ class FakeCluster(requests.Session):
         self.max_shards_per_node = 1000
         self.data_nodes = 2
         self.now_millis = 1_795_856_405_000
+        self.snapshot_shards = 1
+        """Primary shards of every index in the fake's snapshots."""
         self.restore_timeout: str | None = None
         """"before" or "after": the next restore gets a 504, without or after applying it."""
 
@@ -82,7 +84,9 @@ class FakeCluster(requests.Session):
     def _answer(self, method: str, path: str, params: dict[str, str], body: Any) -> _Response:
         repo = re.escape(self.repository)
         if method == "GET" and path == "/_cat/indices/*":
-            return _Response(200, [{"index": n, "status": i.status} for n, i in self.indices.items()])
+            return _Response(
+                200, [{"index": n, "status": i.status, "pri": str(i.shards)} for n, i in self.indices.items()]
+            )
         if method == "GET" and path.startswith("/_cat/indices/"):
             return self._cat(path.removeprefix("/_cat/indices/").split(","))
         if method == "GET" and path == "/_alias":
@@ -146,6 +150,15 @@ class FakeCluster(requests.Session):
                 name, tuple(body["indices"].split(",")), metadata=body.get("metadata", {})
             )
             return _Response(200, {"accepted": True})
+        match = re.fullmatch(r"/([^_/][^/]*)/(_close|_open)", path)
+        if method == "POST" and match:
+            for name in match.group(1).split(","):
+                self.indices[name].status = "close" if match.group(2) == "_close" else "open"
+            return _Response(200, {"acknowledged": True, "shards_acknowledged": True})
+        if method == "POST" and path == "/_aliases":
+            for action in body["actions"]:
+                self.aliases.setdefault(action["add"]["alias"], set()).add(action["add"]["index"])
+            return _Response(200, {"acknowledged": True})
         if method == "DELETE" and not path.startswith("/_"):
             names = path.strip("/").split(",")
             missing = [n for n in names if n not in self.indices]
@@ -194,7 +207,15 @@ class FakeCluster(requests.Session):
         targets = []
         for source in body["indices"].split(","):
             target = re.sub(pattern, replacement.replace("$", "\\"), source) if pattern else source
-            if target in self.indices:
+            existing = self.indices.get(target)
+            if existing is not None and existing.status == "close" and existing.shards != self.snapshot_shards:
+                return _engine_error(
+                    500,
+                    "snapshot_restore_exception",
+                    f"[{self.repository}:{name}/uuid] cannot restore index [{target}] with [{existing.shards}] shards "
+                    f"from a snapshot of index [{source}] with [{self.snapshot_shards}] shards",
+                )
+            if existing is not None and existing.status == "open":
                 return _engine_error(
                     500,
                     "snapshot_restore_exception",

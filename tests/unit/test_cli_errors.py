@@ -6,11 +6,13 @@ import botocore.exceptions
 import pytest
 
 from sentinel_cli.errors import (
+    EXIT_NETWORK,
     EXIT_RUN_FAILED,
     EXIT_USAGE,
     AccessDeniedError,
     AwsCallError,
     CredentialsError,
+    NetworkError,
     StackNotFoundError,
 )
 from sentinel_cli.gateway import aws_errors
@@ -57,3 +59,20 @@ def test_any_other_aws_failure_is_a_failed_command():
         raise client_error("ThrottlingException", "Rate exceeded")
 
     assert caught.value.exit_code == EXIT_RUN_FAILED
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [
+        botocore.exceptions.EndpointConnectionError(endpoint_url="https://states.eu-west-1.amazonaws.com/"),
+        botocore.exceptions.ConnectTimeoutError(endpoint_url="https://states.eu-west-1.amazonaws.com/"),
+        botocore.exceptions.ReadTimeoutError(endpoint_url="https://states.eu-west-1.amazonaws.com/"),
+        botocore.exceptions.ConnectionClosedError(endpoint_url="https://states.eu-west-1.amazonaws.com/"),
+    ],
+)
+def test_a_network_failure_is_neither_a_failed_run_nor_bad_usage(raised):
+    unreachable = pytest.raises(NetworkError, match="could not reach AWS in region eu-west-1")
+    with unreachable as caught, aws_errors("listing executions", "x", "eu-west-1"):
+        raise raised
+
+    assert caught.value.exit_code == EXIT_NETWORK

@@ -1,5 +1,5 @@
 """The ownership rule of issue 9, proven over arbitrary names and every engine generation, and held
-to one wording in the README, the template and the planner's docstring."""
+to one wording in docs/retention.md, the template and the planner's docstring."""
 
 from __future__ import annotations
 
@@ -183,7 +183,7 @@ def test_the_ownership_rule_is_stated_once_in_the_same_words_everywhere() -> Non
     template = yaml.load((ROOT / "template.yaml").read_text(), Loader=_Loader)
     rule = normalized(OWNERSHIP_RULE)
 
-    assert rule in normalized((ROOT / "README.md").read_text())
+    assert rule in normalized((ROOT / "docs" / "retention.md").read_text())
     assert rule in normalized(template["Description"])
     assert rule in normalized(template["Parameters"]["SnapshotPrefix"]["Description"])
     assert rule in normalized(retention_plan.__doc__ or "")

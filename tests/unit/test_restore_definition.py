@@ -1,5 +1,5 @@
 """restore.asl.json and the code agree: error names, every Task retried and caught into the alert,
-the Fail state ending with the real error (INTERFACES #3), and the template wiring it."""
+the Fail state ending with the real error, and the template wiring it."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from snapshot_sentinel.errors import RestoreRefusedError
 from snapshot_sentinel.restore.cluster import URL_NAMES_MAX_CHARS, chunks
 from snapshot_sentinel.restore.errors import (
     RestoreDeadlineError,
@@ -17,8 +18,8 @@ from snapshot_sentinel.restore.errors import (
 from snapshot_sentinel.restore.steps import (
     RestoreRun,
     check_restore,
-    delete_conflicts,
     plan_step,
+    set_aside_conflicts,
     start_restore,
     take_safety_snapshot,
 )
@@ -138,7 +139,7 @@ def test_a_target_created_by_someone_else_after_the_plan_is_never_restored_over(
     assert cluster.paths("POST") == []
 
 
-def test_on_conflict_delete_saves_then_deletes_exactly_the_conflicts(cluster):
+def test_on_conflict_delete_saves_then_closes_exactly_the_conflicts_and_deletes_nothing(cluster):
     cluster.indices["unrelated"] = FakeIndex()
     run = run_for(cluster, {"on_conflict": "delete"})
     plan = plan_step(run, now=NOW)
@@ -147,35 +148,59 @@ def test_on_conflict_delete_saves_then_deletes_exactly_the_conflicts(cluster):
     saved = cluster.snapshots[safety["name"]]
     assert saved.indices == ("logs-1",)
     assert saved.metadata["execution_id"] == run.config.execution_id
-    deleted = delete_conflicts(run, plan, safety)
+    set_aside = set_aside_conflicts(run, plan, safety)
 
-    assert deleted["deleted_count"] == 1
-    assert cluster.paths("DELETE") == ["/logs-1"]
+    assert set_aside["closed_count"] == 1
+    assert cluster.paths("POST") == ["/logs-1/_close"]
+    assert cluster.paths("DELETE") == []
+    assert cluster.indices["logs-1"].status == "close"
     assert {"unrelated", ".kibana_1"} <= set(cluster.indices)
 
+    assert set_aside_conflicts(run, plan, safety)["requests"] == 0  # a retried step closes nothing twice
+    start_restore(run, plan, now=NOW, max_wait=WAIT)
+    assert cluster.indices["logs-1"].restored_from is not None
+    assert cluster.paths("POST")[-1].endswith("/_restore")
 
-def test_nothing_is_deleted_when_the_safety_snapshot_is_not_success(cluster):
+
+def test_a_refused_restore_over_a_set_aside_index_opens_it_again(cluster):
+    # Given a replace whose snapshot copy has another shard count than the live index (no record of it)
+    cluster.snapshot_shards = 2
+    run = run_for(cluster, {"on_conflict": "delete", "indices": "logs-1"})
+    plan = plan_step(run, now=NOW)
+    safety = take_safety_snapshot(run, plan, now=NOW, max_wait=WAIT)
+    set_aside_conflicts(run, plan, safety)
+
+    with pytest.raises(RestoreRefusedError) as refused:
+        start_restore(run, plan, now=NOW, max_wait=WAIT)
+
+    assert "with [1] shards from a snapshot of index [logs-1] with [2] shards" in str(refused.value)
+    assert "opened again as they were" in str(refused.value)
+    assert cluster.indices["logs-1"].status == "open" and cluster.indices["logs-1"].restored_from is None
+    assert cluster.paths("DELETE") == []
+
+
+def test_nothing_is_closed_when_the_safety_snapshot_is_not_success(cluster):
     run = run_for(cluster, {"on_conflict": "delete"})
     plan = plan_step(run, now=NOW)
     safety = take_safety_snapshot(run, plan, now=NOW, max_wait=WAIT)
     cluster.snapshots[safety["name"]].state = "PARTIAL"
 
     with pytest.raises(SafetySnapshotFailedError):
-        delete_conflicts(run, plan, safety)
+        set_aside_conflicts(run, plan, safety)
 
-    assert cluster.paths("DELETE") == []
+    assert not [p for p in cluster.paths("POST") if p.endswith("/_close")]
 
 
-def test_an_index_that_appears_after_the_safety_snapshot_is_not_deleted(cluster):
+def test_an_index_that_appears_after_the_safety_snapshot_is_not_closed(cluster):
     run = run_for(cluster, {"on_conflict": "delete"})
     plan = plan_step(run, now=NOW)
     safety = take_safety_snapshot(run, plan, now=NOW, max_wait=WAIT)
     cluster.indices["orders"] = FakeIndex()
 
     with pytest.raises(RestoreTargetExistsError):
-        delete_conflicts(run, plan, safety)
+        set_aside_conflicts(run, plan, safety)
 
-    assert cluster.paths("DELETE") == []
+    assert not [p for p in cluster.paths("POST") if p.endswith("/_close")]
 
 
 def test_the_check_is_done_when_every_primary_is_active_and_every_recovery_done(cluster):

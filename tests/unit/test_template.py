@@ -409,8 +409,21 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
         (
             "RecordDocumentCountsFunction",
             {
-                "es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*", f"{DOMAIN_ARN}/_cat/shards*"},
+                "es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*", f"{DOMAIN_ARN}/_cat/shards*", f"{DOMAIN_ARN}/_alias"},
                 "dynamodb:BatchWriteItem": {"<DrillCatalogTable.Arn>"},
+                "dynamodb:Query": {"<DrillCatalogTable.Arn>"},
+            },
+        ),
+        (
+            "PlanRestoreFunction",
+            {
+                "es:ESHttpGet": {
+                    SNAPSHOT_PATHS,
+                    f"{DOMAIN_ARN}/_cat/indices*",
+                    f"{DOMAIN_ARN}/_alias*",
+                    f"{DOMAIN_ARN}/_cluster/health*",
+                    f"{DOMAIN_ARN}/_cluster/settings*",
+                },
                 "dynamodb:Query": {"<DrillCatalogTable.Arn>"},
             },
         ),
@@ -481,6 +494,25 @@ def test_each_function_holds_exactly_the_permissions_its_step_needs(
     assert granted(function_statements(template, function, DomainArn=DOMAIN_ARN)) == expected
 
 
+def test_the_replace_closes_and_reopens_indices_and_never_deletes_or_acts_through_an_api_path(
+    template: dict[str, Any],
+) -> None:
+    set_aside = function_statements(template, "DeleteConflictingIndicesFunction", DomainArn=DOMAIN_ARN)
+    allowed = granted([s for s in set_aside if s["Effect"] == "Allow"])
+    denied = granted([{**s, "Effect": "Allow"} for s in set_aside if s["Effect"] == "Deny"])
+    assert allowed["es:ESHttpPost"] == {f"{DOMAIN_ARN}/*/_close"}
+    assert set(allowed) == {"es:ESHttpGet", "es:ESHttpPost"}
+    assert denied == {"es:ESHttpPost": {f"{DOMAIN_ARN}/_*"}}
+    start = granted(function_statements(template, "StartRestoreFunction", DomainArn=DOMAIN_ARN))
+    assert start["es:ESHttpPost"] == {
+        f"{DOMAIN_ARN}/_snapshot/*/_restore",
+        f"{DOMAIN_ARN}/*/_open",
+        f"{DOMAIN_ARN}/_aliases",
+    }
+    assert start["dynamodb:Query"] == {"<DrillCatalogTable.Arn>"}
+    assert "es:ESHttpDelete" not in start
+
+
 def test_without_a_domain_arn_domain_access_stays_on_snapshot_paths_of_this_accounts_domains(
     template: dict[str, Any],
 ) -> None:
@@ -489,7 +521,11 @@ def test_without_a_domain_arn_domain_access_stays_on_snapshot_paths_of_this_acco
             if action.startswith("es:"):
                 allowed = {f"{ACCOUNT_DOMAINS}/_snapshot*", f"{ACCOUNT_DOMAINS}/"}
                 if function == "RecordDocumentCountsFunction":
-                    allowed = {f"{ACCOUNT_DOMAINS}/_cat/indices*", f"{ACCOUNT_DOMAINS}/_cat/shards*"}
+                    allowed = {
+                        f"{ACCOUNT_DOMAINS}/_cat/indices*",
+                        f"{ACCOUNT_DOMAINS}/_cat/shards*",
+                        f"{ACCOUNT_DOMAINS}/_alias",
+                    }
                 assert resources <= allowed, function
 
 

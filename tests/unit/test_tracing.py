@@ -1,5 +1,5 @@
 """The handlers' tracer is lazy: importing a handler where tracing is off loads neither Powertools'
-Tracer nor the X-Ray SDK nor botocore's client machinery (the cold start, README "Cold start"),
+Tracer nor the X-Ray SDK nor botocore's client machinery (the cold start, docs/figures.md "Cold start"),
 and where it is on (in Lambda, a stack with Tracing=Active) the handler is traced as before.
 
 Each import happens in a fresh interpreter, since a module already imported by this test process

@@ -3,7 +3,7 @@ ABORTED without its own alert. EventBridge delivers a "Step Functions Execution 
 event; this module reads it, decides whether the run already alerted, and writes the message.
 
 An ending already alerted when the workflow's alert path reached its Fail state after publishing:
-its Cause ends with :data:`ALERTED_CAUSE_SUFFIX` (INTERFACES.md #3). Everything else alerts here:
+its Cause ends with :data:`ALERTED_CAUSE_SUFFIX`. Everything else alerts here:
 an uncatchable error (``States.DataLimitExceeded``, ``States.Runtime``), a timeout, a stop, an
 ``AlertNotSentError`` Fail after the alert itself could not be published, or an ending of an
 older definition. The decision is made in code, not in the rule's pattern: for TIMED_OUT and

@@ -3,7 +3,7 @@
 Pure: it imports only other pure modules, so the retention planner can use it without pulling in
 the HTTP client.
 
-The metadata the take step writes on every snapshot (INTERFACES.md #1)::
+The metadata the take step writes on every snapshot::
 
     {"taken_by": "snapshot-sentinel", "stack": <stack name>, "execution_id": <execution ARN>,
      "scope": "full" | "subset"}

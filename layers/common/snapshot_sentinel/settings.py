@@ -109,6 +109,8 @@ class SnapshotSettings:
     poll_interval_seconds: int
     max_wait_minutes: int
     read_only: bool
+    catalog_table: str = ""
+    """The drill catalog's table (restore functions that read what the backup recorded); "" for none."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SnapshotSettings:
@@ -119,6 +121,7 @@ class SnapshotSettings:
             poll_interval_seconds=_number(environ, "POLL_INTERVAL_SECONDS", 60, minimum=1),
             max_wait_minutes=_number(environ, "MAX_WAIT_MINUTES", 480, minimum=1),
             read_only=_flag(environ, "REPOSITORY_READ_ONLY"),
+            catalog_table=_text(environ, "CATALOG_TABLE_NAME", ""),
         )
 
 

@@ -175,6 +175,16 @@ class IndexActions:
 
     def _close(self, call: Call) -> Reply:
         records = self._resolve(call)
+        copied = {name for snapshot in self.cluster.running() for name in snapshot.indices}
+        busy = [r for r in records if r.name in copied and r.is_open]
+        if busy:  # MetadataIndexStateService.addIndexClosedBlocks
+            listed = ", ".join(f"[{r.name}/{r.uuid}]" for r in busy)
+            raise engine_error(
+                400,
+                "snapshot_in_progress_exception",
+                f"Cannot close indices that are being snapshotted: [{listed}]. Try again after snapshot finishes "
+                "or cancel the currently running snapshot.",
+            )
         result: dict[str, Any] = {}
         for record in records:
             record.state = CLOSE

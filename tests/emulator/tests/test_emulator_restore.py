@@ -340,3 +340,58 @@ def test_a_domain_refuses_to_restore_a_snapshot_of_a_newer_version_and_reads_an_
             "than the version of this node [2.9.0]"
         )
         assert RestCaller(new_server.endpoint).post(RESTORE, body).json == {"accepted": True}
+
+
+# ---------------------------------------------------------------- replacing an index without freeing its name
+
+
+def test_a_write_to_a_closed_index_is_refused_and_a_write_to_a_missing_one_creates_it(run: Emulated) -> None:
+    # Given logs-2 closed (set aside) and no index named fresh
+    run.api.post("/logs-2/_close")
+    # When a live writer indexes into both names
+    refused = run.api.put("/logs-2/_doc/1", {"message": "late"})
+    created = run.api.put("/fresh/_doc/1", {"message": "new"})
+    # Then the closed index refuses (TransportBulkAction: IndexClosedException, 400) and the missing one is
+    # auto-created by dynamic mapping (action.auto_create_index, true by default)
+    assert (refused.status, refused.error_type, refused.reason) == (400, "index_closed_exception", "closed")
+    assert run.domain.index("logs-2").doc_count == 30  # type: ignore[union-attr]
+    assert created.status == 201
+    assert run.domain.index("fresh").doc_count == 1  # type: ignore[union-attr]
+    assert run.domain.index("fresh").mapping["properties"]["message"]["type"] == "text"  # type: ignore[union-attr]
+
+
+def test_restoring_over_a_closed_index_keeps_its_own_aliases_unless_the_snapshots_are_included(run: Emulated) -> None:
+    # RestoreService: over an existing closed index, include_aliases false keeps the index's current aliases;
+    # include_aliases true takes the snapshot's (and only those)
+    run.api.post("/_aliases", {"actions": [{"remove": {"index": "logs-1", "alias": "logs"}}]})
+    run.api.post("/_aliases", {"actions": [{"add": {"index": "logs-1", "alias": "logs-now"}}]})
+    run.api.post("/logs-1/_close")
+    run.api.post(RESTORE, {"indices": "logs-1", "include_aliases": False}, wait_for_completion="true")
+    assert set(run.domain.index("logs-1").aliases) == {"logs-now"}  # type: ignore[union-attr]
+    run.api.post("/logs-1/_close")
+    run.api.post(RESTORE, {"indices": "logs-1"}, wait_for_completion="true")
+    assert set(run.domain.index("logs-1").aliases) == {"logs"}  # type: ignore[union-attr]
+
+
+def test_an_index_being_snapshotted_cannot_be_closed(run: Emulated) -> None:
+    run.domain.progress = SnapshotProgress(polls=2)
+    run.api.put(f"/_snapshot/{REPO}/snap-2", {"indices": "logs-2"})
+    refused = run.api.post("/logs-2/_close")
+    uuid = run.domain.index("logs-2").uuid  # type: ignore[union-attr]
+    assert (refused.status, refused.error_type) == (400, "snapshot_in_progress_exception")
+    assert refused.reason == (
+        f"Cannot close indices that are being snapshotted: [[logs-2/{uuid}]]. Try again after snapshot finishes "
+        "or cancel the currently running snapshot."
+    )
+    assert run.domain.index("logs-2").state == "open"  # type: ignore[union-attr]
+
+
+def test_an_alias_on_two_indices_without_a_write_index_refuses_writes(run: Emulated) -> None:
+    run.api.post("/_aliases", {"actions": [{"add": {"index": "logs-2", "alias": "logs"}}]})
+    refused = run.api.put("/logs/_doc/1", {"message": "x"})
+    assert (refused.status, refused.error_type) == (400, "illegal_argument_exception")
+    assert refused.reason.startswith("no write index is defined for alias [logs].")
+    assert run.api.get("/_alias/logs").json == {
+        "logs-1": {"aliases": {"logs": {}}},
+        "logs-2": {"aliases": {"logs": {}}},
+    }

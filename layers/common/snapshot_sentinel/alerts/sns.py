@@ -97,7 +97,7 @@ def message_attributes(alert: Alert) -> dict[str, dict[str, str]]:
 
 
 def publish_alert(sns: Any, topic_arn: str, alert: Alert) -> dict[str, Any]:
-    """Publish ``alert``; the result carries the execution's ``error`` and ``cause`` (INTERFACES #3).
+    """Publish ``alert``; the result carries the execution's ``error`` and ``cause``.
 
     A publish that fails raises :class:`AlertNotSentError`: the state machine retries it, then
     ends the execution with that error, so the failure is never reported as an alert that went out.

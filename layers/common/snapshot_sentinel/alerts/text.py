@@ -33,7 +33,7 @@ class Alert:
 
     @property
     def error(self) -> str:
-        """The error the execution ends with (INTERFACES #3)."""
+        """The error the execution ends with."""
         return self.record.error_name
 
     @property

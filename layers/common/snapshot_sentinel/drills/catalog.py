@@ -8,6 +8,13 @@ small and lets a reader take one snapshot's counts with a paginated Query; the b
 them with BatchWriteItem (25 per request), so 10,000 indices are one ``_cat/indices`` call and
 400 writes per phase.
 
+Each index's aliases (name -> definition: filter, routing, write flag), read with ``GET _alias``
+before the snapshot starts, ride along in the same item as one JSON string: a snapshot's index
+metadata cannot be read without restoring it, and a restore must know which aliases it would bring
+back (:mod:`snapshot_sentinel.restore.aliases`). The string is bounded (:data:`ALIASES_MAX_BYTES`):
+definitions beyond it are recorded as ``null`` (name only), names beyond twice that are dropped and
+``aliases_truncated`` says so; an item stays far below DynamoDB's 400 KB.
+
 Next to each count it records the write operations the index's primaries have numbered (the sum of
 ``seq_no.max + 1`` over its primaries, one ``_cat/shards`` call): their difference bounds the adds
 and deletes during the snapshot, from which :mod:`snapshot_sentinel.drills.counts` derives the counts
@@ -16,6 +23,7 @@ a correct snapshot can hold, churn included.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +37,8 @@ BATCH = 25
 """BatchWriteItem's limit of items per request."""
 KEEP_FOR = timedelta(days=400)
 """Items expire (DynamoDB TTL on ``expires_at``) well after any snapshot a drill would choose."""
+ALIASES_MAX_BYTES = 48_000
+"""Bytes of alias definitions one item keeps; names alone may take as much again."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,44 @@ class Recorded:
     size_bytes: int
     ops_before: int | None = None
     ops_after: int | None = None
+    aliases: Mapping[str, Mapping[str, Any] | None] | None = None
+    """Alias -> its definition (``None``: name only, too large to keep) when the snapshot was
+    taken; ``None`` when the backup did not record aliases (items written before it did)."""
+    aliases_truncated: bool = False
+
+
+def bounded_aliases(aliases: Mapping[str, Mapping[str, Any]]) -> tuple[str, bool]:
+    """One index's aliases as the JSON string an item keeps, and whether names were dropped.
+
+    Definitions are kept, in name order, while they fit in :data:`ALIASES_MAX_BYTES`; later ones
+    become ``null`` (name only); names stop at twice that size.
+    """
+    kept: dict[str, Any] = {}
+    size = 2
+    truncated = False
+    for name in sorted(aliases):
+        spec = json.dumps(dict(aliases[name]), separators=(",", ":"), sort_keys=True)
+        entry = len(json.dumps(name)) + 1 + len(spec) + 1
+        if size + entry <= ALIASES_MAX_BYTES:
+            kept[name] = dict(aliases[name])
+            size += entry
+        elif size + len(json.dumps(name)) + 6 <= 2 * ALIASES_MAX_BYTES:
+            kept[name] = None
+            size += len(json.dumps(name)) + 6
+        else:
+            truncated = True
+    return json.dumps(kept, separators=(",", ":"), sort_keys=True), truncated
+
+
+def live_aliases(client: DomainClient) -> dict[str, dict[str, Any]]:
+    """Every index's aliases with their definitions (``GET _alias``, one request; indices without
+    aliases are left out)."""
+    doc = client.read("/_alias") or {}
+    return {
+        str(index): {str(alias): dict(spec or {}) for alias, spec in ((entry or {}).get("aliases") or {}).items()}
+        for index, entry in doc.items()
+        if (entry or {}).get("aliases")
+    }
 
 
 def _int(value: Any) -> int:
@@ -111,15 +159,16 @@ class Catalog:
         counts: Sequence[IndexCount],
         *,
         now: datetime,
+        aliases: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
         operations: Mapping[str, int] | None = None,
     ) -> int:
-        """Write each index's count (and its write operations, when known) before the snapshot
-        starts; returns the number of indices."""
+        """Write each index's count (and, given ``aliases``, its aliases; given ``operations``, its
+        write operations) before the snapshot starts; returns the number of indices."""
         expires = str(int((now + KEEP_FOR).timestamp()))
         ops = operations or {}
-        items = []
-        for c in counts:
-            item = {
+
+        def item(c: IndexCount) -> dict[str, Any]:
+            written: dict[str, Any] = {
                 "snapshot": {"S": snapshot},
                 "index": {"S": c.name},
                 "docs_before": {"N": str(c.docs)},
@@ -127,10 +176,16 @@ class Catalog:
                 "size_bytes": {"N": str(c.size_bytes)},
                 "expires_at": {"N": expires},
             }
+            if aliases is not None:
+                text, truncated = bounded_aliases(aliases.get(c.name) or {})
+                written["aliases"] = {"S": text}
+                if truncated:
+                    written["aliases_truncated"] = {"BOOL": True}
             if c.name in ops:
-                item["ops_before"] = {"N": str(ops[c.name])}
-            items.append(item)
-        return self._write(iter(items))
+                written["ops_before"] = {"N": str(ops[c.name])}
+            return written
+
+        return self._write(item(c) for c in counts)
 
     def record_after(
         self,
@@ -149,7 +204,7 @@ class Catalog:
         items = []
         for recorded in self.read(snapshot).values():
             after = live.get(recorded.index)
-            item = {
+            item: dict[str, Any] = {
                 "snapshot": {"S": snapshot},
                 "index": {"S": recorded.index},
                 "docs_before": {"N": str(recorded.docs_before or 0)},
@@ -163,6 +218,10 @@ class Catalog:
                 item["docs_after"] = {"N": str(after.docs)}
                 if recorded.index in ops:
                     item["ops_after"] = {"N": str(ops[recorded.index])}
+            if recorded.aliases is not None:
+                item["aliases"] = {"S": json.dumps(recorded.aliases, separators=(",", ":"), sort_keys=True)}
+                if recorded.aliases_truncated:
+                    item["aliases_truncated"] = {"BOOL": True}
             items.append(item)
         return self._write(iter(items))
 
@@ -179,6 +238,8 @@ class Catalog:
                 size_bytes=_number(item, "size_bytes") or 0,
                 ops_before=_number(item, "ops_before"),
                 ops_after=_number(item, "ops_after"),
+                aliases=json.loads(item["aliases"]["S"]) if "aliases" in item else None,
+                aliases_truncated=bool((item.get("aliases_truncated") or {}).get("BOOL")),
             )
         return found
 
@@ -221,13 +282,15 @@ class Catalog:
 
 
 def record_phase(catalog: Catalog, client: DomainClient, phase: str, snapshot: str, *, now: datetime) -> int:
-    """Record the ``before`` or ``after`` phase of ``snapshot``; returns the number of indices.
+    """Record the ``before`` (counts, aliases, operations) or ``after`` (counts, operations) phase of
+    ``snapshot``; returns the number of indices.
 
     The operations are read outside the counts (before them before the snapshot, after them after
     it): a write between the two reads then widens the bounds a drill checks, never narrows them."""
     if phase == "before":
         operations = live_operations(client)
-        return catalog.record_before(snapshot, live_counts(client), now=now, operations=operations)
+        counts = live_counts(client)
+        return catalog.record_before(snapshot, counts, now=now, aliases=live_aliases(client), operations=operations)
     counts = live_counts(client)
     return catalog.record_after(snapshot, counts, now=now, operations=live_operations(client))
 

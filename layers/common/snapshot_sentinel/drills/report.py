@@ -2,7 +2,7 @@
 
 Pure: the drill's state in, a subject, text and JSON facts out (bounded: the caps bound the
 picks). A failed drill names what failed and what it means; the Fail state of DrillStateMachine
-takes ``error`` and ``cause`` from here (INTERFACES #3).
+takes ``error`` and ``cause`` from here.
 
 ``[DRILL OK]`` is sent too: one message a week, the only place the measured RTO is written in
 words, and proof that drills still run; its ``outcome`` attribute (``OK``) lets a subscriber's

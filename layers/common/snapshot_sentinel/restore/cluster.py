@@ -3,14 +3,15 @@
 Real API shapes (OpenSearch 1.x-3.x, Elasticsearch 6.8-7.10): ``_cat/indices`` (JSON),
 ``GET _alias``, ``_cluster/health[/<indices>]?level=shards``, ``_cluster/settings`` with
 defaults, ``<indices>/_recovery``, ``_cluster/allocation/explain``, ``POST
-_snapshot/<repo>/<snapshot>/_restore``, ``DELETE /<indices>``. Lists of index names go in the URL
+_snapshot/<repo>/<snapshot>/_restore``, ``POST <indices>/_close`` and ``_open``, ``POST _aliases``,
+``DELETE /<indices>``. Lists of index names go in the URL
 in chunks (Amazon's front end refuses very long request lines), so 10,000 targets are a few
 dozen requests, never one enormous one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.models import SnapshotInfo
 from snapshot_sentinel.restore.plan import DEFAULT_MAX_SHARDS_PER_NODE, ClusterFacts
 
+ALIAS_ACTIONS_PER_REQUEST = 500
 URL_NAMES_MAX_CHARS = 3000
 """Characters of comma-joined index names per request line (Amazon's limit is about 4 KB)."""
 
@@ -56,14 +58,24 @@ class RestoreDomain:
 
     # -- the live cluster, for the plan ------------------------------------------------------
 
+    def _index_rows(self) -> list[dict[str, Any]]:
+        rows = self.client.read(
+            "/_cat/indices/*", {"format": "json", "h": "index,status,pri", "expand_wildcards": "all"}
+        )
+        return list(rows or [])
+
     def existing_indices(self) -> dict[str, str]:
         """Every index, hidden and closed ones included -> ``open`` or ``close``."""
-        rows = self.client.read("/_cat/indices/*", {"format": "json", "h": "index,status", "expand_wildcards": "all"})
-        return {str(row["index"]): str(row.get("status") or "open") for row in rows or []}
+        return {str(row["index"]): str(row.get("status") or "open") for row in self._index_rows()}
 
-    def alias_names(self) -> frozenset[str]:
+    def alias_holders(self) -> dict[str, frozenset[str]]:
+        """Every alias -> the indices it points at now (``GET _alias``)."""
         doc = self.client.read("/_alias") or {}
-        return frozenset(name for entry in doc.values() for name in (entry.get("aliases") or {}))
+        found: dict[str, set[str]] = {}
+        for index, entry in doc.items():
+            for name in (entry or {}).get("aliases") or {}:
+                found.setdefault(str(name), set()).add(str(index))
+        return {name: frozenset(indices) for name, indices in found.items()}
 
     def max_shards_per_node(self) -> int:
         doc = self.client.read("/_cluster/settings", {"include_defaults": "true", "flat_settings": "true"}) or {}
@@ -75,9 +87,13 @@ class RestoreDomain:
 
     def facts(self) -> ClusterFacts:
         health = self.client.read("/_cluster/health") or {}
+        rows = self._index_rows()
+        holders = self.alias_holders()
         return ClusterFacts(
-            indices=self.existing_indices(),
-            aliases=self.alias_names(),
+            indices={str(row["index"]): str(row.get("status") or "open") for row in rows},
+            aliases=frozenset(holders),
+            alias_holders=holders,
+            primaries={str(row["index"]): _int(row.get("pri")) for row in rows},
             max_shards_per_node=self.max_shards_per_node(),
             data_nodes=_int(health.get("number_of_data_nodes"), 1),
             open_shards=sum(
@@ -104,6 +120,33 @@ class RestoreDomain:
             params={"wait_for_completion": "false"},
             body=body,
         )
+
+    def close_indices(self, names: Sequence[str]) -> int:
+        """Close exactly ``names`` (no wildcards); returns the number of requests sent."""
+        return self._post_each(names, "_close")
+
+    def open_indices(self, names: Sequence[str]) -> int:
+        """Open exactly ``names`` again; returns the number of requests sent."""
+        return self._post_each(names, "_open")
+
+    def _post_each(self, names: Sequence[str], action: str) -> int:
+        requests_sent = 0
+        for batch in chunks(names):
+            self.client.request("POST", f"{_joined(batch)}/{action}")
+            requests_sent += 1
+        return requests_sent
+
+    def add_aliases(self, aliases: Sequence[tuple[str, str, Mapping[str, Any]]]) -> int:
+        """``POST _aliases`` adding each (index, alias, definition); returns the number of requests."""
+        requests_sent = 0
+        for start in range(0, len(aliases), ALIAS_ACTIONS_PER_REQUEST):
+            actions = [
+                {"add": {"index": index, "alias": alias, **dict(spec)}}
+                for index, alias, spec in aliases[start : start + ALIAS_ACTIONS_PER_REQUEST]
+            ]
+            self.client.request("POST", "/_aliases", body={"actions": actions})
+            requests_sent += 1
+        return requests_sent
 
     def delete_indices(self, names: Sequence[str]) -> int:
         """Delete exactly ``names`` (no wildcards); returns the number of requests sent."""

@@ -7,7 +7,11 @@ Decisions, per index of the snapshot:
 
 - ``restore``: restored under its target name, which no index or alias holds.
 - ``replace`` (``on_conflict: "delete"`` only): the target is an existing open index; it is saved
-  in a safety snapshot, deleted, then restored.
+  in a safety snapshot, then closed (set aside: its name stays taken, so a live writer's next
+  document fails with index_closed_exception instead of creating a fresh index) and restored over;
+  if the restore cannot go ahead it is reopened as it was. The engine restores over a closed index
+  only with the same number of primary shards: when the backup recorded the snapshot's count and it
+  differs from the live one, the plan blocks, naming both.
 - ``skip``: left out, with the reason (system index not named exactly, failed shards in a
   PARTIAL snapshot, not selected).
 - ``block``: the restore cannot go ahead safely; the run fails before touching anything.
@@ -15,8 +19,12 @@ Decisions, per index of the snapshot:
 Blockers: a snapshot that is not SUCCESS or PARTIAL; a name in ``indices`` the snapshot lacks; an
 invalid or shared target name; the security index; a target held by an existing index (with
 ``on_conflict: "fail"``), by a closed index (it cannot be snapshotted first) or by an alias; a
-conflict to delete on a stack whose repository is read-only (nowhere to put the safety
-snapshot); nothing left to restore; and primaries that alone exceed the cluster's shard limit.
+conflict to replace on a stack whose repository is read-only (nowhere to put the safety
+snapshot) or with another shard count than the snapshot's; nothing left to restore; and
+primaries that alone exceed the cluster's shard limit.
+
+Aliases: :mod:`.aliases` decides which of the snapshot's aliases come back (never one that has
+moved to other indices since), from the live aliases and what the backup recorded.
 """
 
 from __future__ import annotations
@@ -25,13 +33,14 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from snapshot_sentinel.identity import is_full_backup
 from snapshot_sentinel.models import PARTIAL, SUCCESS, SnapshotInfo, iso
+from snapshot_sentinel.restore.aliases import AliasPlan, BackupRecord, plan_aliases
 from snapshot_sentinel.restore.selection import Rename, select
 
 SAMPLE = 20
@@ -67,6 +76,10 @@ class ClusterFacts:
     indices: Mapping[str, str]
     """Every existing index (hidden and closed included) -> ``open`` or ``close``."""
     aliases: frozenset[str] = frozenset()
+    alias_holders: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Every alias -> the indices it points at now."""
+    primaries: Mapping[str, int] = field(default_factory=dict)
+    """Every index -> its primary shards."""
     max_shards_per_node: int = DEFAULT_MAX_SHARDS_PER_NODE
     data_nodes: int = 1
     open_shards: int = 0
@@ -81,6 +94,10 @@ class RestoreOptions:
     """``index.number_of_replicas`` from index_settings, when the input sets it."""
     safety_snapshot_possible: bool = True
     """False on a read-only stack: there is nowhere to write a safety snapshot."""
+    include_aliases: bool = False
+    """The input asks for the snapshot's aliases (the plan restores those that have not moved)."""
+    set_aside: bool = False
+    """The steps after the safety snapshot: a closed target is one this run closed to restore over."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,7 @@ class RestorePlan:
     advice: tuple[dict[str, str | None], ...] = ()
     warnings: tuple[str, ...] = ()
     snapshot_reason: str = ""
+    aliases: AliasPlan = field(default_factory=lambda: AliasPlan(include_aliases=False))
 
     @property
     def restored(self) -> tuple[Decision, ...]:
@@ -156,6 +174,7 @@ class RestorePlan:
             "advice": list(self.advice[:SAMPLE]),
             "warnings": list(self.warnings[:SAMPLE]),
             "headroom": self.headroom,
+            "aliases": self.aliases.summary(),
             "fingerprint": self.fingerprint(),
         }
 
@@ -239,6 +258,7 @@ def plan_restore(
     *,
     older: Sequence[SnapshotInfo] = (),
     snapshot_reason: str = "named in the input",
+    record: BackupRecord | None = None,
 ) -> RestorePlan:
     """Decide every index of ``snapshot``; see the module docstring for the rules."""
     blockers: list[str] = []
@@ -282,6 +302,8 @@ def plan_restore(
                 f"[{target}] exists ({'closed' if state == 'close' else 'open'}); restore under another name "
                 '(rename_prefix), or set on_conflict "delete" to snapshot and delete it first'
             )
+        elif state == "close" and options.set_aside:
+            decisions.append(Decision(source, target, Action.REPLACE, f"[{target}] is set aside (closed) by this run"))
         elif state == "close":
             decisions.append(Decision(source, target, Action.BLOCK, f"[{target}] is a closed index"))
             blockers.append(
@@ -294,9 +316,18 @@ def plan_restore(
                 f"[{target}] exists and this stack's repository is read-only, so no safety snapshot can be "
                 "taken before deleting it; restore under another name (rename_prefix) or delete it yourself"
             )
+        elif (shards := _shard_mismatch(source, target, cluster, record)) is not None:
+            live, saved = shards
+            reason = f"[{target}] has {live} primary shards, not {saved}"
+            decisions.append(Decision(source, target, Action.BLOCK, reason))
+            blockers.append(
+                f"[{target}] has {live} primary shards and [{source}] had {saved} in snapshot [{snapshot.name}]; the "
+                "engine restores over an existing index only with the same shard count. Restore under another name "
+                f"(rename_prefix) and reindex, or delete [{target}] yourself (after a snapshot of it), then run again"
+            )
         else:
             decisions.append(
-                Decision(source, target, Action.REPLACE, f"[{target}] exists: safety snapshot, delete, restore")
+                Decision(source, target, Action.REPLACE, f"[{target}] exists: safety snapshot, close, restore over it")
             )
 
     restoring = sum(1 for d in decisions if d.action in (Action.RESTORE, Action.REPLACE))
@@ -320,6 +351,14 @@ def plan_restore(
             f"{headroom['restoring_shards']} shards and {headroom['free']} are free; consider "
             '"index_settings": {"index.number_of_replicas": 0}'
         )
+    restored = [(d.source, str(d.target)) for d in decisions if d.action in (Action.RESTORE, Action.REPLACE)]
+    aliases = plan_aliases(
+        restored,
+        wanted=options.include_aliases,
+        live=cluster.alias_holders,
+        live_indices=cluster.indices.keys(),
+        record=record,
+    )
     return RestorePlan(
         snapshot=snapshot,
         repository=repository,
@@ -329,7 +368,19 @@ def plan_restore(
         advice=tuple(advice),
         warnings=tuple(warnings),
         snapshot_reason=snapshot_reason,
+        aliases=aliases,
     )
+
+
+def _shard_mismatch(
+    source: str, target: str, cluster: ClusterFacts, record: BackupRecord | None
+) -> tuple[int, int] | None:
+    """(live, snapshot) primary shards of a replaced index when both are known and differ."""
+    saved = record.primaries.get(source) if record is not None else None
+    live = cluster.primaries.get(target)
+    if saved and live and saved != live:
+        return live, saved
+    return None
 
 
 def no_snapshot_plan(repository: str, reason: str) -> dict[str, Any]:
@@ -346,5 +397,6 @@ def no_snapshot_plan(repository: str, reason: str) -> dict[str, Any]:
         "advice": [],
         "warnings": [],
         "headroom": {},
+        "aliases": AliasPlan(include_aliases=False).summary(),
         "fingerprint": "",
     }

@@ -4,7 +4,7 @@ Pure: the state machine's record of the run (and, on success, the restored indic
 a subject, a text and JSON facts out. Sizes are bounded for SNS (subject under 100 characters,
 message under 256 KB): per-index lines are capped and the facts carry counts plus samples.
 The final Fail state of RestoreStateMachine takes ``error`` and ``cause`` from here
-(INTERFACES #3): the real error name, and a cause ending with "Alert sent to AlertTopic.".
+as every run does: the real error name, and a cause ending with "Alert sent to AlertTopic.".
 """
 
 from __future__ import annotations
@@ -126,6 +126,15 @@ def _plan_lines(plan: Mapping[str, Any]) -> list[str]:
         )
     for warning in plan.get("warnings") or []:
         lines.append(f"Warning: {warning}")
+    lines.extend(_alias_lines(plan))
+    return lines
+
+
+def _alias_lines(plan: Mapping[str, Any]) -> list[str]:
+    aliases = _mapping(plan.get("aliases"))
+    lines = [f"Aliases: {note}" for note in aliases.get("notes") or []]
+    if aliases.get("re_added"):
+        lines.append(f"Aliases: {aliases['re_added']} alias(es) that had not moved were added back after the restore.")
     return lines
 
 
@@ -158,7 +167,7 @@ def render_success(
     ]
     docs = sum(int(i["docs"] or 0) for i in indices)
     size = sum(int(i["size_bytes"] or 0) for i in indices)
-    safety = _mapping(run.get("deleted")).get("safety_snapshot")
+    safety = _mapping(run.get("set_aside")).get("safety_snapshot")
     facts.update(
         restored={"indices": len(indices), "docs": docs, "size_bytes": size},
         indices=indices[:FACTS_INDICES_MAX],
@@ -167,7 +176,8 @@ def render_success(
         skipped_sample=plan.get("skipped_sample") or [],
         advice=plan.get("advice") or [],
         safety_snapshot=safety,
-        replaced=_mapping(run.get("deleted")).get("deleted_count", 0),
+        replaced=_mapping(run.get("set_aside")).get("closed_count", 0),
+        aliases=plan.get("aliases") or {},
         restore_started_at=progress.get("started_at"),
         restore_finished_at=progress.get("finished_at"),
         restore_seconds=rto,
@@ -183,7 +193,11 @@ def render_success(
         "recovery DONE" + (f"; whole run {human_duration(total)}." if total is not None else "."),
     ]
     if safety:
-        lines.append(f"Replaced indices were saved first in safety snapshot {safety} (repository of this stack).")
+        lines.append(
+            f"Replaced indices were saved first in safety snapshot {safety} (repository of this stack), then closed "
+            "(never deleted) and restored over."
+        )
+    lines.extend(_alias_lines(plan))
     lines.append("")
     lines.append(f"{'source':<40} {'target':<40} {'docs':>12} {'shards':>7} {'size':>10}")
     for item in indices[:TEXT_INDICES_MAX]:

@@ -1,16 +1,21 @@
-"""The steps of RestoreStateMachine: plan, safety snapshot, delete, start, check.
+"""The steps of RestoreStateMachine: plan, safety snapshot, set aside, start, check.
 
 Every step that acts first re-reads the domain and re-plans: the state machine carries only a
 bounded summary of the plan (counts, samples, a fingerprint of its source -> target pairs), so
 a step never acts on a list it was handed, and a cluster that changed under the run (a new index
-with a target's name) stops it before anything is deleted or restored over.
+with a target's name) stops it before anything is closed or restored over.
+
+Replacing an index never frees its name: once the safety snapshot holds it, it is closed (a live
+writer then gets index_closed_exception rather than auto-creating a fresh index in the gap), the
+restore goes over the closed index, and if the engine refuses the restore the closed indices are
+opened again as they were.
 
 None of them waits: the state machine's Wait states space the checks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,9 +23,11 @@ from typing import Any
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.clock import parse_timestamp
+from snapshot_sentinel.drills.catalog import Catalog
 from snapshot_sentinel.errors import UNANSWERED
 from snapshot_sentinel.models import PARTIAL, SUCCESS, SnapshotInfo, iso
 from snapshot_sentinel.naming import managed_snapshot_name
+from snapshot_sentinel.restore.aliases import BackupRecord
 from snapshot_sentinel.restore.cluster import RestoreDomain
 from snapshot_sentinel.restore.errors import (
     RestoreBlockedError,
@@ -62,6 +69,8 @@ class RestoreRun:
     prefix: str
     stack_name: str
     read_only: bool
+    catalog: Catalog | None = None
+    """The drill catalog, where the backup recorded each full snapshot's aliases and shard counts."""
 
     @property
     def domain(self) -> RestoreDomain:
@@ -71,14 +80,15 @@ class RestoreRun:
     def repository(self) -> str:
         return self.config.repository
 
-    @property
-    def options(self) -> RestoreOptions:
+    def options(self, *, set_aside: bool = False) -> RestoreOptions:
         return RestoreOptions(
             indices=self.config.indices,
             rename=self.config.rename,
             on_conflict=self.config.on_conflict,
             replicas=self.config.replicas_override,
             safety_snapshot_possible=not self.read_only,
+            include_aliases=self.config.include_aliases,
+            set_aside=set_aside,
         )
 
     @property
@@ -121,9 +131,32 @@ def _older_snapshots(run: RestoreRun, snapshot: SnapshotInfo) -> list[SnapshotIn
     return run.domain.snapshots(run.repository, [s.name for s in listed[:OLDER_SNAPSHOTS_SEARCHED]])
 
 
-def _plan(run: RestoreRun, snapshot: SnapshotInfo, why: str, cluster: ClusterFacts) -> RestorePlan:
+def _backup_record(run: RestoreRun, snapshot: SnapshotInfo) -> BackupRecord | None:
+    """What the backup recorded of ``snapshot`` (aliases, shard counts); None when nothing was."""
+    if run.catalog is None:
+        return None
+    recorded = run.catalog.read(snapshot.name)
+    if not recorded:
+        return None
+    return BackupRecord(
+        aliases={name: item.aliases for name, item in recorded.items() if item.aliases is not None},
+        primaries={name: item.primaries for name, item in recorded.items() if item.primaries},
+    )
+
+
+def _plan(
+    run: RestoreRun, snapshot: SnapshotInfo, why: str, cluster: ClusterFacts, *, set_aside: bool = False
+) -> RestorePlan:
     older = _older_snapshots(run, snapshot) if snapshot.state == PARTIAL and snapshot.failures else []
-    return plan_restore(snapshot, run.repository, cluster, run.options, older=older, snapshot_reason=why)
+    return plan_restore(
+        snapshot,
+        run.repository,
+        cluster,
+        run.options(set_aside=set_aside),
+        older=older,
+        snapshot_reason=why,
+        record=_backup_record(run, snapshot),
+    )
 
 
 def plan_step(run: RestoreRun, *, now: datetime) -> dict[str, Any]:
@@ -150,11 +183,12 @@ def plan_step(run: RestoreRun, *, now: datetime) -> dict[str, Any]:
     return summary
 
 
-def _replan(run: RestoreRun, planned: dict[str, Any]) -> tuple[RestorePlan, ClusterFacts]:
-    """A fresh plan of the planned snapshot; the cluster may have changed, the pairs must not."""
+def _replan(run: RestoreRun, planned: dict[str, Any], *, set_aside: bool = False) -> tuple[RestorePlan, ClusterFacts]:
+    """A fresh plan of the planned snapshot; the cluster may have changed, the pairs must not.
+    ``set_aside``: after the safety snapshot, a closed target is one this run closed."""
     snapshot = run.client.get_snapshot(run.repository, str(planned["snapshot_name"]))
     cluster = run.domain.facts()
-    plan = _plan(run, snapshot, "planned", cluster)
+    plan = _plan(run, snapshot, "planned", cluster, set_aside=set_aside)
     if plan.fingerprint() != planned.get("fingerprint"):
         raise RestoreTargetExistsError(
             "the snapshot or its selection changed since the plan (its source -> target pairs differ); "
@@ -195,25 +229,46 @@ def take_safety_snapshot(
     return facts
 
 
-def delete_conflicts(run: RestoreRun, planned: dict[str, Any], safety: dict[str, Any]) -> dict[str, Any]:
-    """Delete exactly the indices the plan replaces, once each is in the SUCCESS safety snapshot."""
-    plan, _ = _replan(run, planned)
-    if plan.blocked:
-        raise _blocked(plan)
-    saved = run.client.get_snapshot(run.own_repository, str(safety["name"]))
+def _saved_or_refuse(run: RestoreRun, plan: RestorePlan, safety_name: str, *, closed: Sequence[str] = ()) -> str:
+    """Every index the plan replaces must be in the SUCCESS safety snapshot ``safety_name``."""
+    saved = run.client.get_snapshot(run.own_repository, safety_name)
     if saved.state != SUCCESS:
-        raise SafetySnapshotFailedError(f"safety snapshot [{saved.name}] is {saved.state}; nothing was deleted")
+        raise SafetySnapshotFailedError(f"safety snapshot [{saved.name}] is {saved.state}; nothing was closed")
     unsaved = [name for name in plan.conflicts if name not in saved.indices]
     if unsaved:
+        reopened = _reopen(run, closed)
         raise RestoreTargetExistsError(
-            f"{len(unsaved)} conflicting index(es) are not in safety snapshot [{saved.name}] (first: "
-            f"{', '.join(unsaved[:5])}); they appeared after it was taken; nothing was deleted"
+            f"{len(unsaved)} index(es) the restore would replace are not in safety snapshot [{saved.name}] (first: "
+            f"{', '.join(unsaved[:5])}); they appeared after it was taken; nothing was restored{reopened}"
         )
-    requests_sent = run.domain.delete_indices(plan.conflicts)
+    return saved.name
+
+
+def _reopen(run: RestoreRun, closed: Sequence[str]) -> str:
+    """Open the indices this run set aside again; the sentence the error adds about it."""
+    if not closed:
+        return ""
+    run.domain.open_indices(closed)
+    return f"; the {len(closed)} index(es) set aside were opened again as they were (first: {', '.join(closed[:5])})"
+
+
+def set_aside_conflicts(run: RestoreRun, planned: dict[str, Any], safety: dict[str, Any]) -> dict[str, Any]:
+    """Close exactly the indices the plan restores over, once each is in the SUCCESS safety snapshot.
+
+    Closing keeps the name taken: between this step and the restore a live writer's document fails
+    (index_closed_exception) instead of auto-creating a fresh, near-empty index under the name.
+    A retried step finds the indices it closed already closed, and closes nothing twice.
+    """
+    plan, cluster = _replan(run, planned, set_aside=True)
+    if plan.blocked:
+        raise _blocked(plan)
+    saved = _saved_or_refuse(run, plan, str(safety["name"]))
+    still_open = [name for name in plan.conflicts if cluster.indices.get(name) == "open"]
+    requests_sent = run.domain.close_indices(still_open)
     return {
-        "safety_snapshot": saved.name,
-        "deleted_count": len(plan.conflicts),
-        "deleted_sample": list(plan.conflicts[:WAITING_SAMPLE]),
+        "safety_snapshot": saved,
+        "closed_count": len(plan.conflicts),
+        "closed_sample": list(plan.conflicts[:WAITING_SAMPLE]),
         "requests": requests_sent,
     }
 
@@ -227,7 +282,7 @@ def restore_body(run: RestoreRun, plan: RestorePlan) -> dict[str, Any]:
         "indices": ",".join(d.source for d in plan.restored),
         "ignore_unavailable": False,
         "include_global_state": False,
-        "include_aliases": run.config.include_aliases,
+        "include_aliases": plan.aliases.include_aliases,
         "partial": False,
     }
     rename = run.config.rename
@@ -269,11 +324,15 @@ def _adopt_or_refuse(run: RestoreRun, snapshot: str, present: list[str], context
 def start_restore(run: RestoreRun, planned: dict[str, Any], *, now: datetime, max_wait: timedelta) -> dict[str, Any]:
     """Send the restore once; after no answer (504, reset, timeout) look at the targets first.
 
-    A target that exists when this step begins is either this run's own restore, applied by an
+    A target that is open when this step begins is either this run's own restore, applied by an
     attempt whose answer was lost (its shards were recovered from this snapshot since the run
-    started: adopted, nothing sent), or someone else's index (refused, nothing sent).
+    started: adopted, nothing sent), or someone else's index (refused, nothing sent). When the plan
+    replaces indices, they are closed (set aside by the step before) and each must be in the safety
+    snapshot; if the engine refuses the restore they are opened again as they were. Aliases that
+    have moved since the snapshot stay out; the others are added back after a restore without them.
     """
-    plan, cluster = _replan(run, planned)
+    replacing = planned.get("action") == "replace"
+    plan, cluster = _replan(run, planned, set_aside=replacing)
     targets = [target for _, target in plan.pairs]
     snapshot = plan.snapshot.name
     facts: dict[str, Any] = {
@@ -283,25 +342,37 @@ def start_restore(run: RestoreRun, planned: dict[str, Any], *, now: datetime, ma
         "done": False,
         "targets_count": len(targets),
         "adopted": False,
+        "aliases_added": 0,
     }
-    present = [target for target in targets if target in cluster.indices]
+    set_aside = [name for name in plan.conflicts if cluster.indices.get(name) == "close"] if replacing else []
+    if replacing:
+        _saved_or_refuse(run, plan, str(planned.get("safety_snapshot")), closed=set_aside)
+    present = [t for t in targets if cluster.indices.get(t) == "open" or (t in cluster.indices and not replacing)]
     if present:
         _adopt_or_refuse(run, snapshot, present, "before this step")
         facts["adopted"] = True
-        return facts
-    if plan.blocked:
+    elif plan.blocked:
         raise _blocked(plan)
-    try:
-        run.domain.restore(run.repository, snapshot, restore_body(run, plan))
-    except UNANSWERED as exc:
-        existing = run.domain.existing_indices()
-        present = [target for target in targets if target in existing]
-        if not present:
-            raise RestoreStartUnconfirmedError(
-                f"the restore request got no answer ({exc}) and no target index exists; safe to send again"
-            ) from exc
-        _adopt_or_refuse(run, snapshot, present, "after the request got no answer")
-        facts["adopted"] = True
+    else:
+        try:
+            run.domain.restore(run.repository, snapshot, restore_body(run, plan))
+        except UNANSWERED as exc:
+            existing = run.domain.existing_indices()
+            present = [t for t in targets if existing.get(t) == "open" or (t in existing and not replacing)]
+            if not present:
+                raise RestoreStartUnconfirmedError(
+                    f"the restore request got no answer ({exc}) and no target index is restored; safe to send again"
+                ) from exc
+            _adopt_or_refuse(run, snapshot, present, "after the request got no answer")
+            facts["adopted"] = True
+        except errors.DomainError as exc:
+            if isinstance(exc, errors.TRANSIENT_ERRORS) or not set_aside:
+                raise
+            reopened = _reopen(run, set_aside)
+            raise type(exc)(f"{exc.reason}{reopened}", status=exc.status, error_type=exc.error_type) from exc
+    if plan.aliases.add:
+        run.domain.add_aliases(plan.aliases.add)
+        facts["aliases_added"] = len(plan.aliases.add)
     return facts
 
 
@@ -400,9 +471,14 @@ def check_restore(run: RestoreRun, snapshot_name: str, progress: dict[str, Any],
     return result
 
 
-def restore_run(client: DomainClient, settings: SnapshotSettings, config: Mapping[str, Any]) -> RestoreRun:
-    """The run a handler works on: the stack's settings and the validated input from state."""
+def restore_run(
+    client: DomainClient, settings: SnapshotSettings, config: Mapping[str, Any], dynamodb: Any = None
+) -> RestoreRun:
+    """The run a handler works on: the stack's settings and the validated input from state
+    (``dynamodb``: a client for the catalog, for the steps that read what the backup recorded)."""
+    catalog = Catalog(dynamodb, settings.catalog_table) if dynamodb is not None and settings.catalog_table else None
     return RestoreRun(
+        catalog=catalog,
         client=client,
         config=RestoreConfig.from_dict(config),
         own_repository=settings.domain.repository,
