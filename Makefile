@@ -16,7 +16,7 @@ help:
 	@echo "make lint      ruff + cfn-lint;  make typecheck: mypy --strict"
 	@echo "make validate  sam validate --lint;  make build: sam build (pinned SAM CLI under .tools/)"
 	@echo "make deploy    make build, then sam deploy --guided (ARGS='--config-file samconfig.local.toml')"
-	@echo "make bench     benchmarks (cold start, requests and transitions per run, retention planning)"
+	@echo "make bench     benchmarks and costs (docs/figures.md: cold start, requests per run, retention, restore, alerts, what a month costs)"
 	@echo "make test-engine  the scenarios against a real OpenSearch 2.19 (needs Java 17+ and Maven; see docs/testing.md)"
 	@echo "make engine    a real OpenSearch 2.19 behind Amazon's front on 127.0.0.1:9200 (PORT=..., ARGS=--no-sigv4)"
 	@echo "make emulator  serve an emulated domain on 127.0.0.1:9200 (PORT=..., ARGS=--no-sigv4)"
@@ -52,7 +52,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Every figure of the README's "Measured" section. The cold start is measured three times: with bytecode
+# Every figure of docs/figures.md. The cold start is measured three times: with bytecode
 # caches, and compiling every module on import, which is what Lambda sees (sam build ships no .pyc),
 # both with tracing off (Tracing=PassThrough); then compiling, with tracing on (Tracing=Active).
 bench: $(STAMP)

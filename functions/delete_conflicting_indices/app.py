@@ -1,6 +1,7 @@
 """Set aside conflicting indices (the logical ID keeps its first name): once the safety snapshot is
 SUCCESS and holds each of them, close exactly the indices the plan restores over, so their names
-stay taken until the restore replaces them; nothing is deleted."""
+stay taken until the restore replaces them; nothing is deleted. With ``"reopen": true`` (the state
+machine's path after a failure before the restore went over them) it opens them again as they were."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.restore.steps import restore_run, set_aside_conflicts
+from snapshot_sentinel.restore.steps import reopen_set_aside, restore_run, set_aside_conflicts
 from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.wiring import domain_client
 
@@ -21,6 +22,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = SnapshotSettings.from_env(os.environ)
     run = restore_run(domain_client(settings.domain, os.environ), settings, event["config"])
     logger.append_keys(domain=settings.domain.name, execution=run.config.execution_id)
+    if event.get("reopen"):
+        result = reopen_set_aside(run, event["plan"])
+        logger.info("set-aside indices opened again", extra=result)
+        return result
     result = set_aside_conflicts(run, event["plan"], event["safety"])
     logger.info("conflicting indices set aside (closed)", extra=result)
     return result

@@ -57,6 +57,14 @@ def allocate(
             )
 
 
+def unassign(record: IndexRecord, now: datetime, *, reason: str) -> None:
+    """No node may hold any copy (an allocation filter no node matches): every copy stays UNASSIGNED,
+    the primaries too, and the index is red."""
+    for copy_ in record.copies:
+        copy_.state, copy_.node, copy_.recovery, copy_.polls_left = UNASSIGNED, None, None, 0
+        copy_.unassigned_reason, copy_.unassigned_at, copy_.allocation_status = reason, now, "deciders_no"
+
+
 def settle(record: IndexRecord, nodes: Nodes, now: datetime) -> None:
     """Let every recovery that can end, end (``wait_for_completion``, ``polls=0``)."""
     for _ in range(2 * (1 + len(record.copies))):

@@ -641,6 +641,9 @@ class Cluster:
         allocation.allocate(
             record, self.nodes, self.clock(), recovery_type="EMPTY_STORE", source={}, polls=0, reason="INDEX_CREATED"
         )
+        required = record.settings.get("index.routing.allocation.require._name")
+        if required is not None and required not in {name for _, name in self.nodes}:
+            allocation.unassign(record, self.clock(), reason="INDEX_CREATED")
         self.settle(record)
         return record
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.emulator import EmulatedDomain
+from tests.emulator import EmulatedDomain, Fault
 from tests.emulator.rest import RestCaller
 from tests.statemachine.conftest import NIGHTLY_START, REPOSITORY
 
@@ -193,3 +193,19 @@ def test_a_shard_count_the_backup_recorded_blocks_the_plan_before_anything_is_to
     assert "[orders] has 3 primary shards and [orders] had 2 in snapshot" in run.alerts[0]["message"]
     assert {r.method for r in domain.requests} == {"GET"}
     assert domain.index("orders").is_open and domain.index("orders").doc_count == 9
+
+
+def test_a_restore_that_never_starts_after_the_set_aside_opens_the_original_again(stack, backed_up):
+    # Given a domain that times out on every restore request without applying it
+    backed_up.inject(Fault(method="POST", path=r"/_restore$", kind="gateway_timeout_before", times=100))
+
+    run = restore(stack, {"indices": "orders", "on_conflict": "delete"})
+
+    # Then the run fails with the real error, and orders is open again with everything it held
+    assert run.status == "FAILED"
+    assert run.error == "RestoreStartUnconfirmedError"
+    assert "Open set-aside indices again" in run.states_entered
+    orders = backed_up.index("orders")
+    assert orders.is_open and orders.doc_count == 127 and set(orders.aliases) == {"orders-live"}
+    [alert] = run.alerts
+    assert facts(alert)["reopened"] == {"count": 1, "sample": ["orders"]}

@@ -86,6 +86,12 @@ ACTIONS: dict[str, tuple[str, ...]] = {
         "s3:DeleteBucket",
     ),
     "AWS::S3::BucketPolicy": ("s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"),
+    "AWS::EC2::VPCEndpoint": (
+        "ec2:CreateVpcEndpoint",
+        "ec2:ModifyVpcEndpoint",
+        "ec2:DeleteVpcEndpoints",
+        "ec2:DescribeVpcEndpoints",
+    ),
     # CloudFormation invokes the custom resource's function with the deployer's credentials.
     "Custom::SnapshotRepository": ("lambda:InvokeFunction",),
 }

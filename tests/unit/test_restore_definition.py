@@ -25,14 +25,35 @@ def test_every_error_the_definition_names_is_a_class_the_code_raises():
         assert cls is not None and issubclass(cls, errors.SentinelError), name
 
 
+REOPENING = ("Were indices set aside?", "Open set-aside indices again")
+"""The way to the alert from the steps after a replace closed indices: they are opened again first."""
+
+
 def test_every_task_is_retried_and_caught_into_the_alert():
     for name, state in STATES.items():
         if state["Type"] != "Task" or name in REPORTING:
             continue
-        assert any(r["ErrorEquals"] == ["States.ALL"] and r["Next"] == "Send restore alert" for r in state["Catch"]), (
-            name
-        )
+        assert any(
+            r["ErrorEquals"] == ["States.ALL"] and r["Next"] in ("Send restore alert", *REOPENING)
+            for r in state["Catch"]
+        ), name
         assert state["Retry"], name
+
+
+def test_a_failure_after_indices_were_set_aside_opens_them_again_then_always_alerts():
+    assert STATES["Set aside conflicting indices"]["Catch"][0]["Next"] == "Open set-aside indices again"
+    assert STATES["Start restore"]["Catch"][0]["Next"] == "Were indices set aside?"
+    choice = STATES["Were indices set aside?"]
+    assert choice["Choices"] == [
+        {"Variable": "$.plan.action", "StringEquals": "replace", "Next": "Open set-aside indices again"}
+    ]
+    assert choice["Default"] == "Send restore alert"
+    reopen = STATES["Open set-aside indices again"]
+    assert reopen["Parameters"]["reopen"] is True
+    assert reopen["Next"] == "Send restore alert"
+    assert [(c["ErrorEquals"], c["Next"], c["ResultPath"]) for c in reopen["Catch"]] == [
+        (["States.ALL"], "Send restore alert", "$.reopen_error")
+    ]
 
 
 def test_the_start_step_retries_an_unconfirmed_start_and_the_transient_errors():

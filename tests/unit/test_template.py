@@ -500,7 +500,7 @@ def test_the_replace_closes_and_reopens_indices_and_never_deletes_or_acts_throug
     set_aside = function_statements(template, "DeleteConflictingIndicesFunction", DomainArn=DOMAIN_ARN)
     allowed = granted([s for s in set_aside if s["Effect"] == "Allow"])
     denied = granted([{**s, "Effect": "Allow"} for s in set_aside if s["Effect"] == "Deny"])
-    assert allowed["es:ESHttpPost"] == {f"{DOMAIN_ARN}/*/_close"}
+    assert allowed["es:ESHttpPost"] == {f"{DOMAIN_ARN}/*/_close", f"{DOMAIN_ARN}/*/_open"}
     assert set(allowed) == {"es:ESHttpGet", "es:ESHttpPost"}
     assert denied == {"es:ESHttpPost": {f"{DOMAIN_ARN}/_*"}}
     start = granted(function_statements(template, "StartRestoreFunction", DomainArn=DOMAIN_ARN))

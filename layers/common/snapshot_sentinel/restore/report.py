@@ -271,6 +271,29 @@ _ADVICE = {
 }
 
 
+def _set_aside_lines(run: Mapping[str, Any], facts: dict[str, Any]) -> list[str]:
+    """What became of the indices a replace closed before the restore went over them."""
+    set_aside = _mapping(run.get("set_aside"))
+    reopened = _mapping(run.get("reopened"))
+    if reopened:
+        facts["reopened"] = {"count": reopened.get("reopened_count"), "sample": reopened.get("reopened_sample")}
+        if reopened.get("reopened_count"):
+            first = ", ".join(reopened.get("reopened_sample") or [])
+            return [
+                f"The {reopened['reopened_count']} index(es) set aside for the restore were opened again as they "
+                f"were (first: {first}); nothing was restored over them.",
+                "",
+            ]
+    elif set_aside and run.get("reopen_error"):
+        first = ", ".join(set_aside.get("closed_sample") or [])
+        return [
+            f"The index(es) set aside (closed) for the restore could not be opened again: open them with POST "
+            f"<index>/_open (first: {first}).",
+            "",
+        ]
+    return []
+
+
 def render_failure(run: Mapping[str, Any], *, domain: str, region: str) -> RestoreReport:
     """Every failure path's alert, and the Error/Cause the execution ends with."""
     plan = _mapping(run.get("plan"))
@@ -297,6 +320,7 @@ def render_failure(run: Mapping[str, Any], *, domain: str, region: str) -> Resto
     lines = [f"The restore on {domain} failed: {error}.", "", message[:2000], ""]
     if plan.get("action") == "blocked" or error == "RestoreBlockedError":
         lines += ["Blockers:", *(f"  - {b}" for b in plan.get("blockers") or []), ""]
+    lines += _set_aside_lines(run, facts)
     if plan.get("counts"):
         lines += [*_plan_lines(plan), ""]
     lines.append(_ADVICE.get(error, "See the execution history for the step that failed and its error."))

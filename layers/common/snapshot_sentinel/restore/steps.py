@@ -273,6 +273,20 @@ def set_aside_conflicts(run: RestoreRun, planned: dict[str, Any], safety: dict[s
     }
 
 
+def reopen_set_aside(run: RestoreRun, planned: dict[str, Any]) -> dict[str, Any]:
+    """After a failure between setting aside and restoring: open again every index the plan
+    replaces that is still closed (an index the restore already went over is open: left alone)."""
+    snapshot = run.client.get_snapshot(run.repository, str(planned["snapshot_name"]))
+    cluster = run.domain.facts()
+    plan = _plan(run, snapshot, "planned", cluster, set_aside=True)
+    closed = [name for name in plan.conflicts if cluster.indices.get(name) == "close"]
+    return {
+        "reopened_count": len(closed),
+        "reopened_sample": closed[:WAITING_SAMPLE],
+        "requests": run.domain.open_indices(closed),
+    }
+
+
 # ------------------------------------------------------------------------------------ restoring
 
 
