@@ -17,6 +17,7 @@ from snapshot_sentinel import errors
 from snapshot_sentinel.alerts.facts import (
     APPLYING_RETENTION,
     DEADLINE,
+    ENSURING_REPOSITORY,
     FAILED,
     INCOMPATIBLE,
     PARTIAL,
@@ -72,10 +73,12 @@ ADVICE: dict[type[Exception], tuple[str, ...]] = {
         "See what runs: GET _snapshot/_status. When it is idle, run again by hand.",
     ),
     errors.RepositoryMissingError: (
-        "The repository '$repo' is not registered on the domain (someone removed it, or the",
-        "domain was replaced). The stack registers it on deploy: run `sam deploy` again (or",
-        "check GET _snapshot/$repo). The snapshots in the bucket are untouched and come back",
-        "once the repository is registered again.",
+        "The repository '$repo' is not registered on the domain (someone ran DELETE _snapshot/$repo,",
+        "or the domain was replaced by a new one). A redeploy does not bring it back; a run does:",
+        "each run first registers a missing repository again, exactly as the stack does (state",
+        "'Make sure the repository is registered'), so it vanished during this run. Run again by",
+        "hand (the command below): it registers the repository, says so, and takes the snapshot.",
+        "The snapshots in the bucket are untouched and are listed again once it is registered.",
     ),
     errors.AuthorizationError: (
         "The domain refused the function's signed request. Check, in this order:",
@@ -119,9 +122,13 @@ ADVICE: dict[type[Exception], tuple[str, ...]] = {
         "role); nothing was sent to the domain. Fix the parameters and deploy again.",
     ),
     errors.RepositoryElsewhereError: (
-        "RepositoryName is already registered on the domain with another bucket or base path; the",
-        "stack refused to re-point it. Choose another RepositoryName, or set SnapshotBucketName and",
-        "SnapshotBasePath to that repository's location, and deploy again.",
+        "The name '$repo' is registered on the domain with another bucket or base path (the message",
+        "above names both places), and it is never re-pointed: the snapshots there would vanish from",
+        "the domain's view. Nothing was written. Find out who registered it there. If it should be",
+        "this stack's: DELETE _snapshot/$repo (the snapshots in both places stay in their buckets),",
+        "then run again by hand, which registers it as the stack does. If that repository is the",
+        "right one: set SnapshotBucketName and SnapshotBasePath to its place, or choose another",
+        "RepositoryName, and update the stack.",
     ),
     errors.DomainRequestError: (
         "The domain answered with an error this stack does not expect; the message above is its",
@@ -193,6 +200,23 @@ GENERIC = (
     "The message above is the domain's or the function's own reason. The function's",
     "CloudWatch logs (linked from the execution's page) have the details.",
 )
+REGISTERING_REFUSED = (
+    "The repository '$repo' was not registered on the domain, and the domain refused to let this",
+    "run register it again (the message above); no snapshot was taken. What lets it:",
+    "- security_exception (fine-grained access control): map the role of stack output",
+    "  EnsureRepositoryRoleArn as a backend role of manage_snapshots (OpenSearch Dashboards >",
+    "  Security > Roles > manage_snapshots > Mapped users);",
+    "- 'not authorized to perform: iam:PassRole': a permissions boundary or a service control",
+    "  policy denies passing the snapshot role to es.amazonaws.com; allow it;",
+    "- otherwise the domain's access policy denies that role es:ESHttpPut on _snapshot/$repo.",
+    "Then run again by hand (the command below): it registers the repository and backs up.",
+)
+REGISTERING_FAILED = (
+    "This happened while making sure the repository '$repo' is registered: when the domain does",
+    "not hold it, the run registers it again exactly as the stack does (PUT _snapshot/$repo, then",
+    "_verify). Once the cause is fixed, run again by hand (the command below).",
+    "",
+)
 IN_RETENTION = (
     "",
     "This happened while pruning old snapshots (retention). Retention deletes only this stack's",
@@ -227,7 +251,7 @@ def advice_for(name: str) -> tuple[str, ...]:
 
 def what_to_do(facts: AlertFacts) -> list[str]:
     """The "What to do" section: the advice for the execution's error, with names filled in."""
-    lines = _fill(advice_for(facts.error_name), facts)
+    lines = _fill(_advice(facts), facts)
     if facts.error is None:
         return lines
     failed_state = (facts.failed_state or "").lower()
@@ -236,6 +260,19 @@ def what_to_do(facts: AlertFacts) -> list[str]:
     if facts.run_input is not None:
         lines += ["", f"The input was: {facts.run_input}"]
     return lines
+
+
+def _advice(facts: AlertFacts) -> tuple[str, ...]:
+    """The error's advice; in the step that registers a missing repository again, what lets it do so."""
+    advice = advice_for(facts.error_name)
+    cls = error_class(facts.error_name)
+    if facts.failed_state != ENSURING_REPOSITORY or cls is None or not issubclass(cls, errors.DomainError):
+        return advice
+    if issubclass(cls, errors.AuthorizationError):
+        return REGISTERING_REFUSED
+    if issubclass(cls, errors.TRANSIENT_ERRORS):
+        return advice
+    return (*REGISTERING_FAILED, *advice)
 
 
 def _fill(template: tuple[str, ...], facts: AlertFacts) -> list[str]:
