@@ -641,6 +641,33 @@ def test_runs_that_never_start_and_alerts_that_fail_still_reach_the_topic(templa
     assert delivery_alarm["AlarmActions"] == [ATTRIBUTES["AlertTopic"]]
 
 
+def test_the_dead_letter_alarm_pages_for_each_dead_lettered_start_and_returns_to_ok(template: dict[str, Any]) -> None:
+    # Nobody drains the queue (its messages are kept 14 days for reading): an alarm on its depth
+    # would stay in ALARM for two weeks after the first dead-lettered start and never page again.
+    # Counting the messages sent in each period pages once per dead-lettered start, then clears.
+    alarm = resolver(template).resolve(resource(template, "ScheduleDeadLetterAlarm")["Properties"])
+    queue = resource(template, "ScheduleDeadLetterQueue")["Properties"]
+
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/SQS", "NumberOfMessagesSent", "Sum")
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["EvaluationPeriods"]) == (
+        "GreaterThanThreshold",
+        0,
+        1,
+    )
+    assert alarm["Period"] * alarm["EvaluationPeriods"] < queue["MessageRetentionPeriod"]
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == alarm["OKActions"] == [ATTRIBUTES["AlertTopic"]]
+
+
+def test_both_schedules_share_the_dead_letter_queue_the_alarm_names(template: dict[str, Any]) -> None:
+    description = resource(template, "ScheduleDeadLetterAlarm")["Properties"]["AlarmDescription"]
+    dead_letters = {"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}
+    for machine in ("BackupStateMachine", "DrillStateMachine"):
+        (event,) = resource(template, machine)["Properties"]["Events"].values()
+        assert event["Properties"]["DeadLetterConfig"]["Arn"] == dead_letters, machine
+        assert machine in description, machine
+
+
 # ------------------------------------------------------------------------------ the schedule
 
 
