@@ -195,3 +195,14 @@ def test_route_tables_go_with_the_vpc_and_its_subnets(template: dict[str, Any]) 
     assert "GatewayEndpointsNeedTheVpcAndItsSubnets" in template["Rules"]
     for parameter in ("VpcId", "RouteTableIds"):
         assert template["Parameters"][parameter]["Default"] == ""
+
+
+def test_the_registration_waits_for_the_s3_endpoint_it_answers_through(template: dict[str, Any]) -> None:
+    # CloudFormation orders resources by reference only: without one, the custom resource could
+    # be sent before the route exists and its answer would be lost (and again on deletion).
+    for name in ("SnapshotRepository", "DrillSnapshotRepository"):
+        properties = template["Resources"][name]["Properties"]
+        assert properties["AnswerRoute"] == {
+            "Fn::If": ["CreatesGatewayEndpoints", {"Ref": "S3GatewayEndpoint"}, {"Ref": "AWS::NoValue"}]
+        }, name
+        assert "AnswerRoute" not in resolver(template, **VPC).resolve(properties), name
