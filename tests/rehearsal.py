@@ -27,7 +27,10 @@ from tests.support.stack import Invocation, RehearsalStack, RunResult, VirtualCl
 REPOSITORY = "nightly-backups"
 INDICES = ("logs-2026.11.26", "logs-2026.11.27", "logs-2026.11.28", "orders", ".kibana_1")
 WIDTH = 96
-PARAMETERS = {"DomainArn": "arn:aws:es:us-east-1:123456789012:domain/my-domain"}
+PARAMETERS = {
+    "DomainArn": "arn:aws:es:us-east-1:123456789012:domain/my-domain",
+    "SnapshotBucketName": "my-snapshot-bucket",
+}
 
 
 def describe(call: Invocation) -> str:
