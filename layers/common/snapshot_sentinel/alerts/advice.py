@@ -281,7 +281,12 @@ def _fill(template: tuple[str, ...], facts: AlertFacts) -> list[str]:
 
 
 def restore_advice(facts: AlertFacts) -> list[str]:
-    """The "What this means for restore" section: what is restorable, and the latest good backup."""
+    """The "What this means for restore" section: what is restorable, and the latest good backup.
+
+    The primer on restoring in Amazon OpenSearch Service (open indices, system indices, an example
+    request) comes only with a snapshot that ended PARTIAL, FAILED or INCOMPATIBLE, where a person is
+    about to restore; a SUCCESS snapshot of a run that failed later gets the example request alone.
+    """
     repo, name, state, outcome = facts.domain.repository, facts.snapshot, facts.state, facts.outcome
     good_backup = _latest_good_backup(facts)
     lines: list[str]
@@ -327,11 +332,17 @@ def restore_advice(facts: AlertFacts) -> list[str]:
         lines = ["This run produced no snapshot you can rely on.", *good_backup]
 
     partial = outcome == PARTIAL
-    target = name if name and (state == "SUCCESS" or partial) else "<snapshot>"
+    if outcome not in (PARTIAL, FAILED, INCOMPATIBLE) and state != "SUCCESS":
+        # Nothing to restore from tonight: where the good backup is says it all, without the primer.
+        return lines
     body: dict[str, Any] = {"indices": SYSTEM_INDICES_EXCLUDED, "include_global_state": False}
     if partial:
         body["partial"] = True
     body |= {"rename_pattern": "(.+)", "rename_replacement": "restored-$1"}
+    target = name if name and (state == "SUCCESS" or partial) else "<snapshot>"
+    example = ["For example:", f"  POST _snapshot/{repo}/{target}/_restore", f"  {json.dumps(body)}"]
+    if state == "SUCCESS" and outcome not in (PARTIAL, FAILED, INCOMPATIBLE):
+        return [*lines, *example]
     return [
         *lines,
         "",
@@ -342,9 +353,7 @@ def restore_advice(facts: AlertFacts) -> list[str]:
         '- Leave out system indices such as .kibana and .opendistro*: "indices": "-.kibana*,-.opendistro*".',
         "  With fine-grained access control, restoring all indices (_all, *), .opendistro_security, or",
         '  with "include_global_state": true is refused (403 security_exception).',
-        "For example:",
-        f"  POST _snapshot/{repo}/{target}/_restore",
-        f"  {json.dumps(body)}",
+        *example,
     ]
 
 
