@@ -27,7 +27,10 @@ from tests.support.stack import Invocation, RehearsalStack, RunResult, VirtualCl
 REPOSITORY = "nightly-backups"
 INDICES = ("logs-2026.11.26", "logs-2026.11.27", "logs-2026.11.28", "orders", ".kibana_1")
 WIDTH = 96
-PARAMETERS = {"DomainArn": "arn:aws:es:us-east-1:123456789012:domain/my-domain"}
+PARAMETERS = {
+    "DomainArn": "arn:aws:es:us-east-1:123456789012:domain/my-domain",
+    "SnapshotBucketName": "my-snapshot-bucket",
+}
 
 
 def describe(call: Invocation) -> str:
@@ -59,6 +62,12 @@ def describe(call: Invocation) -> str:
     if call.function == "RecordDocumentCountsFunction":
         when = "before the snapshot" if result.get("phase") == "before" else "after it ended"
         return f"drill catalog: document counts of {result.get('indices')} indices {when} (_cat/indices)"
+    if call.function == "EnsureRepositoryFunction":
+        again = "missing, registered again" if result.get("registered_again") else "registered, nothing to do"
+        return f"GET _snapshot/{result.get('repository')} on the {result.get('target')} domain -> {again}"
+    if call.function == "MeasureRestoredIndicesFunction":
+        indices, size = result.get("indices") or 0, (result.get("size_bytes") or 0) / 1e6
+        return f"restored: {indices} ind{'ex' if indices == 1 else 'ices'}, {result.get('docs')} docs, {size:.1f} MB"
     if call.function == "ValidateRestoreInputFunction":
         return f"input accepted; indices {result.get('indices')}, dry run {str(result.get('dry_run')).lower()}"
     if call.function == "PlanRestoreFunction":

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sentinel_cli.commands import Runtime, cli
 from sentinel_cli.confirm import confirm
+from sentinel_cli.doctor import doctor
 from sentinel_cli.drill import drill
 from sentinel_cli.restore import restore
 
 cli.add_command(restore)
 cli.add_command(drill)
 cli.add_command(confirm)
+cli.add_command(doctor)
 
 
 def main() -> None:

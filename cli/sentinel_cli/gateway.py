@@ -173,6 +173,10 @@ class AwsGateway:
         stack: dict[str, Any] = stacks[0]
         return stack
 
+    @property
+    def stack_status(self) -> str:
+        return str(self._stack.get("StackStatus", ""))
+
     @cached_property
     def outputs(self) -> dict[str, str]:
         return {o["OutputKey"]: o["OutputValue"] for o in self._stack.get("Outputs", [])}

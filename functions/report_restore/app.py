@@ -1,10 +1,11 @@
 """Report restore: publish the outcome of a restore to AlertTopic and hand the state machine the
 Error/Cause it ends with.
 
-``path`` says which way the run went: ``restored`` (``[RESTORED] ...`` with every index's docs,
-shards and size and the measured RTO), ``dry_run`` (the plan) or ``failed`` (the alert; the
-result's ``error`` and ``cause`` become the execution's final Error and Cause). If publishing
-fails the handler raises: the state machine then fails with AlertNotSentError.
+``path`` says which way the run went: ``restored`` (``[RESTORED] ...`` with the indices' docs,
+shards and size as MeasureRestoredIndices measured them, and the measured RTO), ``dry_run`` (the
+plan) or ``failed`` (the alert; the result's ``error`` and ``cause`` become the execution's final
+Error and Cause). If publishing fails the handler raises: the state machine then fails with
+AlertNotSentError. It never calls the domain, so it runs outside the domain's VPC.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from snapshot_sentinel.errors import DomainError
 from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.restore.report import RestoreReport, render_failure, render_plan, render_success, restore_metrics
-from snapshot_sentinel.restore.steps import restore_run, restored_indices
-from snapshot_sentinel.settings import AlertSettings, SnapshotSettings
-from snapshot_sentinel.wiring import aws_client, domain_client
+from snapshot_sentinel.settings import AlertSettings
+from snapshot_sentinel.wiring import aws_client
 
 
 def _render(path: str, state: dict[str, Any], alert: AlertSettings) -> RestoreReport:
@@ -27,14 +26,10 @@ def _render(path: str, state: dict[str, Any], alert: AlertSettings) -> RestoreRe
         return render_plan(state, domain=alert.domain_name, region=alert.region)
     if path != "restored":
         return render_failure(state, domain=alert.domain_name, region=alert.region)
-    settings = SnapshotSettings.from_env(os.environ)
-    run = restore_run(domain_client(settings.domain, os.environ), settings, state["config"])
-    try:
-        pairs, stats = restored_indices(run, state["plan"]["snapshot_name"])
-    except DomainError as exc:
-        logger.warning("index stats unavailable for the report", extra={"error": str(exc)})
-        pairs, stats = [], {}
-    return render_success(state, stats, pairs, domain=alert.domain_name, region=alert.region)
+    if state.get("measure_error"):
+        logger.warning("index stats unavailable for the report", extra={"error": state["measure_error"]})
+    measured = state.get("measured") or {}
+    return render_success(state, measured, domain=alert.domain_name, region=alert.region)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -13,6 +13,9 @@ One ``Publish`` with ``MessageStructure="json"``: email subscribers get the text
 facts appended; every machine protocol gets the JSON facts through ``default``. A publish that
 fails raises ``AlertNotSentError``: the Task's Retry covers throttling, then the execution ends
 with that error, never claiming an alert went out.
+
+``{"notice": <Ensure repository's result>}`` publishes the one message a run sends without
+failing: the repository was registered again, the run goes on, and someone should find out why.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.alerts import Domain, publish_alert
 from snapshot_sentinel.alerts.lookup import alert_for
+from snapshot_sentinel.alerts.notice import publish_notice, render_registered_again
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
 from snapshot_sentinel.wiring import alert_domain_client, aws_client
@@ -34,6 +38,13 @@ from snapshot_sentinel.wiring import alert_domain_client, aws_client
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = AlertSettings.from_env(os.environ)
     logger.debug("alert event", extra={"event": event})
+    if "notice" in event:
+        notice = render_registered_again(
+            event["notice"], execution_arn=str(event.get("execution_id") or ""), region=settings.region
+        )
+        sent = publish_notice(aws_client("sns", settings.region), settings.topic_arn, notice)
+        logger.info("notice published", extra={"subject": sent["subject"], "message_id": sent["message_id"]})
+        return sent
     alert = alert_for(
         event,
         domain=Domain(settings.domain_name, settings.endpoint, settings.repository, settings.region),

@@ -28,7 +28,7 @@ from snapshot_sentinel.polling import longest_run_events, longest_run_polls
 from snapshot_sentinel.retention_apply import apply_retention
 from snapshot_sentinel.retention_plan import RetentionPolicy
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
-from tests.support.stack import RehearsalStack, RunResult, VirtualClock
+from tests.support.stack import REHEARSAL_BUCKET, RehearsalStack, RunResult, VirtualClock
 
 REPOSITORY = "nightly-backups"
 START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -45,7 +45,7 @@ def domain_and_clock(indices: list[str]) -> tuple[EmulatedDomain, VirtualClock, 
         indices=indices,
         clock=clock.now,
     )
-    domain.register_repository(REPOSITORY, bucket="b")
+    domain.register_repository(REPOSITORY, bucket=REHEARSAL_BUCKET)
     return domain, clock, credentials
 
 

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
-from tests.support.stack import RehearsalStack, VirtualClock
+from tests.support.stack import REHEARSAL_BUCKET, RehearsalStack, VirtualClock
 
 REPOSITORY = "nightly-backups"
 
@@ -42,7 +42,7 @@ def measure(polls: int, *, skip_retention: bool) -> dict[str, object]:
         indices=("logs-1", "logs-2"),
         clock=clock.now,
     )
-    domain.register_repository(REPOSITORY, bucket="b")
+    domain.register_repository(REPOSITORY, bucket=REHEARSAL_BUCKET)
     domain.progress = SnapshotProgress(polls=polls, outcome="SUCCESS")
     with (
         serve(domain, port=0) as server,

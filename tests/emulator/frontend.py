@@ -10,7 +10,7 @@ server may call it from many threads.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import unquote
 
 from tests.emulator import sigv4
@@ -47,6 +47,22 @@ class FrontEnd:
         self.region = region
         self.faults: list[Fault] = []
         self.requests: list[RecordedRequest] = []
+        self.after_hooks: list[tuple[str, str, Callable[[], None]]] = []
+
+    def after(self, method: str, path: str, action: Callable[[], None]) -> None:
+        """Run ``action`` once, right after the first successful ``method`` request whose decoded path
+        matches the regular expression ``path`` was answered (before the answer is sent): what happens
+        to the domain between two calls of a client, at a precise point. Call it holding the lock."""
+        self.after_hooks.append((method.upper(), path, action))
+
+    def _take_after(self, method: str, path: str, status: int) -> Callable[[], None] | None:
+        if not 200 <= status < 300:
+            return None
+        for hook in self.after_hooks:
+            if hook[0] == method and re.search(hook[1], path):
+                self.after_hooks.remove(hook)
+                return hook[2]
+        return None
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
         """Answer one raw HTTP request; thread-safe."""
@@ -57,6 +73,9 @@ class FrontEnd:
         parsed_body = json_or_none(body)
         with self.cluster.lock:
             reply = self._answer(method, target, path, raw_path, query, headers, body)
+            action = self._take_after(method, path, reply.status)
+            if action is not None:
+                action()
             self.requests.append(RecordedRequest(method, path, query, parsed_body, reply.status, target))
             return reply
 

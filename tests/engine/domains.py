@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -45,12 +45,18 @@ class ScenarioDomain(Protocol):
         settings: Mapping[str, Any] | None = None,
     ) -> None: ...
     def add_documents(self, index: str, count: int) -> None: ...
+    def delete_documents(self, index: str, count: int, *, ids_from: str | None = None) -> int: ...
     def delete_index(self, name: str) -> None: ...
     def index_names(self) -> set[str]: ...
     def count(self, index: str) -> int: ...
     def aliases(self, index: str) -> set[str]: ...
     def health(self, index: str) -> str: ...
     def snapshot_states(self, repository: str) -> dict[str, str]: ...
+    def update_aliases(self, actions: Sequence[Mapping[str, Any]]) -> None: ...
+    def write(self, target: str, doc_id: str) -> int: ...
+    def is_closed(self, index: str) -> bool: ...
+    def drill_copy_loses(self, repository: str, index: str, docs: int) -> None: ...
+    def after(self, method: str, path: str, action: Callable[[], None]) -> None: ...
     def inject(self, fault: Fault) -> None: ...
     @property
     def requests(self) -> list[RecordedRequest]: ...
@@ -72,6 +78,8 @@ class EngineDomain:
         self.front = EngineFront(engine.endpoint, engine.repository_root, credentials=credentials)
         self._server: EmulatorServer | None = None
         self.endpoint = ""
+        self.write_refusals: dict[int, str] = {}
+        """The first reason the engine gave for each status of a refused ``write``."""
 
     def __enter__(self) -> EngineDomain:
         self._server = EmulatorServer(self.front, 0).start()  # type: ignore[arg-type]
@@ -159,6 +167,7 @@ class EngineDomain:
         return {row["index"] for row in rows}
 
     def count(self, index: str) -> int:
+        self.call("POST", f"/{quote(index, safe='')}/_refresh")
         return int(self.call("GET", f"/{quote(index, safe='')}/_count")["count"])
 
     def aliases(self, index: str) -> set[str]:
@@ -178,6 +187,20 @@ class EngineDomain:
     def snapshot(self, repository: str, name: str) -> dict[str, Any]:
         [snapshot] = self.call("GET", f"/_snapshot/{repository}/{name}")["snapshots"]
         return dict(snapshot)
+
+    def update_aliases(self, actions: Sequence[Mapping[str, Any]]) -> None:
+        self.call("POST", "/_aliases", {"actions": list(actions)})
+
+    def write(self, target: str, doc_id: str) -> int:
+        """Index one document through ``target`` (an index or an alias), waiting at most 1 s for its
+        primary; the HTTP status the engine answered."""
+        body = json.dumps({"message": f"live write {doc_id}", "n": -1}).encode()
+        path = f"/{quote(target, safe='')}/_doc/{quote(doc_id, safe='')}?timeout=1s"
+        reply = self.front.proxy.send("PUT", path, JSON_HEADERS, body)
+        if reply.status >= 300:
+            error = (reply.document() or {}).get("error") or {}
+            self.write_refusals.setdefault(reply.status, str(error.get("reason", reply.body[:200])))
+        return reply.status
 
     def settle(self, timeout: float = 60.0) -> None:
         """Let the engine finish what it is doing: every running snapshot, every initializing shard.
@@ -203,6 +226,9 @@ class EngineDomain:
         self.front.after("POST", rf"^/_snapshot/{repository}/[^/]+/_restore$", lose)
 
     # -- the front ------------------------------------------------------------------------------
+
+    def after(self, method: str, path: str, action: Callable[[], None]) -> None:
+        self.front.after(method, path, action)
 
     def inject(self, fault: Fault) -> None:
         self.front.inject(fault)
@@ -251,16 +277,29 @@ class EmulatorDomain:
     def __exit__(self, *exc: object) -> None:
         self._serving.__exit__(*exc)
 
-    def _get(self, path: str) -> Any:
+    def _send(self, method: str, path: str, body: Any = None) -> Reply:
+        """One request to the emulated engine, past the front end (no signature, no fault)."""
         raw_path, _, raw_query = path.partition("?")
+        data = b"" if body is None else json.dumps(body).encode()
+        headers = JSON_HEADERS if data else {}
         with self.emulated.cluster.lock:
             try:
-                reply: Reply = self.emulated.front_end.router.dispatch(
-                    "GET", path, raw_path, parse_query(raw_query), {}, b""
+                return self.emulated.front_end.router.dispatch(
+                    method, path, raw_path, parse_query(raw_query), headers, data
                 )
             except ApiError as error:
-                reply = error.reply
-        return reply.document()
+                return error.reply
+
+    def _get(self, path: str) -> Any:
+        return self._send("GET", path).document()
+
+    def update_aliases(self, actions: Sequence[Mapping[str, Any]]) -> None:
+        reply = self._send("POST", "/_aliases", {"actions": list(actions)})
+        assert reply.status == 200, reply.body
+
+    def write(self, target: str, doc_id: str) -> int:
+        path = f"/{quote(target, safe='')}/_doc/{quote(doc_id, safe='')}?timeout=1s"
+        return self._send("PUT", path, {"message": f"live write {doc_id}", "n": -1}).status
 
     def register_repository(self, name: str, *, bucket: str, base_path: str = "") -> None:
         extra = {"base_path": base_path} if base_path else {}
@@ -282,6 +321,10 @@ class EmulatorDomain:
 
     def add_documents(self, index: str, count: int) -> None:
         self.emulated.add_documents(index, count)
+
+    def delete_documents(self, index: str, count: int, *, ids_from: str | None = None) -> int:
+        before = self.emulated.index(index).doc_count  # type: ignore[union-attr]
+        return before - self.emulated.delete_documents(index, count)
 
     def delete_index(self, name: str) -> None:
         self.emulated.delete_index(name)
@@ -314,6 +357,10 @@ class EmulatorDomain:
         newest = max(self.emulated.snapshots(repository), key=lambda s: (s.start_time, s.name))
         held = newest.contents[index].doc_count
         self.emulated.lose_documents(repository, newest.name, index, docs=held - docs)
+
+    def after(self, method: str, path: str, action: Callable[[], None]) -> None:
+        with self.emulated.cluster.lock:
+            self.emulated.front_end.after(method, path, action)
 
     def inject(self, fault: Fault) -> None:
         self.emulated.inject(fault)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
@@ -192,22 +191,6 @@ class EngineFront(FrontEnd):
         self.proxy = EngineProxy(engine_endpoint, repository_root)
         super().__init__(EngineFacts(node_name), self.proxy, credentials=credentials, region=region)
         self._lock = threading.Lock()
-        self._after: list[tuple[str, str, Callable[[], None]]] = []
-
-    def after(self, method: str, path: str, action: Callable[[], None]) -> None:
-        """Run ``action`` once, right after the first successful ``method`` request whose decoded path
-        matches the regular expression ``path`` was answered (and before its answer is sent): what
-        happens to the domain between two calls of the product, at a precise point."""
-        with self._lock:
-            self._after.append((method.upper(), path, action))
-
-    def _take_after(self, method: str, path: str) -> Callable[[], None] | None:
-        with self._lock:
-            for hook in self._after:
-                if hook[0] == method and re.search(hook[1], path):
-                    self._after.remove(hook)
-                    return hook[2]
-        return None
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
         method = method.upper()
@@ -215,7 +198,8 @@ class EngineFront(FrontEnd):
         path = unquote(raw_path) or "/"
         query = parse_query(raw_query)
         reply = self._answer(method, target, path, raw_path, query, headers, body)
-        action = self._take_after(method, path) if 200 <= reply.status < 300 else None
+        with self._lock:
+            action = self._take_after(method, path, reply.status)
         if action is not None:
             action()
         with self._lock:
@@ -229,6 +213,10 @@ class EngineFront(FrontEnd):
     def inject(self, fault: Fault) -> None:
         with self._lock:
             self.faults.append(fault)
+
+    def after(self, method: str, path: str, action: Callable[[], None]) -> None:
+        with self._lock:
+            super().after(method, path, action)
 
     def recorded(self) -> list[RecordedRequest]:
         with self._lock:

@@ -4,6 +4,8 @@ RestoreStateMachine brings indices back, and each test reads from the domain wha
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests.engine.conftest import REPOSITORY
@@ -101,3 +103,61 @@ def test_replacing_an_index_brings_back_the_snapshot_and_keeps_a_safety_copy(sta
     back = restore(stack, {"snapshot_name": safety, "indices": "orders"})
     assert back.status == "SUCCEEDED", back.cause
     assert domain.count("orders") == 127
+
+
+def test_an_alias_moved_since_the_backup_stays_where_it_is_now(stack, domain):
+    # Given orders_v1 behind "orders" (and "orders-read") at backup time
+    domain.create_index("orders_v1", docs=50, aliases=["orders", "orders-read"])
+    domain.create_index("orders_v2", docs=10)
+    run = stack.run({})
+    assert run.status == "SUCCEEDED", run.cause
+    # then "orders" swapped to orders_v2, and orders_v1 lost
+    domain.update_aliases(
+        [{"remove": {"index": "orders_v1", "alias": "orders"}}, {"add": {"index": "orders_v2", "alias": "orders"}}]
+    )
+    domain.delete_index("orders_v1")
+
+    restored = restore(stack, {"indices": "orders_v1"})
+
+    assert restored.status == "SUCCEEDED", restored.cause
+    assert domain.count("orders_v1") == 50
+    assert domain.aliases("orders_v1") == {"orders-read"}, "the moved alias is not brought back"
+    assert domain.aliases("orders_v2") == {"orders"}
+    assert domain.write("orders", "through-the-alias") in (200, 201), "writes through the alias still work"
+    assert domain.count("orders_v2") == 11
+
+
+def test_a_live_writer_during_a_replace_loses_nothing_acknowledged_after_the_restore(stack, domain, backed_up):
+    domain.add_documents("orders", 7)
+    writes = []  # (status, sent after the restore was answered, answered after it)
+    restore_answered = threading.Event()
+    stop = threading.Event()
+
+    def writer():
+        for n in range(3_000):  # bounded: about a minute at most
+            if stop.is_set():
+                return
+            sent_after = restore_answered.is_set()
+            status = domain.write("orders-live", f"live-{n}")
+            writes.append((status, sent_after, restore_answered.is_set()))
+
+    domain.after("POST", rf"^/_snapshot/{REPOSITORY}/[^/]+/_restore$", restore_answered.set)
+    thread = threading.Thread(target=writer, name="live-writer")
+    thread.start()
+    try:
+        run = restore(stack, {"indices": "orders", "on_conflict": "delete"})
+    finally:
+        stop.set()
+        thread.join(60)
+
+    assert run.status == "SUCCEEDED", run.cause
+    assert not domain.is_closed("orders")
+    assert domain.aliases("orders") == {"orders-live"}
+    assert domain.health("orders") == "green"
+    accepted = [(sent_after, answered_after) for status, sent_after, answered_after in writes if status in (200, 201)]
+    surely_after = sum(1 for sent_after, _ in accepted if sent_after)
+    straddling = sum(1 for sent_after, answered_after in accepted if answered_after and not sent_after)
+    # every write acknowledged after the restore was answered is in the index; none from before it
+    assert 120 + surely_after <= domain.count("orders") <= 120 + surely_after + straddling
+    refused = {status for status, _, _ in writes if status not in (200, 201)}
+    assert refused <= {400, 403, 503}, getattr(domain, "write_refusals", refused)

@@ -115,7 +115,8 @@ def test_a_run_against_an_unresolvable_endpoint_alerts_with_the_fault_once() -> 
         run = stack.run({})
 
     assert run.status == "FAILED"
-    assert [i.error for i in run.calls("TakeSnapshotFunction")] == ["EndpointNotResolvedError"], "not retried"
+    # The run's first call to the domain makes sure of the repository
+    assert [i.error for i in run.calls("EnsureRepositoryFunction")] == ["EndpointNotResolvedError"], "not retried"
     [alert] = run.alerts
     assert "EndpointNotResolvedError" in alert["email"]
     assert "the name nonexistent.invalid does not resolve (DNS)" in alert["email"]
@@ -127,7 +128,7 @@ def test_a_run_against_an_html_portal_alerts_with_the_fault(domain: EmulatedDoma
         run = stack.run({})
 
     assert run.status == "FAILED"
-    assert [i.error for i in run.calls("TakeSnapshotFunction")] == ["EndpointNotApiError"]
+    assert [i.error for i in run.calls("EnsureRepositoryFunction")] == ["EndpointNotApiError"]
     [alert] = run.alerts
     assert (
         "the endpoint answered HTML, not the domain's API: check DomainEndpoint and any proxy in front"

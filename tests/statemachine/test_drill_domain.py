@@ -110,22 +110,32 @@ def test_a_look_alike_drill_name_on_the_backed_up_domain_neither_blocks_the_dril
     assert drill_indices(drill_domain) == []
 
 
-def test_a_drill_domain_without_the_repository_fails_the_drill_with_the_reason_and_restores_nothing(
+def test_a_drill_domain_without_the_repository_gets_it_registered_again_read_only_and_the_drill_says_so(
     stack, domain, drill_domain
 ):
     domain.create_index("orders", docs=50)
-    backed_up(stack, domain)  # DrillSnapshotRepository was never created (a failed deploy, an unregistered repo)
+    backed_up(stack, domain)  # DrillSnapshotRepository was never created, or someone unregistered it since
 
     run = drill(stack)
 
-    assert run.status == "FAILED"
-    assert run.cause.endswith("Alert sent to AlertTopic.")
-    [alert] = run.alerts
-    assert alert["subject"].startswith("[DRILL FAILED]")
-    assert run.error == "RepositoryMissingError"
-    assert f"[{REPOSITORY}] missing" in alert["email"]
-    assert "DrillSnapshotRepository registers it there read-only" in alert["email"]
-    assert drill_domain.index_names() == [] and writes(domain) == []
+    # Then the drill domain holds the repository as DrillSnapshotRepository registers it: read-only, the drill role
+    assert run.status == "SUCCEEDED", run.cause
+    assert drill_domain.repository(REPOSITORY) == {
+        "type": "s3",
+        "settings": {
+            "bucket": BUCKET,
+            "region": "us-east-1",
+            "role_arn": "arn:aws:iam::123456789012:role/snapshot-sentinel-DrillSnapshotRole-Rehearsal",
+            "server_side_encryption": "true",
+            "readonly": "true",
+        },
+    }
+    # And the drill says so, besides its report; the backed-up domain saw reads only
+    notice, report = run.alerts
+    assert notice["subject"].endswith(f": repository {REPOSITORY} registered again")
+    assert "goes on with the drill" in notice["email"]
+    assert report["subject"].startswith("[DRILL OK]")
+    assert writes(domain) == []
 
 
 @pytest.mark.parametrize("drill_version", ["2.9.0"])

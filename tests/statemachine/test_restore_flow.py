@@ -252,3 +252,22 @@ def test_a_restore_whose_alert_cannot_be_published_reaches_the_last_resort(stack
     assert deliver(stack, event)["published"] is True
     [alert] = stack.read_alerts()
     assert "RestoreStateMachine" in alert["subject"]
+
+
+def test_a_restore_the_domain_cannot_measure_afterwards_is_still_reported_restored(stack, backed_up):
+    # In a VPC deployment the report runs outside the VPC and reads nothing from the domain; the
+    # measurement inside it may fail (an unreachable domain) without turning a good restore into a failure.
+    backed_up.delete_index("orders")
+
+    def domain_unreachable(event, context):
+        raise RuntimeError("Connect timeout on endpoint URL")
+
+    stack._handlers["MeasureRestoredIndicesFunction"] = domain_unreachable
+
+    run = restore(stack, {"indices": "orders"})
+
+    assert run.status == "SUCCEEDED", run.cause
+    assert backed_up.index("orders").doc_count == 120
+    [alert] = run.alerts
+    assert alert["subject"].startswith("[RESTORED] ") and ": 1 indices from " in alert["subject"]
+    assert facts(alert)["restored"] == {"indices": 1, "docs": 0, "size_bytes": 0, "measured": False}

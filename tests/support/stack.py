@@ -48,6 +48,9 @@ from tests.support.lambda_runtime import ACCOUNT, REGION, FakeLambdaContext
 from tests.support.template import ROOT, Resolver, function_code_dir, function_environment, load_template
 
 STATE_MACHINE = "BackupStateMachine"
+REHEARSAL_BUCKET = "sentinel-backups"
+"""The snapshot bucket the stack creates (SnapshotBucket) in a rehearsal: register the domain's
+repository in it, or set SnapshotBucketName, as a deployed stack's repository would be."""
 
 
 class VirtualClock:
@@ -272,7 +275,15 @@ class RehearsalStack:
         resources = self.template["Resources"]
         functions = [name for name, res in resources.items() if res["Type"] == "AWS::Serverless::Function"]
         lambda_client = boto3.client("lambda", region_name=REGION)
-        attributes: dict[str, str] = {"AlertTopic": self.topic_arn, "AlertTopic.TopicArn": self.topic_arn}
+        attributes: dict[str, str] = {
+            "AlertTopic": self.topic_arn,
+            "AlertTopic.TopicArn": self.topic_arn,
+            # What CloudFormation would name them: the repository a run registers (again) is the stack's.
+            "SnapshotBucket": REHEARSAL_BUCKET,
+            "SnapshotBucket.Arn": f"arn:aws:s3:::{REHEARSAL_BUCKET}",
+            "SnapshotRole.Arn": f"arn:aws:iam::{ACCOUNT}:role/{self.stack_name}-SnapshotRole-Rehearsal",
+            "DrillSnapshotRole.Arn": f"arn:aws:iam::{ACCOUNT}:role/{self.stack_name}-DrillSnapshotRole-Rehearsal",
+        }
         attributes.update(self._create_tables(resources))
         for name in functions:
             arn = lambda_client.create_function(

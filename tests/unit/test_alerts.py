@@ -227,7 +227,11 @@ def test_a_lambda_error_is_unwrapped_from_its_cause_and_explained():
 @pytest.mark.parametrize(
     ("error", "cause", "advice"),
     [
-        ("RepositoryMissingError", "[nightly-backups] missing (HTTP 404, repository_missing_exception)", "sam deploy"),
+        (
+            "RepositoryMissingError",
+            "[nightly-backups] missing (HTTP 404, repository_missing_exception)",
+            "registers a missing repository again",
+        ),
         ("AuthorizationError", "no permissions for [cluster:admin/snapshot/create]", "manage_snapshots"),
         ("SnapshotAlreadyExistsError", "snapshot already exists and was not taken by this run", "snapshot_name"),
         ("InvalidSnapshotNameError", "Invalid snapshot name [Nightly], must be lowercase", "lowercase"),

@@ -6,6 +6,7 @@ import json
 
 from snapshot_sentinel.restore.report import (
     ALERTED_CAUSE_SUFFIX,
+    measure,
     render_failure,
     render_plan,
     render_success,
@@ -34,7 +35,7 @@ RUN = {
 def test_a_success_report_lists_each_index_and_the_measured_rto():
     stats = {"orders": {"docs": 1234, "primaries": 1, "replicas": 0, "size_bytes": 2048, "health": "green"}}
 
-    report = render_success(RUN, stats, [("orders", "orders")], domain="my-domain", region="us-east-1")
+    report = render_success(RUN, measure([("orders", "orders")], stats), domain="my-domain", region="us-east-1")
 
     assert report.subject == "[RESTORED] my-domain: 1 indices from nightly-2026-11-28t02-00-00z in 4m 10s"
     assert report.facts["restore_seconds"] == 250
@@ -57,11 +58,33 @@ def test_ten_thousand_indices_keep_the_message_under_the_sns_limit():
     pairs = [(f"logs-{n:05d}", f"restored-logs-{n:05d}") for n in range(10_000)]
     stats = {t: {"docs": 1, "primaries": 1, "replicas": 1, "size_bytes": 1} for _, t in pairs}
 
-    report = render_success(RUN, stats, pairs, domain="d", region="us-east-1")
+    measured = measure(pairs, stats)
+    report = render_success(RUN, measured, domain="d", region="us-east-1")
 
+    assert len(json.dumps(measured).encode()) < 70 * 1024
     assert len(report.sns_message().encode()) < 256 * 1024
     assert report.facts["restored"]["indices"] == 10_000
     assert report.facts["indices_left_out"] == 10_000 - len(report.facts["indices"])
+
+
+def test_the_longest_index_names_keep_the_measurement_inside_its_share_of_the_state():
+    # 255 bytes is the engine's longest index name; the sample stops before 64 KB, the totals count all.
+    pairs = [(f"{n:05d}" + "x" * 250, f"{n:05d}" + "y" * 250) for n in range(5_000)]
+    stats = {t: {"docs": 2, "primaries": 1, "replicas": 1, "size_bytes": 10} for _, t in pairs}
+
+    measured = measure(pairs, stats)
+
+    assert len(json.dumps(measured, separators=(",", ":")).encode()) <= 64 * 1024 + 200
+    assert measured["indices"] == 5_000 and measured["docs"] == 10_000 and measured["size_bytes"] == 50_000
+    assert 0 < len(measured["sample"]) < 500
+
+
+def test_an_unmeasured_restore_is_still_reported_with_the_planned_count():
+    report = render_success(RUN, {}, domain="d", region="us-east-1")
+
+    assert report.subject.startswith("[RESTORED] d: 1 indices from ")
+    assert "not measured" in report.text
+    assert report.facts["restored"]["measured"] is False
 
 
 def test_a_dry_run_reports_the_plan():
@@ -106,7 +129,7 @@ def test_a_failed_safety_snapshot_is_its_own_error():
 
 def test_metrics_count_the_outcome_and_the_rto():
     stats = {"orders": {"docs": 1, "primaries": 1, "replicas": 0, "size_bytes": 1}}
-    success = render_success(RUN, stats, [("orders", "orders")], domain="d", region="us-east-1")
+    success = render_success(RUN, measure([("orders", "orders")], stats), domain="d", region="us-east-1")
 
     assert restore_metrics(success) == {
         "RestoreSucceeded": (1, "Count"),

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from snapshot_sentinel import errors
+from snapshot_sentinel.alerts.facts import ENSURING_REPOSITORY
 from tests.support.asl import error_names, our_error_names
 
 DEFINITION = json.loads((Path(__file__).resolve().parents[2] / "statemachine" / "backup.asl.json").read_text())
@@ -40,14 +41,39 @@ CATALOG_STEPS = {"Record counts before": "Take snapshot", "Record counts after":
 """The drill catalog's steps: a failure there is caught and the backup goes on, never alerts."""
 
 
+NOTICE_STEPS = {"Say the repository was registered again": "Retention only?"}
+"""The "registered again" message: a failure to publish it never stops the backup."""
+
+NAMED_FAILURES = {ENSURING_REPOSITORY: "Registering the repository failed"}
+"""Steps whose Catch passes through a Pass that names the failed state for the alert's advice."""
+
+
 def test_every_task_catches_everything_into_the_alert():
     for name, state in STATES.items():
-        if state["Type"] != "Task" or name == "Send alert" or name in CATALOG_STEPS:
+        if state["Type"] != "Task" or name == "Send alert" or name in CATALOG_STEPS or name in NOTICE_STEPS:
             continue
-        assert any(rule["ErrorEquals"] == ["States.ALL"] and rule["Next"] == "Send alert" for rule in state["Catch"]), (
-            name
-        )
+        alert = NAMED_FAILURES.get(name, "Send alert")
+        assert any(rule["ErrorEquals"] == ["States.ALL"] and rule["Next"] == alert for rule in state["Catch"]), name
         assert state["Retry"], name
+
+
+def test_a_failure_to_make_sure_of_the_repository_alerts_naming_its_state():
+    for step, naming in NAMED_FAILURES.items():
+        assert STATES[naming] == {
+            "Type": "Pass",
+            "Comment": STATES[naming]["Comment"],
+            "Result": step,
+            "ResultPath": "$.failed_state",
+            "Next": "Send alert",
+        }
+
+
+def test_the_repository_is_made_sure_of_before_anything_uses_it():
+    assert STATES["Validate input"]["Next"] == ENSURING_REPOSITORY
+    assert STATES[ENSURING_REPOSITORY]["Parameters"] == {"domain": "backup"}
+    for name, following in NOTICE_STEPS.items():
+        assert [(rule["ErrorEquals"], rule["Next"]) for rule in STATES[name]["Catch"]] == [(["States.ALL"], following)]
+        assert STATES[name]["Next"] == following
 
 
 def test_the_drill_catalog_never_stops_a_backup():

@@ -34,6 +34,7 @@ DOMAIN_FUNCTIONS = {
     "ApplyRetentionFunction",
     "RegisterRepositoryFunction",
     "RecordDocumentCountsFunction",
+    "EnsureRepositoryFunction",
 }
 ALL_FUNCTIONS = DOMAIN_FUNCTIONS | {"ValidateInputFunction", "SendAlertFunction"}
 
@@ -394,6 +395,16 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
         ("TakeSnapshotFunction", {"es:ESHttpGet": {SNAPSHOT_PATHS}, "es:ESHttpPut": {SNAPSHOT_PATHS}}),
         ("CheckSnapshotFunction", {"es:ESHttpGet": {SNAPSHOT_PATHS}}),
         (
+            # Reads and registers exactly the stack's repository, verifies it, and passes exactly the snapshot role.
+            "EnsureRepositoryFunction",
+            {
+                "es:ESHttpGet": {f"{DOMAIN_ARN}/_snapshot/nightly-backups"},
+                "es:ESHttpPut": {f"{DOMAIN_ARN}/_snapshot/nightly-backups"},
+                "es:ESHttpPost": {f"{DOMAIN_ARN}/_snapshot/nightly-backups/_verify"},
+                "iam:PassRole": {ATTRIBUTES["SnapshotRole.Arn"]},
+            },
+        ),
+        (
             "ApplyRetentionFunction",
             {"es:ESHttpGet": {SNAPSHOT_PATHS, ROOT_PATH}, "es:ESHttpDelete": {SNAPSHOT_PATHS}},
         ),
@@ -409,7 +420,7 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
         (
             "RecordDocumentCountsFunction",
             {
-                "es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*", f"{DOMAIN_ARN}/_alias"},
+                "es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*", f"{DOMAIN_ARN}/_cat/shards*", f"{DOMAIN_ARN}/_alias"},
                 "dynamodb:BatchWriteItem": {"<DrillCatalogTable.Arn>"},
                 "dynamodb:Query": {"<DrillCatalogTable.Arn>"},
             },
@@ -521,22 +532,57 @@ def test_without_a_domain_arn_domain_access_stays_on_snapshot_paths_of_this_acco
             if action.startswith("es:"):
                 allowed = {f"{ACCOUNT_DOMAINS}/_snapshot*", f"{ACCOUNT_DOMAINS}/"}
                 if function == "RecordDocumentCountsFunction":
-                    allowed = {f"{ACCOUNT_DOMAINS}/_cat/indices*", f"{ACCOUNT_DOMAINS}/_alias"}
+                    allowed = {
+                        f"{ACCOUNT_DOMAINS}/_cat/indices*",
+                        f"{ACCOUNT_DOMAINS}/_cat/shards*",
+                        f"{ACCOUNT_DOMAINS}/_alias",
+                    }
+                if function == "EnsureRepositoryFunction":
+                    repository = f"{ACCOUNT_DOMAINS}/_snapshot/nightly-backups"
+                    allowed = {repository, f"{repository}/_verify"}
                 assert resources <= allowed, function
 
 
 def test_only_the_registration_may_pass_the_snapshot_role_and_only_to_opensearch(template: dict[str, Any]) -> None:
+    # The custom resource registers on deploy; a run registers a repository that vanished, the same way.
     passing = {
         function: statement
         for function in ALL_FUNCTIONS
         for statement in function_statements(template, function)
         if "iam:PassRole" in as_list(statement["Action"])
     }
-    assert set(passing) == {"RegisterRepositoryFunction"}
-    statement = passing["RegisterRepositoryFunction"]
-    assert statement["Action"] == "iam:PassRole"
-    assert statement["Resource"] == ATTRIBUTES["SnapshotRole.Arn"]
-    assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "es.amazonaws.com"}}
+    assert set(passing) == {"RegisterRepositoryFunction", "EnsureRepositoryFunction"}
+    for statement in passing.values():
+        assert statement["Action"] == "iam:PassRole"
+        assert statement["Resource"] == ATTRIBUTES["SnapshotRole.Arn"]
+        assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "es.amazonaws.com"}}
+
+
+def test_the_run_registers_the_repository_again_on_the_drill_domain_only_read_only_with_the_drill_role(
+    template: dict[str, Any],
+) -> None:
+    drill_arn = "arn:aws:es:us-east-1:123456789012:domain/drills"
+    statements = function_statements(
+        template,
+        "EnsureRepositoryFunction",
+        DomainArn=DOMAIN_ARN,
+        DrillDomainEndpoint="https://search-drills-abc.us-east-1.es.amazonaws.com",
+        DrillDomainArn=drill_arn,
+    )
+    assert granted(statements) == {
+        "es:ESHttpGet": {f"{DOMAIN_ARN}/_snapshot/nightly-backups", f"{drill_arn}/_snapshot/nightly-backups"},
+        "es:ESHttpPut": {f"{DOMAIN_ARN}/_snapshot/nightly-backups", f"{drill_arn}/_snapshot/nightly-backups"},
+        "es:ESHttpPost": {
+            f"{DOMAIN_ARN}/_snapshot/nightly-backups/_verify",
+            f"{drill_arn}/_snapshot/nightly-backups/_verify",
+        },
+        "iam:PassRole": {ATTRIBUTES["SnapshotRole.Arn"], "<DrillSnapshotRole.Arn>"},
+    }
+    variables = resolver(template, DrillDomainEndpoint="https://search-drills-abc.us-east-1.es.amazonaws.com").resolve(
+        resource(template, "EnsureRepositoryFunction")["Properties"]["Environment"]["Variables"]
+    )
+    assert variables["DRILL_SNAPSHOT_ROLE_ARN"] == "<DrillSnapshotRole.Arn>"
+    assert variables["SNAPSHOT_ROLE_ARN"] == ATTRIBUTES["SnapshotRole.Arn"]
 
 
 def test_only_the_log_delivery_statement_grants_on_every_resource(template: dict[str, Any]) -> None:
@@ -597,6 +643,33 @@ def test_runs_that_never_start_and_alerts_that_fail_still_reach_the_topic(templa
     assert delivery_alarm["Namespace"] == "AWS/Lambda"
     assert delivery_alarm["Dimensions"] == [{"Name": "FunctionName", "Value": "<SendAlertFunction>"}]
     assert delivery_alarm["AlarmActions"] == [ATTRIBUTES["AlertTopic"]]
+
+
+def test_the_dead_letter_alarm_pages_for_each_dead_lettered_start_and_returns_to_ok(template: dict[str, Any]) -> None:
+    # Nobody drains the queue (its messages are kept 14 days for reading): an alarm on its depth
+    # would stay in ALARM for two weeks after the first dead-lettered start and never page again.
+    # Counting the messages sent in each period pages once per dead-lettered start, then clears.
+    alarm = resolver(template).resolve(resource(template, "ScheduleDeadLetterAlarm")["Properties"])
+    queue = resource(template, "ScheduleDeadLetterQueue")["Properties"]
+
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/SQS", "NumberOfMessagesSent", "Sum")
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["EvaluationPeriods"]) == (
+        "GreaterThanThreshold",
+        0,
+        1,
+    )
+    assert alarm["Period"] * alarm["EvaluationPeriods"] < queue["MessageRetentionPeriod"]
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == alarm["OKActions"] == [ATTRIBUTES["AlertTopic"]]
+
+
+def test_both_schedules_share_the_dead_letter_queue_the_alarm_names(template: dict[str, Any]) -> None:
+    description = resource(template, "ScheduleDeadLetterAlarm")["Properties"]["AlarmDescription"]
+    dead_letters = {"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}
+    for machine in ("BackupStateMachine", "DrillStateMachine"):
+        (event,) = resource(template, machine)["Properties"]["Events"].values()
+        assert event["Properties"]["DeadLetterConfig"]["Arn"] == dead_letters, machine
+        assert machine in description, machine
 
 
 # ------------------------------------------------------------------------------ the schedule

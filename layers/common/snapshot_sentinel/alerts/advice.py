@@ -17,6 +17,7 @@ from snapshot_sentinel import errors
 from snapshot_sentinel.alerts.facts import (
     APPLYING_RETENTION,
     DEADLINE,
+    ENSURING_REPOSITORY,
     FAILED,
     INCOMPATIBLE,
     PARTIAL,
@@ -72,10 +73,12 @@ ADVICE: dict[type[Exception], tuple[str, ...]] = {
         "See what runs: GET _snapshot/_status. When it is idle, run again by hand.",
     ),
     errors.RepositoryMissingError: (
-        "The repository '$repo' is not registered on the domain (someone removed it, or the",
-        "domain was replaced). The stack registers it on deploy: run `sam deploy` again (or",
-        "check GET _snapshot/$repo). The snapshots in the bucket are untouched and come back",
-        "once the repository is registered again.",
+        "The repository '$repo' is not registered on the domain (someone ran DELETE _snapshot/$repo,",
+        "or the domain was replaced by a new one). A redeploy does not bring it back; a run does:",
+        "each run first registers a missing repository again, exactly as the stack does (state",
+        "'Make sure the repository is registered'), so it vanished during this run. Run again by",
+        "hand (the command below): it registers the repository, says so, and takes the snapshot.",
+        "The snapshots in the bucket are untouched and are listed again once it is registered.",
     ),
     errors.AuthorizationError: (
         "The domain refused the function's signed request. Check, in this order:",
@@ -119,9 +122,13 @@ ADVICE: dict[type[Exception], tuple[str, ...]] = {
         "role); nothing was sent to the domain. Fix the parameters and deploy again.",
     ),
     errors.RepositoryElsewhereError: (
-        "RepositoryName is already registered on the domain with another bucket or base path; the",
-        "stack refused to re-point it. Choose another RepositoryName, or set SnapshotBucketName and",
-        "SnapshotBasePath to that repository's location, and deploy again.",
+        "The name '$repo' is registered on the domain with another bucket or base path (the message",
+        "above names both places), and it is never re-pointed: the snapshots there would vanish from",
+        "the domain's view. Nothing was written. Find out who registered it there. If it should be",
+        "this stack's: DELETE _snapshot/$repo (the snapshots in both places stay in their buckets),",
+        "then run again by hand, which registers it as the stack does. If that repository is the",
+        "right one: set SnapshotBucketName and SnapshotBasePath to its place, or choose another",
+        "RepositoryName, and update the stack.",
     ),
     errors.DomainRequestError: (
         "The domain answered with an error this stack does not expect; the message above is its",
@@ -193,6 +200,23 @@ GENERIC = (
     "The message above is the domain's or the function's own reason. The function's",
     "CloudWatch logs (linked from the execution's page) have the details.",
 )
+REGISTERING_REFUSED = (
+    "The repository '$repo' was not registered on the domain, and the domain refused to let this",
+    "run register it again (the message above); no snapshot was taken. What lets it:",
+    "- security_exception (fine-grained access control): map the role of stack output",
+    "  EnsureRepositoryRoleArn as a backend role of manage_snapshots (OpenSearch Dashboards >",
+    "  Security > Roles > manage_snapshots > Mapped users);",
+    "- 'not authorized to perform: iam:PassRole': a permissions boundary or a service control",
+    "  policy denies passing the snapshot role to es.amazonaws.com; allow it;",
+    "- otherwise the domain's access policy denies that role es:ESHttpPut on _snapshot/$repo.",
+    "Then run again by hand (the command below): it registers the repository and backs up.",
+)
+REGISTERING_FAILED = (
+    "This happened while making sure the repository '$repo' is registered: when the domain does",
+    "not hold it, the run registers it again exactly as the stack does (PUT _snapshot/$repo, then",
+    "_verify). Once the cause is fixed, run again by hand (the command below).",
+    "",
+)
 IN_RETENTION = (
     "",
     "This happened while pruning old snapshots (retention). Retention deletes only this stack's",
@@ -227,7 +251,7 @@ def advice_for(name: str) -> tuple[str, ...]:
 
 def what_to_do(facts: AlertFacts) -> list[str]:
     """The "What to do" section: the advice for the execution's error, with names filled in."""
-    lines = _fill(advice_for(facts.error_name), facts)
+    lines = _fill(_advice(facts), facts)
     if facts.error is None:
         return lines
     failed_state = (facts.failed_state or "").lower()
@@ -238,13 +262,31 @@ def what_to_do(facts: AlertFacts) -> list[str]:
     return lines
 
 
+def _advice(facts: AlertFacts) -> tuple[str, ...]:
+    """The error's advice; in the step that registers a missing repository again, what lets it do so."""
+    advice = advice_for(facts.error_name)
+    cls = error_class(facts.error_name)
+    if facts.failed_state != ENSURING_REPOSITORY or cls is None or not issubclass(cls, errors.DomainError):
+        return advice
+    if issubclass(cls, errors.AuthorizationError):
+        return REGISTERING_REFUSED
+    if issubclass(cls, errors.TRANSIENT_ERRORS):
+        return advice
+    return (*REGISTERING_FAILED, *advice)
+
+
 def _fill(template: tuple[str, ...], facts: AlertFacts) -> list[str]:
     values = {"repo": facts.domain.repository, "name": facts.snapshot or "<snapshot>"}
     return [Template(line).safe_substitute(values) for line in template]
 
 
 def restore_advice(facts: AlertFacts) -> list[str]:
-    """The "What this means for restore" section: what is restorable, and the latest good backup."""
+    """The "What this means for restore" section: what is restorable, and the latest good backup.
+
+    The primer on restoring in Amazon OpenSearch Service (open indices, system indices, an example
+    request) comes only with a snapshot that ended PARTIAL, FAILED or INCOMPATIBLE, where a person is
+    about to restore; a SUCCESS snapshot of a run that failed later gets the example request alone.
+    """
     repo, name, state, outcome = facts.domain.repository, facts.snapshot, facts.state, facts.outcome
     good_backup = _latest_good_backup(facts)
     lines: list[str]
@@ -290,11 +332,17 @@ def restore_advice(facts: AlertFacts) -> list[str]:
         lines = ["This run produced no snapshot you can rely on.", *good_backup]
 
     partial = outcome == PARTIAL
-    target = name if name and (state == "SUCCESS" or partial) else "<snapshot>"
+    if outcome not in (PARTIAL, FAILED, INCOMPATIBLE) and state != "SUCCESS":
+        # Nothing to restore from tonight: where the good backup is says it all, without the primer.
+        return lines
     body: dict[str, Any] = {"indices": SYSTEM_INDICES_EXCLUDED, "include_global_state": False}
     if partial:
         body["partial"] = True
     body |= {"rename_pattern": "(.+)", "rename_replacement": "restored-$1"}
+    target = name if name and (state == "SUCCESS" or partial) else "<snapshot>"
+    example = ["For example:", f"  POST _snapshot/{repo}/{target}/_restore", f"  {json.dumps(body)}"]
+    if state == "SUCCESS" and outcome not in (PARTIAL, FAILED, INCOMPATIBLE):
+        return [*lines, *example]
     return [
         *lines,
         "",
@@ -305,9 +353,7 @@ def restore_advice(facts: AlertFacts) -> list[str]:
         '- Leave out system indices such as .kibana and .opendistro*: "indices": "-.kibana*,-.opendistro*".',
         "  With fine-grained access control, restoring all indices (_all, *), .opendistro_security, or",
         '  with "include_global_state": true is refused (403 security_exception).',
-        "For example:",
-        f"  POST _snapshot/{repo}/{target}/_restore",
-        f"  {json.dumps(body)}",
+        *example,
     ]
 
 

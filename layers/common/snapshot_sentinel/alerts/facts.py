@@ -46,6 +46,9 @@ CHECKING_SNAPSHOT = "checking the snapshot"
 APPLYING_RETENTION = "applying retention"
 PHASES = (VALIDATING_INPUT, TAKING_SNAPSHOT, CHECKING_SNAPSHOT, APPLYING_RETENTION)
 
+ENSURING_REPOSITORY = "Make sure the repository is registered"
+"""The state that registers a missing repository again; a Pass names it in ``failed_state`` when it fails."""
+
 ALERTED_CAUSE_SUFFIX = "Alert sent to AlertTopic."
 """How every Cause of an execution that alerted ends; the last-resort rule alerts on the others."""
 

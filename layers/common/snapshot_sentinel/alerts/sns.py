@@ -2,14 +2,15 @@
 
 SNS refuses subjects of 100 characters or more, with line breaks or control characters, and
 messages over 256 KB. The message carries the facts twice (the JSON ``default`` and the email's
-appendix) besides the text, so :func:`render_alert` lists as many shard failures as fit (every
-one, when they do) and ends the list with "and N more" and the command that shows them all.
+appendix, one compact line after a separator) besides the text, so :func:`render_alert` lists
+as many shard failures as fit (every one, when they do) and ends the list with "and N more" and
+the command that shows them all.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, Domain, DomainRead, Failure, read_facts
@@ -69,17 +70,21 @@ def _fits(alert: Alert) -> bool:
 
 
 def sns_message(alert: Alert) -> str:
-    """The ``Message`` of ``sns.publish(MessageStructure="json")``.
+    """The ``Message`` of ``sns.publish(MessageStructure="json")`` for one alert (see :func:`envelope`)."""
+    return envelope(alert.subject, alert.text, alert.facts)
+
+
+def envelope(subject: str, text: str, facts: Mapping[str, Any]) -> str:
+    """The one message envelope of AlertTopic, for ``sns.publish(MessageStructure="json")``.
 
     ``email`` subscribers get the text with the facts appended under a separator; every other
     protocol (``email-json``, ``sqs``, ``lambda``, ``http``/``https``, ``firehose``) falls back to
     ``default``, the JSON facts. ``sms`` gets the subject alone. Listing the machine protocols
     one by one would only repeat the facts and eat into the 256 KB limit.
     """
-    facts_json = json.dumps(alert.facts, ensure_ascii=False, separators=(",", ":"))
-    readable_facts = json.dumps(alert.facts, ensure_ascii=False, indent=2)
-    email = f"{alert.text.rstrip()}\n\n{FACTS_SEPARATOR}\n{readable_facts}\n"
-    return json.dumps({"default": facts_json, "email": email, "sms": alert.subject}, ensure_ascii=False)
+    facts_json = json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
+    email = f"{text.rstrip()}\n\n{FACTS_SEPARATOR}\n{facts_json}\n"
+    return json.dumps({"default": facts_json, "email": email, "sms": subject}, ensure_ascii=False)
 
 
 def message_attributes(alert: Alert) -> dict[str, dict[str, str]]:
@@ -102,23 +107,31 @@ def publish_alert(sns: Any, topic_arn: str, alert: Alert) -> dict[str, Any]:
     A publish that fails raises :class:`AlertNotSentError`: the state machine retries it, then
     ends the execution with that error, so the failure is never reported as an alert that went out.
     """
-    try:
-        response = sns.publish(
-            TopicArn=topic_arn,
-            Subject=alert.subject,
-            Message=sns_message(alert),
-            MessageStructure="json",
-            MessageAttributes=message_attributes(alert),
-        )
-    except Exception as exc:
-        raise AlertNotSentError(
-            f"the alert '{alert.subject}' could not be published to {topic_arn}: {type(exc).__name__}: {exc}"
-        ) from exc
+    message_id = publish(
+        sns, topic_arn, subject=alert.subject, message=sns_message(alert), attributes=message_attributes(alert)
+    )
     return {
         "published": True,
-        "message_id": response["MessageId"],
+        "message_id": message_id,
         "subject": alert.subject,
         "outcome": alert.facts["outcome"],
         "error": alert.error,
         "cause": alert.cause,
     }
+
+
+def publish(sns: Any, topic_arn: str, *, subject: str, message: str, attributes: Mapping[str, Any]) -> str:
+    """The one ``Publish`` to AlertTopic; its message id. Raises :class:`AlertNotSentError`."""
+    try:
+        response = sns.publish(
+            TopicArn=topic_arn,
+            Subject=subject,
+            Message=message,
+            MessageStructure="json",
+            MessageAttributes=dict(attributes),
+        )
+    except Exception as exc:
+        raise AlertNotSentError(
+            f"the alert '{subject}' could not be published to {topic_arn}: {type(exc).__name__}: {exc}"
+        ) from exc
+    return str(response["MessageId"])

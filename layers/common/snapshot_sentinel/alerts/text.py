@@ -15,6 +15,7 @@ from snapshot_sentinel.alerts.facts import (
     MESSAGE_MAX_CHARS,
     REASON_MAX_CHARS,
     UNKNOWN,
+    VALIDATING_INPUT,
     AlertFacts,
     one_line,
 )
@@ -88,7 +89,8 @@ def _text(facts: AlertFacts, listed: int) -> str:
     if facts.failures_total:
         lines += _section(f"Shard failures ({facts.failures_total})", _failure_lines(facts, listed))
     lines += _section("What to do", what_to_do(facts))
-    lines += _section("What this means for restore", restore_advice(facts))
+    if facts.phase != VALIDATING_INPUT:  # a refused input touched nothing: the backups are as they were
+        lines += _section("What this means for restore", restore_advice(facts))
     lines += _section("Execution", _execution_lines(facts))
     lines += _section("Run it again by hand", _rerun_lines(facts))
     return "\n".join(lines).rstrip() + "\n"

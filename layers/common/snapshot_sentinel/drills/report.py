@@ -37,9 +37,16 @@ _MEANS = {
     "RestoreRefusedError": "The domain refused to restore this snapshot (its reason is quoted above). A drill domain "
     "older than the snapshot cannot read it (a node never reads a newer version's snapshot): on the bad day a "
     "restore there would fail the same way. Upgrade the drill domain, or drill on the backed-up domain.",
-    "RepositoryMissingError": "The domain the drill restores on does not hold the repository. With DrillDomainEndpoint "
-    "set, the stack's DrillSnapshotRepository registers it there read-only on deploy: update the stack (its events "
-    "say why registration failed) and start the drill again.",
+    "RepositoryMissingError": "The domain the drill restores on does not hold the repository. Each drill first "
+    "registers a missing repository again there, exactly as the stack does (read-only on a drill domain), so it "
+    "vanished during this drill: start the drill again.",
+    "RepositoryElsewhereError": "The domain the drill restores on holds the repository's name with another bucket or "
+    "base path, and a drill never re-points it. If it should be this stack's: DELETE _snapshot/<repository> on that "
+    "domain and start the drill again, which registers it read-only as the stack does.",
+    "AuthorizationError": "The domain refused a signed request (quoted above). If it refused to register the "
+    "repository again: map the role of stack output EnsureRepositoryRoleArn as a backend role of manage_snapshots "
+    "on that domain (fine-grained access control), and check that nothing denies iam:PassRole on the snapshot role; "
+    "then start the drill again.",
     "ShardLimitError": "The domain has no room for the drill's shards: on the bad day a restore would fail the same "
     "way. Lower DrillMaxShards or free shards.",
 }

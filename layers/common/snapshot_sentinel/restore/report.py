@@ -1,6 +1,6 @@
 """What a person reads after a restore: ``[RESTORED] ...``, the dry run's plan, or the failure alert.
 
-Pure: the state machine's record of the run (and, on success, the restored indices' stats) in;
+Pure: the state machine's record of the run (and, on success, the restored indices' measurement) in;
 a subject, a text and JSON facts out. Sizes are bounded for SNS (subject under 100 characters,
 message under 256 KB): per-index lines are capped and the facts carry counts plus samples.
 The final Fail state of RestoreStateMachine takes ``error`` and ``cause`` from here
@@ -24,6 +24,8 @@ FAILED = "FAILED"
 
 TEXT_INDICES_MAX = 200
 FACTS_INDICES_MAX = 500
+MEASURED_BYTES_MAX = 64 * 1024
+"""What the measurement of the restored indices may add to the execution's state (256 KB in all)."""
 CAUSE_MAX_CHARS = 900
 FACTS_SEPARATOR = "----- machine-readable facts (JSON) -----"
 
@@ -138,22 +140,13 @@ def _alias_lines(plan: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def render_success(
-    run: Mapping[str, Any],
-    stats: Mapping[str, Mapping[str, Any]],
-    pairs: Sequence[tuple[str, str]],
-    *,
-    domain: str,
-    region: str,
-) -> RestoreReport:
-    """``[RESTORED]``: every restored index with docs, shards and size, and the measured RTO."""
-    plan = _mapping(run.get("plan"))
-    progress = _mapping(run.get("restore"))
-    config = _mapping(run.get("config"))
-    facts = _common_facts(run, RESTORED, domain, region)
-    rto = _seconds(progress.get("started_at"), progress.get("finished_at"))
-    total = _seconds(config.get("execution_start_time"), progress.get("finished_at"))
-    indices = [
+def measure(pairs: Sequence[tuple[str, str]], stats: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The restored indices as the report needs them, small enough for the state machine's state:
+    totals over every index, and each index's row (docs, shards, size, health) for the first ones
+    while they fit in MEASURED_BYTES_MAX (at most FACTS_INDICES_MAX).
+
+    Measured inside the domain's VPC, rendered and published outside it (render_success)."""
+    rows = [
         {
             "source": source,
             "target": target,
@@ -165,13 +158,47 @@ def render_success(
         }
         for source, target in pairs
     ]
-    docs = sum(int(i["docs"] or 0) for i in indices)
-    size = sum(int(i["size_bytes"] or 0) for i in indices)
+    sample: list[dict[str, Any]] = []
+    used = 0
+    for row in rows[:FACTS_INDICES_MAX]:
+        used += len(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()) + 1
+        if used > MEASURED_BYTES_MAX:
+            break
+        sample.append(row)
+    return {
+        "indices": len(rows),
+        "docs": sum(int(row["docs"] or 0) for row in rows),
+        "size_bytes": sum(int(row["size_bytes"] or 0) for row in rows),
+        "sample": sample,
+    }
+
+
+def render_success(
+    run: Mapping[str, Any],
+    measured: Mapping[str, Any],
+    *,
+    domain: str,
+    region: str,
+) -> RestoreReport:
+    """``[RESTORED]``: the restored indices (``measure``'s totals and rows) and the measured RTO.
+
+    Without a measurement (the domain did not answer it), the count comes from the plan and the
+    report says the figures are missing: the restore itself succeeded."""
+    plan = _mapping(run.get("plan"))
+    progress = _mapping(run.get("restore"))
+    config = _mapping(run.get("config"))
+    facts = _common_facts(run, RESTORED, domain, region)
+    rto = _seconds(progress.get("started_at"), progress.get("finished_at"))
+    total = _seconds(config.get("execution_start_time"), progress.get("finished_at"))
+    indices = [dict(row) for row in measured.get("sample") or [] if isinstance(row, Mapping)]
+    count = int(measured.get("indices", _mapping(plan.get("counts")).get("restore", 0)) or 0)
+    docs = int(measured.get("docs") or 0)
+    size = int(measured.get("size_bytes") or 0)
     safety = _mapping(run.get("set_aside")).get("safety_snapshot")
     facts.update(
-        restored={"indices": len(indices), "docs": docs, "size_bytes": size},
+        restored={"indices": count, "docs": docs, "size_bytes": size, "measured": bool(measured)},
         indices=indices[:FACTS_INDICES_MAX],
-        indices_left_out=max(0, len(indices) - FACTS_INDICES_MAX),
+        indices_left_out=max(0, count - min(len(indices), FACTS_INDICES_MAX)),
         skipped_by_reason=plan.get("skipped_by_reason") or {},
         skipped_sample=plan.get("skipped_sample") or [],
         advice=plan.get("advice") or [],
@@ -185,9 +212,10 @@ def render_success(
         polls=progress.get("polls"),
     )
     took = human_duration(rto) if rto is not None else "unknown time"
-    subject = safe_subject(f"[RESTORED] {domain}: {len(indices)} indices from {facts['snapshot']} in {took}")
+    subject = safe_subject(f"[RESTORED] {domain}: {count} indices from {facts['snapshot']} in {took}")
+    figures = f"{docs:,} docs, {_size(size)}" if measured else "docs and size not measured: the domain did not answer"
     lines = [
-        f"Restored {len(indices)} indices ({docs:,} docs, {_size(size)}) from snapshot {facts['snapshot']} "
+        f"Restored {count} indices ({figures}) from snapshot {facts['snapshot']} "
         f"in repository {facts['repository']} on {domain}.",
         f"Restore time (RTO): {took}, from the restore request until every primary was active and every "
         "recovery DONE" + (f"; whole run {human_duration(total)}." if total is not None else "."),
@@ -206,12 +234,12 @@ def render_success(
             f"{item['source']:<40} {item['target']:<40} {int(item['docs'] or 0):>12,} {shards:>7} "
             f"{_size(int(item['size_bytes'] or 0)):>10}"
         )
-    if len(indices) > TEXT_INDICES_MAX:
-        lines.append(f"... and {len(indices) - TEXT_INDICES_MAX} more (GET _cat/indices lists them)")
+    if count > min(len(indices), TEXT_INDICES_MAX):
+        lines.append(f"... and {count - min(len(indices), TEXT_INDICES_MAX)} more (GET _cat/indices lists them)")
     skipped = _mapping(plan.get("skipped_by_reason"))
     if skipped:
         lines.append("")
-        lines.extend(f"Skipped {count}: {reason}" for reason, count in skipped.items())
+        lines.extend(f"Skipped {n}: {reason}" for reason, n in skipped.items())
     if facts["execution"]["console_url"]:
         lines += ["", f"Execution: {facts['execution']['console_url']}"]
     return RestoreReport(RESTORED, subject, "\n".join(lines), facts)

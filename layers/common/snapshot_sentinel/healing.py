@@ -1,0 +1,138 @@
+"""A repository that heals itself: before a run uses the stack's repository, make sure the domain
+still holds it, and register it again when it is gone.
+
+A registration vanishes for ordinary reasons (someone ran ``DELETE _snapshot/<repo>``, or the
+domain was replaced by a new one under the same name), and a plain redeploy does not bring it
+back: nothing in the SnapshotRepository resource changed, so CloudFormation sends no request.
+So the nightly backup (and a drill, on the drill domain) starts with one ``GET _snapshot/<repo>``:
+
+- registered where this stack keeps its snapshots: nothing to do;
+- registered elsewhere (another bucket or base path, another type): never re-pointed, whatever
+  the domain holds there; :class:`RepositoryElsewhereError` stops the run before it writes;
+- not registered: registered again by :func:`registration.register`, the custom resource's own
+  code, with the settings the custom resource sends (the same type, bucket, base path, region,
+  role, read-only flag, server-side encryption, then ``_verify``), and the run says so.
+
+The state machine waits and retries here, not this module: the registration gets no patience
+(a deadline that has already passed), so a transient error reaches the Task's Retry at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from snapshot_sentinel import errors
+from snapshot_sentinel.client import DomainClient
+from snapshot_sentinel.observability import logger
+from snapshot_sentinel.registration import Deadline, RepositoryRegistration, register
+from snapshot_sentinel.settings import DomainSettings, drill_domain_settings
+
+BACKUP = "backup"
+DRILL = "drill"
+TARGETS = (BACKUP, DRILL)
+
+
+def _required(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise errors.ConfigurationError(f"environment variable {name} is not set; template.yaml sets it")
+    return value
+
+
+@dataclass(frozen=True)
+class HealSettings:
+    """EnsureRepositoryFunction: the domain to look at and the registration the stack gives it there.
+
+    ``target`` ``backup`` is the backed-up domain with the stack's registration (read-only in a
+    RepositoryReadOnly stack); ``drill`` is the drill domain (DrillDomainEndpoint), always read-only
+    with the drill role, or the backed-up domain itself when the stack has no drill domain."""
+
+    target: str
+    domain: DomainSettings
+    registration: RepositoryRegistration
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, target: str) -> HealSettings:
+        if target not in TARGETS:
+            raise errors.InvalidInputError(f'"domain" must be one of {", ".join(TARGETS)}, got {target!r}')
+        domain = DomainSettings.from_env(environ)
+        role_arn = _required(environ, "SNAPSHOT_ROLE_ARN")
+        read_only = environ.get("REPOSITORY_READ_ONLY", "false").strip().lower() or "false"
+        if target == DRILL:
+            drill = drill_domain_settings(domain, environ)
+            if drill is not domain:
+                # One writer per repository: the drill domain only ever holds it read-only.
+                domain, role_arn, read_only = drill, _required(environ, "DRILL_SNAPSHOT_ROLE_ARN"), "true"
+        # The SnapshotRepository resource's own properties, read by its own parser.
+        properties = {
+            "RepositoryName": domain.repository,
+            "Bucket": _required(environ, "SNAPSHOT_BUCKET"),
+            "Region": domain.region,
+            "RoleArn": role_arn,
+            "BasePath": environ.get("SNAPSHOT_BASE_PATH", ""),
+            "ReadOnly": read_only,
+        }
+        try:
+            registration = RepositoryRegistration.from_properties(properties)
+        except errors.InvalidRegistrationError as exc:
+            raise errors.ConfigurationError(f"the stack's repository settings are invalid: {exc}") from exc
+        return cls(target=target, domain=domain, registration=registration)
+
+
+@dataclass(frozen=True)
+class Ensured:
+    """What the step found and did; ``registered_again`` routes the state machine to its message."""
+
+    target: str
+    domain: str
+    endpoint: str
+    registration: RepositoryRegistration
+    registered_again: bool
+    verified_nodes: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "domain": self.domain,
+            "endpoint": self.endpoint,
+            "repository": self.registration.repository,
+            "location": self.registration.where(),
+            "registered_again": self.registered_again,
+            "settings": {"type": "s3", **self.registration.settings()} if self.registered_again else None,
+            "verified_nodes": self.verified_nodes,
+        }
+
+
+def ensure_registered(client: DomainClient, settings: HealSettings) -> Ensured:
+    """One GET; registers the repository again only when the domain does not hold it at all."""
+    registration = settings.registration
+    name = registration.repository
+    found = Ensured(settings.target, settings.domain.name, settings.domain.endpoint, registration, False)
+    current = client.get_repository(name)
+    if current is not None:
+        elsewhere = registration.elsewhere(current)
+        if elsewhere is not None:
+            raise errors.RepositoryElsewhereError(
+                f"repository {name} on {settings.domain.name} is registered with {elsewhere}, not with this "
+                f"stack's {registration.where()}. The run never re-points a registration (the snapshots at "
+                f"{elsewhere} would vanish from the domain's view), so it stopped before writing anything"
+            )
+        return found
+    logger.warning(
+        "the repository is not registered: registering it again as the stack does",
+        extra={"settings": registration.settings()},
+    )
+    now = time.monotonic()
+    # claiming: should a registration appear between the GET and now, a misplaced one is still refused.
+    outcome = register(client, registration, deadline=Deadline(time.monotonic, now), claiming=True)
+    return Ensured(
+        found.target,
+        found.domain,
+        found.endpoint,
+        registration,
+        registered_again=outcome.changed,
+        verified_nodes=outcome.verified_nodes,
+    )
