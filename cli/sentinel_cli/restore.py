@@ -114,7 +114,7 @@ def render_plan(runtime: Runtime, plan: dict[str, Any]) -> None:
 @click.option(
     "--on-conflict",
     type=click.Choice(["fail", "delete"]),
-    help="fail (default): refuse if a target exists; delete: safety-snapshot, delete exactly those, restore.",
+    help="fail (default): refuse if a target exists; delete: safety-snapshot, close and restore over exactly those.",
 )
 @click.option(
     "--aliases/--no-aliases", "include_aliases", default=None, help="Restore aliases (default: unless renamed)."
