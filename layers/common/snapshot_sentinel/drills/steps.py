@@ -42,6 +42,7 @@ from snapshot_sentinel.polling import DRILL, Progress, wait_facts
 from snapshot_sentinel.restore.cluster import RestoreDomain
 from snapshot_sentinel.restore.plan import choose_default_snapshot
 from snapshot_sentinel.restore.steps import _allocation_reason
+from snapshot_sentinel.wording import counted
 
 INPUT_KEYS = ("snapshot_name", "indices", "keep_restored")
 WAITING_SAMPLE = 10
@@ -367,10 +368,10 @@ def verify_drill(
             restored, current = _mapping_of(client, target), _mapping_of(origin, source)
             differ = sorted(f for f, kind in restored.items() if current.get(f) != kind)
             if differ:
-                result["mapping"] = f"FAILED: {len(differ)} field(s) differ from the source, first {differ[0]}"
+                result["mapping"] = f"FAILED: {counted(len(differ), 'field')} differ from the source, first {differ[0]}"
                 problems.append(f"[{source}] mapping differs from the live source at {', '.join(differ[:3])}")
             else:
-                result["mapping"] = f"ok: {len(restored)} field(s) as in the source"
+                result["mapping"] = f"ok: {counted(len(restored), 'field')} as in the source"
         else:
             result["mapping"] = "skipped: the source index no longer exists to compare with"
         if docs:
@@ -443,7 +444,7 @@ def clean_up(client: DomainClient, state: Mapping[str, Any], repository: str) ->
         return {"deleted": [], "kept": own, "note": note + "keep_restored: the drill indices are left for a person"}
     if own:
         domain.delete_indices(own)
-    return {"deleted": own, "note": note + f"deleted the drill's {len(own)} index(es)"}
+    return {"deleted": own, "note": note + f"deleted the drill's {counted(len(own), 'index')}"}
 
 
 def drill_settings(
