@@ -295,8 +295,8 @@ def check_drill(
     if not done and now >= _deadline(plan):
         first = waiting[0]
         raise DrillDeadlineError(
-            f"{len(waiting)} of {len(names)} drill index(es) still not active at the deadline (MaxWaitMinutes); "
-            f"first: [{first['index']}] is {first['status']}"
+            f"{len(waiting)} of {counted(len(names), 'drill index')} still not active at the deadline "
+            f"(MaxWaitMinutes); first: [{first['index']}] is {first['status']}"
         )
     return {
         **{k: progress.get(k) for k in ("sent", "answered", "started_at")},
