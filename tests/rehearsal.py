@@ -62,6 +62,12 @@ def describe(call: Invocation) -> str:
     if call.function == "RecordDocumentCountsFunction":
         when = "before the snapshot" if result.get("phase") == "before" else "after it ended"
         return f"drill catalog: document counts of {result.get('indices')} indices {when} (_cat/indices)"
+    if call.function == "EnsureRepositoryFunction":
+        again = "missing, registered again" if result.get("registered_again") else "registered, nothing to do"
+        return f"GET _snapshot/{result.get('repository')} on the {result.get('target')} domain -> {again}"
+    if call.function == "MeasureRestoredIndicesFunction":
+        indices, size = result.get("indices") or 0, (result.get("size_bytes") or 0) / 1e6
+        return f"restored: {indices} ind{'ex' if indices == 1 else 'ices'}, {result.get('docs')} docs, {size:.1f} MB"
     if call.function == "ValidateRestoreInputFunction":
         return f"input accepted; indices {result.get('indices')}, dry run {str(result.get('dry_run')).lower()}"
     if call.function == "PlanRestoreFunction":

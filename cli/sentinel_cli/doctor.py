@@ -5,8 +5,10 @@ read, the schedule is off, no recent full backup, the RPO alarm fires, the lates
 WARN: nothing is broken yet but something is left to finish or could not be checked (a pending
 subscription, an unprotected one, no drill yet, a check the credentials may not make).
 
-The domain is never called from here: the repository is checked by a read-only run of the stack's
-own BackupStateMachine (a retention dry run, what ``sentinel snapshots`` starts), followed to its end.
+The domain is never called from here: the repository is checked by a run of the stack's own
+BackupStateMachine that deletes and snapshots nothing (a retention dry run, what ``sentinel
+snapshots`` starts), followed to its end. Like every backup run it first makes sure the repository
+is registered, and registers a missing one again exactly as the stack does (and says so).
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ def _repository_failure(view: RunView, repository: str) -> Check:
     said = (view.cause or error)[:400]
     if view.alert and "AlertTopic" not in said:
         said += " (its alert went to AlertTopic)"
-    detail = f"the read-only run {view.name} ended {view.status}: {said}"
+    detail = f"the retention dry run {view.name} ended {view.status}: {said}"
     if error == "RepositoryMissingError":
         fix = (
             f"repository {repository} is not registered on the domain: the next backup registers it again as the "
@@ -173,6 +175,12 @@ def _repository_failure(view: RunView, repository: str) -> Check:
         )
     elif error == "AuthorizationError" and "security_exception" in cause:
         fix = _fgac_fix(cause)
+    elif error == "AuthorizationError" and "iam:PassRole" in cause:
+        fix = (
+            "registering the repository needs iam:PassRole on the stack's SnapshotRoleArn: deploy this version of "
+            "the stack (its roles have it), and with fine-grained access control map the role that registers "
+            "as a backend role of manage_snapshots"
+        )
     elif error == "AuthorizationError":
         user = _IAM_USER.search(cause)
         who = f"{user.group(1)} ({user.group(2)})" if user else "the stack's function roles"
@@ -209,6 +217,17 @@ def check_repository(runtime: Runtime, stack: AwsGateway) -> Check:
     totals = retention.get("totals") or {}
     engine = retention.get("engine") or {}
     on = f" on {engine.get('distribution')} {engine.get('version')}" if engine.get("version") else ""
+    ensured = view.output.get("repository") if isinstance(view.output, dict) else None
+    if isinstance(ensured, dict) and ensured.get("registered_again"):
+        return Check(
+            "Repository",
+            WARN,
+            f"{repository} was not registered on the domain: the check's run {view.name} registered it again as "
+            f"the stack does ({ensured.get('location') or 'same bucket and base path'}) and published "
+            f"[REGISTERED_AGAIN] to AlertTopic; {totals.get('listed', 0)} snapshots are back in view",
+            "find out who or what removed it (DELETE _snapshot/<repository> by hand, or a domain replaced under the "
+            "same name): docs/operations.md, 'The repository vanished'",
+        )
     return Check(
         "Repository",
         OK,
@@ -391,16 +410,16 @@ STYLES = {OK: "green", WARN: "yellow", FAIL: "bold red"}
     "--no-run",
     "no_run",
     is_flag=True,
-    help="Skip the repository check (it starts a read-only retention dry run of BackupStateMachine).",
+    help="Skip the repository check (it starts a retention dry run of BackupStateMachine, which deletes nothing).",
 )
 @stack_options
 def doctor(runtime: Runtime, gateway: Callable[[], AwsGateway], no_run: bool) -> int:
     """The first-deploy checklist: each item OK, WARN or FAIL, with the fix.
 
-    Checks the stack and its outputs, who receives alerts, the repository (through a read-only run of
-    the stack's own state machine: the CLI never calls the domain), the schedule and its next run, the
-    last full backup, the RPO alarm and the last drill. Exit 0 when every item is OK, 1 when any
-    FAILs, 4 when some WARN and none FAILs.
+    Checks the stack and its outputs, who receives alerts, the repository (through a retention dry
+    run of the stack's own state machine, which deletes nothing: the CLI never calls the domain), the
+    schedule and its next run, the last full backup, the RPO alarm and the last drill. Exit 0 when
+    every item is OK, 1 when any FAILs, 4 when some WARN and none FAILs.
     """
     stack = gateway()
     checks = run_checks(runtime, stack, repository=not no_run)

@@ -1,8 +1,8 @@
-"""Record document counts: each index's count just before a full snapshot starts ("before") and
-once it has ended ("after"), in the drill catalog, and its aliases before it starts (a restore
-checks them against the live ones). A subset snapshot records nothing: drills only
-prove full ones. BackupStateMachine catches any failure here and goes on: the backup matters more
-than the catalog, and a drill without counts says so."""
+"""Record document counts: each index's count and write operations (``seq_no.max``) just before a
+full snapshot starts ("before") and once it has ended ("after"), in the drill catalog, and its
+aliases before it starts (a restore checks them against the live ones). A subset snapshot records
+nothing: drills only prove full ones. BackupStateMachine catches any failure here and goes on: the
+backup matters more than the catalog, and a drill without counts says so."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
-from snapshot_sentinel.drills.catalog import Catalog, live_aliases, live_counts
+from snapshot_sentinel.drills.catalog import Catalog, record_phase
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import CatalogSettings
@@ -30,11 +30,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if event.get("indices"):
         return {"phase": phase, "indices": 0, "skipped": "a subset snapshot: drills prove full ones only"}
     catalog = Catalog(aws_client("dynamodb", settings.domain.region), settings.table_name)
-    client = domain_client(settings.domain, os.environ)
-    counts = live_counts(client)
-    if phase == "before":
-        recorded = catalog.record_before(name, counts, now=clock.utc_now(), aliases=live_aliases(client))
-    else:
-        recorded = catalog.record_after(name, counts, now=clock.utc_now())
+    recorded = record_phase(catalog, domain_client(settings.domain, os.environ), phase, name, now=clock.utc_now())
     logger.info("document counts recorded", extra={"phase": phase, "indices": recorded})
     return {"phase": phase, "indices": recorded}

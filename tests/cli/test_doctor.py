@@ -129,18 +129,37 @@ def test_warnings_alone_exit_4(doctor, stack, domain):
     assert text.stdout.splitlines()[-1] == "6 OK, 1 WARN: finish the WARN lines."
 
 
-def test_an_unregistered_repository_fails_with_the_runs_error_and_the_fix(doctor, stack, domain):
+def test_an_unregistered_repository_is_registered_again_by_the_check_and_said_so(doctor, stack, domain):
     backed_up_and_drilled(stack, domain)
     domain.delete_repository(REPOSITORY)
+    stack.read_alerts()
+
+    code, report = doctor.json("doctor")
+
+    assert code == 4
+    repository = the(report, "Repository")
+    assert repository["status"] == "WARN"
+    assert f"{REPOSITORY} was not registered on the domain" in repository["detail"]
+    assert "registered it again" in repository["detail"]
+    assert "find out who or what removed it" in repository["fix"]
+    assert domain.repository(REPOSITORY) is not None
+    assert [a["subject"] for a in stack.read_alerts() if "REGISTERED" in (a["subject"] or "")]
+    assert {s for item, s in statuses(report).items() if item != "Repository"} == {"OK"}
+
+
+def test_a_repository_that_cannot_be_registered_again_fails_with_the_runs_error(doctor, stack, domain):
+    backed_up_and_drilled(stack, domain)
+    domain.delete_repository(REPOSITORY)
+    domain.inject(Fault(kind="forbidden_passrole", method="PUT", path=f"_snapshot/{REPOSITORY}", times=50))
 
     code, report = doctor.json("doctor")
 
     assert code == 1
     repository = the(report, "Repository")
     assert repository["status"] == "FAIL"
-    assert "RepositoryMissingError" in repository["detail"]
-    assert "sentinel backup --wait" in repository["fix"]
-    assert {s for item, s in statuses(report).items() if item != "Repository"} == {"OK"}
+    assert "retention dry run" in repository["detail"]
+    assert "iam:PassRole" in repository["fix"]
+    assert domain.repository(REPOSITORY) is None
 
 
 def test_a_fine_grained_access_control_refusal_names_the_role_to_map(doctor, stack, domain):

@@ -280,6 +280,14 @@ class EmulatedDomain:
             record.add_generated(count)
             return record.doc_count
 
+    def delete_documents(self, index: str, count: int) -> int:
+        """Delete ``count`` documents of ``index`` (a queue consumer, a TTL clean-up), also while a
+        snapshot runs (it keeps what it started with); returns the index's new count."""
+        with self.cluster.lock:
+            record = self.cluster.indices[index]
+            record.delete_documents(count)
+            return record.doc_count
+
     def index(self, name: str) -> IndexRecord | None:
         """A copy of the index (metadata, count, sample, shard copies and recoveries), or None."""
         with self.cluster.lock:

@@ -108,6 +108,7 @@ class IndexSnapshot:
     aliases: dict[str, dict[str, Any]]
     store_bytes: int
     created: datetime
+    operations: int = 0
 
 
 @dataclass
@@ -128,6 +129,9 @@ class IndexRecord:
     doc_bytes: int = DEFAULT_DOC_BYTES
     copies: list[ShardCopy] = field(default_factory=list)
     next_id: int = 0
+    operations: int = 0
+    """Write operations (index, overwrite, delete) the primaries have numbered: each takes the next
+    sequence number of its shard, so a shard's ``max_seq_no`` is its share of them minus one."""
 
     @property
     def is_open(self) -> bool:
@@ -191,12 +195,20 @@ class IndexRecord:
             aliases=copy.deepcopy(self.aliases),
             store_bytes=self.store_bytes,
             created=self.created,
+            operations=self.operations,
         )
+
+    def max_seq_no(self, shard: int) -> int:
+        """``seq_no.max`` of ``shard``: -1 before its first operation (SequenceNumbers.NO_OPS_PERFORMED).
+        Operations are spread evenly over the shards, as the documents are."""
+        base, extra = divmod(self.operations, max(self.shards, 1))
+        return base + (1 if shard < extra else 0) - 1
 
     def add_document(self, source: dict[str, Any], doc_id: str | None = None) -> tuple[str, bool]:
         """Index one document; returns its id and whether it was created (False: replaced)."""
         if doc_id is None:
             doc_id = new_uuid()[:20]
+        self.operations += 1
         for doc in self.documents:
             if doc["_id"] == doc_id:
                 doc["_source"] = source
@@ -215,8 +227,18 @@ class IndexRecord:
             n = self.doc_count + 1
             self.add_document({"message": f"document {n} of {self.name}", "n": n}, f"{self.name}-{n}")
         self.doc_count += count - kept
+        self.operations += count - kept
         if count and "properties" not in self.mapping:
             self._extend_mapping({"message": "", "n": 0})
+
+    def delete_documents(self, count: int) -> int:
+        """Delete ``count`` documents (newest first; at most as many as there are); each delete is one
+        operation. Returns how many were deleted."""
+        deleted = max(0, min(count, self.doc_count))
+        self.doc_count -= deleted
+        self.operations += deleted
+        del self.documents[min(len(self.documents), self.doc_count) :]
+        return deleted
 
     def _extend_mapping(self, source: dict[str, Any]) -> None:
         properties = self.mapping.setdefault("properties", {})

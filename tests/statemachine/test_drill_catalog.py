@@ -31,6 +31,9 @@ def test_a_full_nightly_snapshot_records_each_index_before_and_after(stack, doma
     assert recorded["orders"].primaries == 2
     before, after = recorded["logs-live"].docs_before, recorded["logs-live"].docs_after
     assert before == 500 and after is not None and after > before
+    # and the write operations numbered around the snapshot: none on orders, one per document on logs-live
+    assert (recorded["orders"].ops_before, recorded["orders"].ops_after) == (1_000, 1_000)
+    assert recorded["logs-live"].ops_after - recorded["logs-live"].ops_before == after - before
     assert not [index for index in recorded if index.startswith(".")], "system indices are never drilled"
     assert run.output["counts_before"]["indices"] == len(recorded)
 

@@ -265,3 +265,50 @@ def test_a_drill_name_taken_between_plan_and_start_is_refused_and_never_deleted(
     [cleanup] = run.calls("CleanUpDrillFunction")
     assert cleanup.result["deleted"] == [], "the start refused before sending: the drill restored nothing"
     assert domain.index(held[0]).doc_count == 7
+
+
+def backed_up_while_the_queue_churns(stack, domain):
+    """A nightly backup of ``queue`` (1,000 documents) while a consumer works it: 300 added and 600
+    consumed between the counts before and the snapshot's start, 500 added and 100 consumed after it.
+    The snapshot holds 700; the catalog records 1,000 before, 1,100 after and 1,500 writes."""
+    domain.create_index("queue", shards=2, docs=1_000)
+    take = _load_handler(function_code_dir(stack.template, "TakeSnapshotFunction"))
+
+    def take_while_the_queue_churns(event, context):
+        domain.add_documents("queue", 300)
+        domain.delete_documents("queue", 600)
+        result = take(event, context)
+        domain.add_documents("queue", 500)
+        domain.delete_documents("queue", 100)
+        return result
+
+    stack.replace_handler("TakeSnapshotFunction", take_while_the_queue_churns)
+    snapshot = backed_up(stack, domain)
+    assert domain.index("queue").doc_count == 1_100
+    return snapshot
+
+
+def test_a_queue_written_and_consumed_during_the_snapshot_passes_its_count_check(stack, domain):
+    backed_up_while_the_queue_churns(stack, domain)
+
+    run = drill(stack, {"indices": "queue"})
+
+    assert run.status == "SUCCEEDED", run.cause
+    [checked] = run.output["verify"]["indices"]
+    assert checked["count"] == "ok: 700 within [300, 1800]"
+    assert [a["subject"][:10] for a in run.alerts] == ["[DRILL OK]"]
+
+
+def test_a_snapshot_that_lost_documents_of_a_churning_queue_still_fails(stack, domain):
+    snapshot = backed_up_while_the_queue_churns(stack, domain)
+    domain.lose_documents(REPOSITORY, snapshot.name, "queue", docs=250)
+
+    run = drill(stack, {"indices": "queue"})
+
+    assert run.status == "FAILED"
+    assert run.error == "DrillVerificationError"
+    assert (
+        "restored 250 documents; the catalog recorded 300..1800 "
+        "(1000 before, 1100 after, 1500 write operation(s) during the snapshot)"
+    ) in run.cause
+    assert drill_indices(domain) == []

@@ -78,6 +78,24 @@ def test_a_registered_repository_costs_one_get_and_no_message(stack, domain: Emu
     assert repository_calls == [("GET", f"/_snapshot/{REPOSITORY}")]
 
 
+def test_a_registration_whose_answer_was_lost_is_still_reported_as_registered_again(
+    stack, domain: EmulatedDomain, credentials
+):
+    # Given the repository is gone, and the gateway loses the answer to the PUT that registers it
+    domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
+    unregister(stack, credentials)
+    domain.inject(Fault(kind="gateway_timeout_after", method="PUT", path=rf"^/_snapshot/{REPOSITORY}$"))
+
+    run = stack.run({})
+
+    # Then the run looked, found its registration in place, said so, and backed up
+    assert run.status == "SUCCEEDED", run.cause
+    assert domain.repository(REPOSITORY)["settings"]["bucket"] == REHEARSAL_BUCKET
+    [notice] = run.alerts
+    assert notice["subject"].startswith("[REGISTERED_AGAIN] ")
+    assert "not confirmed" in notice["email"]
+
+
 def test_a_registration_that_points_elsewhere_is_never_overwritten_and_alerts(stack, domain: EmulatedDomain):
     # Given someone registered the repository's name on another bucket
     domain.delete_repository(REPOSITORY)

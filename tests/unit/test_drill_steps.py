@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from snapshot_sentinel.drills.plan import drill_prefix, drill_target, is_drill_index
-from snapshot_sentinel.drills.steps import own_indices, restore_body, restored_from, validate_drill_input
+from snapshot_sentinel.drills.steps import clean_up, own_indices, restore_body, restored_from, validate_drill_input
 from snapshot_sentinel.errors import InvalidInputError
+from tests.unit.restore_fake import FakeCluster, FakeIndex, fake_client
 
 START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:DrillStateMachine:weekly"
@@ -95,3 +96,30 @@ def test_after_a_failed_start_only_indices_restored_from_this_snapshot_count_as_
             for r in primaries
         ):
             assert name in found
+
+
+def _run_after_start_failed(error: str) -> tuple[dict[str, object], FakeCluster]:
+    """A drill whose start step failed with ``error``; its one name held by an index restored from
+    this very snapshot (a person's copy, or a drill whose token collided)."""
+    cluster = FakeCluster()
+    target = drill_target(PREFIX, "orders")
+    cluster.indices[target] = FakeIndex(restored_from=("snap", "orders", 1))
+    plan = {"snapshot_name": "snap", "name_prefix": PREFIX, "picks": [{"source": "orders", "target": target}]}
+    return {"plan": plan, "error": {"Error": error, "Cause": "..."}}, cluster
+
+
+def test_a_start_refused_because_its_name_was_held_deletes_nothing_even_if_restored_from_this_snapshot():
+    state, cluster = _run_after_start_failed("DrillTargetExistsError")
+
+    result = clean_up(fake_client(cluster), state, "nightly-backups")
+
+    assert result["deleted"] == [] and cluster.paths("DELETE") == []
+    assert result["note"] == "this drill restored nothing, so it deletes nothing"
+
+
+def test_a_start_that_failed_after_it_may_have_sent_deletes_its_own_name_restored_from_this_snapshot():
+    state, cluster = _run_after_start_failed("Lambda.ServiceException")
+
+    result = clean_up(fake_client(cluster), state, "nightly-backups")
+
+    assert result["deleted"] == [drill_target(PREFIX, "orders")]

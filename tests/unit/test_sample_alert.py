@@ -44,7 +44,7 @@ NIGHT_TWO = {
             "end_time": "2026-11-29T02:04:00.000Z",
             "duration_seconds": 240,
             "indices_count": 4,
-            "shards": {"total": 5, "successful": 4, "failed": 1},
+            "shards": {"total": 6, "successful": 5, "failed": 1},
             "failures_count": 1,
             "failures": [FAILURE],
             "polls": 4,
@@ -61,7 +61,7 @@ def domain_read() -> DomainRead:
         "state": "PARTIAL",
         "start_time_in_millis": MILLIS_NIGHT_TWO,
         "end_time_in_millis": MILLIS_NIGHT_TWO + 240_000,
-        "shards": {"total": 5, "successful": 4, "failed": 1},
+        "shards": {"total": 6, "successful": 5, "failed": 1},
         "failures": [FAILURE],
     }
     latest = {
@@ -69,7 +69,7 @@ def domain_read() -> DomainRead:
         "state": "SUCCESS",
         "start_time_in_millis": MILLIS_NIGHT_ONE,
         "end_time_in_millis": MILLIS_NIGHT_ONE + 300_000,
-        "shards": {"total": 5, "successful": 5, "failed": 0},
+        "shards": {"total": 6, "successful": 6, "failed": 0},
     }
     return DomainRead(snapshot=SnapshotInfo.from_api(snapshot), latest_full_backup=SnapshotInfo.from_api(latest))
 

@@ -214,10 +214,25 @@ def test_a_missing_topic_variable_is_a_configuration_error(lambda_context: FakeL
 
 @pytest.mark.parametrize("path", sorted(EVENTS.glob("*.json")), ids=lambda path: path.stem)
 def test_sample_events_carry_only_the_bounded_snapshot_facts_the_state_machine_sends(path: Path):
-    snapshot = json.loads(path.read_text())["run"].get("snapshot")
+    snapshot = json.loads(path.read_text()).get("run", {}).get("snapshot")
     if snapshot is None:
         return
     assert "indices" not in snapshot
     assert {"indices_count", "failures_count"} <= set(snapshot)
     assert len(snapshot["failures"]) <= min(10, snapshot["failures_count"])
     assert all(len(failure["reason"]) <= 300 for failure in snapshot["failures"])
+
+
+def test_the_registered_again_notice_is_published_in_the_one_envelope_and_ends_no_run(
+    lambda_context: FakeLambdaContext, topic: Topic
+):
+    queue = topic.subscribe_queue("machines")
+
+    result = app.lambda_handler(sample("registered_again"), lambda_context)
+
+    assert result["outcome"] == "REGISTERED_AGAIN" and "error" not in result
+    [message] = topic.received(queue)
+    assert message["Subject"] == "[REGISTERED_AGAIN] logs-prod: repository nightly-backups registered again"
+    assert message["MessageAttributes"]["kind"]["Value"] == "repository_registered_again"
+    facts = json.loads(message["Message"])
+    assert facts["settings"]["role_arn"].endswith("SnapshotRole-Ab12Cd34")

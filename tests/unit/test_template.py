@@ -420,7 +420,7 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
         (
             "RecordDocumentCountsFunction",
             {
-                "es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*", f"{DOMAIN_ARN}/_alias"},
+                "es:ESHttpGet": {f"{DOMAIN_ARN}/_cat/indices*", f"{DOMAIN_ARN}/_cat/shards*", f"{DOMAIN_ARN}/_alias"},
                 "dynamodb:BatchWriteItem": {"<DrillCatalogTable.Arn>"},
                 "dynamodb:Query": {"<DrillCatalogTable.Arn>"},
             },
@@ -532,7 +532,11 @@ def test_without_a_domain_arn_domain_access_stays_on_snapshot_paths_of_this_acco
             if action.startswith("es:"):
                 allowed = {f"{ACCOUNT_DOMAINS}/_snapshot*", f"{ACCOUNT_DOMAINS}/"}
                 if function == "RecordDocumentCountsFunction":
-                    allowed = {f"{ACCOUNT_DOMAINS}/_cat/indices*", f"{ACCOUNT_DOMAINS}/_alias"}
+                    allowed = {
+                        f"{ACCOUNT_DOMAINS}/_cat/indices*",
+                        f"{ACCOUNT_DOMAINS}/_cat/shards*",
+                        f"{ACCOUNT_DOMAINS}/_alias",
+                    }
                 if function == "EnsureRepositoryFunction":
                     repository = f"{ACCOUNT_DOMAINS}/_snapshot/nightly-backups"
                     allowed = {repository, f"{repository}/_verify"}

@@ -126,8 +126,16 @@ def ensure_registered(client: DomainClient, settings: HealSettings) -> Ensured:
         extra={"settings": registration.settings()},
     )
     now = time.monotonic()
-    # claiming: should a registration appear between the GET and now, a misplaced one is still refused.
-    outcome = register(client, registration, deadline=Deadline(time.monotonic, now), claiming=True)
+    try:
+        # claiming: should a registration appear between the GET and now, a misplaced one is still refused.
+        outcome = register(client, registration, deadline=Deadline(time.monotonic, now), claiming=True)
+    except errors.UNANSWERED:
+        # The PUT may have landed before the answer was lost (a 504, a reset): the Retry's GET would
+        # then find the repository and never say it was registered again. Look once, and say so now.
+        if not _landed(client, registration):
+            raise
+        logger.warning("registered again; the domain's answer was lost, so it is not verified")
+        return Ensured(found.target, found.domain, found.endpoint, registration, True, verified_nodes=0)
     return Ensured(
         found.target,
         found.domain,
@@ -136,3 +144,10 @@ def ensure_registered(client: DomainClient, settings: HealSettings) -> Ensured:
         registered_again=outcome.changed,
         verified_nodes=outcome.verified_nodes,
     )
+
+
+def _landed(client: DomainClient, registration: RepositoryRegistration) -> bool:
+    try:
+        return registration.matches(client.get_repository(registration.repository))
+    except errors.DomainError:
+        return False

@@ -58,6 +58,7 @@ _CAT_SHARDS_COLUMNS: dict[str, tuple[str, ...]] = {
     "unassigned.reason": ("ur",),
     "unassigned.at": ("ua",),
     "unassigned.details": ("ud",),
+    "seq_no.max": ("sqm", "maxSeqNo"),
 }
 _CAT_RECOVERY_COLUMNS: dict[str, tuple[str, ...]] = {
     "index": ("i", "idx"),
@@ -500,9 +501,10 @@ class ClusterActions:
                         "unassigned.reason": copy_.unassigned_reason if copy_.state == UNASSIGNED else None,
                         "unassigned.at": iso(copy_.unassigned_at) if copy_.unassigned_at else None,
                         "unassigned.details": copy_.unassigned_details if copy_.state == UNASSIGNED else None,
+                        "seq_no.max": str(record.max_seq_no(copy_.shard)) if started and record.is_open else None,
                     }
                 )
-        hidden = {"id", "unassigned.reason", "unassigned.at", "unassigned.details"}
+        hidden = {"id", "unassigned.reason", "unassigned.at", "unassigned.details", "seq_no.max"}
         return cat_table(call, rows, _CAT_SHARDS_COLUMNS, hidden=hidden)
 
     def _cat_recovery(self, call: Call) -> Reply:

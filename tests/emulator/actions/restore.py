@@ -266,6 +266,7 @@ class RestoreActions:
         index.settings = dict(plan.settings)
         index.documents = [dict(d) for d in contents.documents]
         index.doc_count = contents.doc_count
+        index.operations = contents.operations  # a restored shard keeps the snapshot commit's max_seq_no
         if contents.doc_count:
             index.doc_bytes = max(1, contents.store_bytes // contents.doc_count)
         if include_aliases:

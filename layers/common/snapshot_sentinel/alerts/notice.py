@@ -60,6 +60,7 @@ def render_registered_again(ensured: Mapping[str, Any], *, execution_arn: str, r
         if part
     )
     url = console_url(execution_arn, region) if execution_arn else None
+    verified = ensured.get("verified_nodes") or 0
     lines = [
         summary,
         "",
@@ -67,7 +68,9 @@ def render_registered_again(ensured: Mapping[str, Any], *, execution_arn: str, r
         f"  Domain:       {domain} ({endpoint})" if endpoint else f"  Domain:       {domain}",
         f"  Repository:   {repository}",
         f"  Registered:   {location} ({described})" if described else f"  Registered:   {location}",
-        f"  Verified on:  {ensured.get('verified_nodes') or 0} node(s)",
+        f"  Verified on:  {verified} node(s)"
+        if verified
+        else "  Verified:     not confirmed (the domain's answer was lost); the snapshot shows any S3 problem",
         "",
         "Find out why",
         "  A registration does not vanish on its own: someone ran DELETE _snapshot/" + repository + ", or the",

@@ -15,10 +15,10 @@ back (:mod:`snapshot_sentinel.restore.aliases`). The string is bounded (:data:`A
 definitions beyond it are recorded as ``null`` (name only), names beyond twice that are dropped and
 ``aliases_truncated`` says so; an item stays far below DynamoDB's 400 KB.
 
-A restored index's count must lie between the two recorded counts: documents written while the
-snapshot ran may or may not be in it. An index whose two counts are equal was not written during
-the snapshot and must come back exact. (Deletes during the snapshot would break the lower bound;
-the drill report says which bound failed.)
+Next to each count it records the write operations the index's primaries have numbered (the sum of
+``seq_no.max + 1`` over its primaries, one ``_cat/shards`` call): their difference bounds the adds
+and deletes during the snapshot, from which :mod:`snapshot_sentinel.drills.counts` derives the counts
+a correct snapshot can hold, churn included.
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ class Recorded:
     docs_after: int | None
     primaries: int
     size_bytes: int
+    ops_before: int | None = None
+    ops_after: int | None = None
     aliases: Mapping[str, Mapping[str, Any] | None] | None = None
     """Alias -> its definition (``None``: name only, too large to keep) when the snapshot was
     taken; ``None`` when the backup did not record aliases (items written before it did)."""
@@ -125,6 +127,25 @@ def live_counts(client: DomainClient) -> list[IndexCount]:
     return counts
 
 
+def live_operations(client: DomainClient) -> dict[str, int]:
+    """Each open, non-system index's write operations so far: the sum over its primaries of
+    ``seq_no.max + 1`` (one ``_cat/shards`` call). An index with a primary not started (no stats)
+    is left out: its operations are unknown."""
+    rows = client.read("/_cat/shards/*", {"format": "json", "h": "index,prirep,seq_no.max"})
+    totals: dict[str, int] = {}
+    unknown: set[str] = set()
+    for row in rows or []:
+        name = str(row.get("index", ""))
+        if not name or is_system_index(name) or row.get("prirep") != "p":
+            continue
+        value = row.get("seq_no.max")
+        if value in (None, ""):
+            unknown.add(name)
+            continue
+        totals[name] = totals.get(name, 0) + _int(value) + 1
+    return {name: ops for name, ops in totals.items() if name not in unknown}
+
+
 class Catalog:
     """The catalog table over an injected boto3 DynamoDB client."""
 
@@ -139,10 +160,12 @@ class Catalog:
         *,
         now: datetime,
         aliases: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+        operations: Mapping[str, int] | None = None,
     ) -> int:
-        """Write each index's count (and, given ``aliases``, its aliases) before the snapshot
-        starts; returns the number of indices."""
+        """Write each index's count (and, given ``aliases``, its aliases; given ``operations``, its
+        write operations) before the snapshot starts; returns the number of indices."""
         expires = str(int((now + KEEP_FOR).timestamp()))
+        ops = operations or {}
 
         def item(c: IndexCount) -> dict[str, Any]:
             written: dict[str, Any] = {
@@ -158,14 +181,25 @@ class Catalog:
                 written["aliases"] = {"S": text}
                 if truncated:
                     written["aliases_truncated"] = {"BOOL": True}
+            if c.name in ops:
+                written["ops_before"] = {"N": str(ops[c.name])}
             return written
 
         return self._write(item(c) for c in counts)
 
-    def record_after(self, snapshot: str, counts: Sequence[IndexCount], *, now: datetime) -> int:
-        """Add each recorded index's count after the snapshot ended (an index created while it
-        ran is not in the snapshot's recorded set and stays out); returns the number updated."""
+    def record_after(
+        self,
+        snapshot: str,
+        counts: Sequence[IndexCount],
+        *,
+        now: datetime,
+        operations: Mapping[str, int] | None = None,
+    ) -> int:
+        """Add each recorded index's count (and write operations) after the snapshot ended (an index
+        created while it ran is not in the snapshot's recorded set and stays out); returns the number
+        updated."""
         live = {c.name: c for c in counts}
+        ops = operations or {}
         expires = str(int((now + KEEP_FOR).timestamp()))
         items = []
         for recorded in self.read(snapshot).values():
@@ -178,8 +212,12 @@ class Catalog:
                 "size_bytes": {"N": str(after.size_bytes if after else recorded.size_bytes)},
                 "expires_at": {"N": expires},
             }
+            if recorded.ops_before is not None:
+                item["ops_before"] = {"N": str(recorded.ops_before)}
             if after is not None:
                 item["docs_after"] = {"N": str(after.docs)}
+                if recorded.index in ops:
+                    item["ops_after"] = {"N": str(ops[recorded.index])}
             if recorded.aliases is not None:
                 item["aliases"] = {"S": json.dumps(recorded.aliases, separators=(",", ":"), sort_keys=True)}
                 if recorded.aliases_truncated:
@@ -198,6 +236,8 @@ class Catalog:
                 docs_after=_number(item, "docs_after"),
                 primaries=_number(item, "primaries") or 0,
                 size_bytes=_number(item, "size_bytes") or 0,
+                ops_before=_number(item, "ops_before"),
+                ops_after=_number(item, "ops_after"),
                 aliases=json.loads(item["aliases"]["S"]) if "aliases" in item else None,
                 aliases_truncated=bool((item.get("aliases_truncated") or {}).get("BOOL")),
             )
@@ -239,6 +279,20 @@ class Catalog:
             if not pending:
                 return len(batch)
         raise CatalogWriteError(f"DynamoDB left {len(pending[self._table])} catalog items unprocessed; try again")
+
+
+def record_phase(catalog: Catalog, client: DomainClient, phase: str, snapshot: str, *, now: datetime) -> int:
+    """Record the ``before`` (counts, aliases, operations) or ``after`` (counts, operations) phase of
+    ``snapshot``; returns the number of indices.
+
+    The operations are read outside the counts (before them before the snapshot, after them after
+    it): a write between the two reads then widens the bounds a drill checks, never narrows them."""
+    if phase == "before":
+        operations = live_operations(client)
+        counts = live_counts(client)
+        return catalog.record_before(snapshot, counts, now=now, aliases=live_aliases(client), operations=operations)
+    counts = live_counts(client)
+    return catalog.record_after(snapshot, counts, now=now, operations=live_operations(client))
 
 
 def _number(item: Mapping[str, Any], key: str) -> int | None:

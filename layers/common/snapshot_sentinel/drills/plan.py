@@ -43,11 +43,13 @@ class IndexCandidate:
     size_bytes: int
     docs_before: int | None = None
     docs_after: int | None = None
+    writes: int | None = None
+    """Write operations during the snapshot, when the catalog recorded them."""
 
     @property
     def quiet(self) -> bool:
         """Not written while the snapshot ran: its restored count must equal the recorded one."""
-        return self.docs_before is not None and self.docs_before == self.docs_after
+        return self.docs_before is not None and self.docs_before == self.docs_after and not self.writes
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ def sample_indices(
             reason = (
                 "not written during the snapshot: its count must match exactly"
                 if candidate.quiet
-                else "written during the snapshot: its count must lie between the recorded ones"
+                else "written during the snapshot: its count must lie within what those writes allow"
             )
             picks.append(_pick(candidate, prefix, reason))
             shards += candidate.primaries

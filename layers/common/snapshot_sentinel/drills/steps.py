@@ -20,6 +20,7 @@ from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.clock import parse_timestamp
 from snapshot_sentinel.drills.catalog import Catalog, live_counts
+from snapshot_sentinel.drills.counts import count_rule
 from snapshot_sentinel.drills.errors import (
     DrillDeadlineError,
     DrillNothingToRestoreError,
@@ -138,7 +139,8 @@ def plan_drill(
     for name in snapshot.indices:
         if name in recorded:
             r = recorded[name]
-            candidates.append(IndexCandidate(name, r.primaries, r.size_bytes, r.docs_before, r.docs_after))
+            writes = count_rule(r.docs_before or 0, r.docs_after, r.ops_before, r.ops_after).writes
+            candidates.append(IndexCandidate(name, r.primaries, r.size_bytes, r.docs_before, r.docs_after, writes))
         elif name in live:
             candidates.append(IndexCandidate(name, live[name].primaries, live[name].size_bytes))
         elif not name.startswith("."):
@@ -162,6 +164,8 @@ def plan_drill(
         counted = recorded.get(pick.source)
         entry["docs_before"] = counted.docs_before if counted else None
         entry["docs_after"] = counted.docs_after if counted else None
+        entry["ops_before"] = counted.ops_before if counted else None
+        entry["ops_after"] = counted.ops_after if counted else None
         picks.append(entry)
     if not picks:
         shown = "; ".join(f"{o['index']}: {o['reason']}" for o in left_out[:5])
@@ -310,13 +314,15 @@ def verify_drill(
         if before is None:
             result["count"] = "skipped: the catalog holds no count for this snapshot"
         else:
-            high = after if after is not None else before
-            low, high = min(before, high), max(before, high)
-            if low <= docs <= high:
-                result["count"] = f"ok: {docs} within [{low}, {high}]"
+            rule = count_rule(int(before), after, pick.get("ops_before"), pick.get("ops_after"))
+            basis = rule.basis(int(before), int(after if after is not None else before))
+            if rule.holds(docs):
+                result["count"] = f"ok: {docs} within [{rule.low}, {rule.high}]"
             else:
-                result["count"] = f"FAILED: {docs} outside [{low}, {high}]"
-                problems.append(f"[{source}] restored {docs} documents; the catalog recorded {low}..{high}")
+                result["count"] = f"FAILED: {docs} outside [{rule.low}, {rule.high}]"
+                problems.append(
+                    f"[{source}] restored {docs} documents; the catalog recorded {rule.low}..{rule.high} ({basis})"
+                )
         if source in live:
             restored, current = _mapping_of(client, target), _mapping_of(origin, source)
             differ = sorted(f for f, kind in restored.items() if current.get(f) != kind)
