@@ -167,8 +167,10 @@ class IndexRecord:
         if primary.state == STARTED:
             return "green" if all(c.state == STARTED for c in copies) else "yellow"
         recovering_afresh = primary.recovery is None or primary.recovery.type in ("EMPTY_STORE", "SNAPSHOT")
-        if recovering_afresh and primary.allocation_status != "deciders_no" and primary.unassigned_reason != (
-            "ALLOCATION_FAILED"
+        if (
+            recovering_afresh
+            and primary.allocation_status != "deciders_no"
+            and primary.unassigned_reason != "ALLOCATION_FAILED"
         ):
             return "yellow"
         return "red"
