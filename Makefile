@@ -11,7 +11,7 @@ REGION ?= us-east-1
 .PHONY: help venv demo test test-engine engine lint typecheck validate iam build deploy bench emulator security clean
 
 help:
-	@echo "make demo      local rehearsal: two nightly runs and a restore (emulated domain + moto), under a minute once .venv exists"
+	@echo "make demo      local rehearsal: two nightly runs, a restore, a drill, then sentinel status/snapshots/doctor against it (emulated domain + moto), under a minute once .venv exists"
 	@echo "make test      the test suite (unit, emulator, custom resource, state machine)"
 	@echo "make lint      ruff + cfn-lint;  make typecheck: mypy --strict"
 	@echo "make validate  sam validate --lint;  make build: sam build (pinned SAM CLI under .tools/)"

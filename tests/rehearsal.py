@@ -8,6 +8,8 @@ The next morning the ``orders`` index is deleted by mistake: a dry run of Restor
 the plan (night one's snapshot, since a PARTIAL one is never the default), then the restore brings
 the index back with its documents, watched shard by shard, and the [RESTORED] report is printed.
 Then the weekly restore drill proves night one's snapshot restores, and cleans up after itself.
+Last, the command line a team uses (``sentinel status``, ``snapshots``, ``doctor``, ``confirm``,
+``backup``) runs in-process against this same stack, and its real output is printed.
 Time is virtual: Wait states advance a clock instead of sleeping.
 """
 
@@ -20,12 +22,17 @@ import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 
+import boto3
+
 from snapshot_sentinel.identity import snapshot_metadata
 from tests.emulator import EmulatedDomain, EmulatorCredentials, RecoveryProgress, SnapshotProgress, serve
-from tests.support.stack import Invocation, RehearsalStack, RunResult, VirtualClock
+from tests.support.cli import Sentinel, publish_schedule, publish_stack
+from tests.support.sns_confirmation import EmailConfirmations
+from tests.support.stack import REGION, Invocation, RehearsalStack, RunResult, VirtualClock
 
 REPOSITORY = "nightly-backups"
-INDICES = ("logs-2026.11.26", "logs-2026.11.27", "logs-2026.11.28", "orders", ".kibana_1")
+LOG_INDICES = ("logs-2026.11.26", "logs-2026.11.27", "logs-2026.11.28")
+INDICES = (*LOG_INDICES, "orders", ".kibana_1")
 WIDTH = 96
 PARAMETERS = {
     "DomainArn": "arn:aws:es:us-east-1:123456789012:domain/my-domain",
@@ -44,6 +51,14 @@ def describe(call: Invocation) -> str:
         return f"PUT _snapshot/{REPOSITORY}/{result.get('name')}?wait_for_completion=false -> accepted"
     if call.function == "CheckSnapshotFunction":
         shards = result.get("shards", {})
+        progress = result.get("progress") or {}
+        if result.get("state") == "IN_PROGRESS" and progress.get("shards_total"):
+            # A running snapshot reports shards only through _status; GET _snapshot/<name> says 0/0.
+            eta = f", {result['remaining_text']}" if result.get("remaining_text") else ""
+            return (
+                f"GET .../{result.get('name')} + _status -> IN_PROGRESS"
+                f" (shards {progress.get('shards_done', 0)}/{progress['shards_total']} done{eta})"
+            )
         return (
             f"GET _snapshot/{REPOSITORY}/{result.get('name')} -> {result.get('state')}"
             f" (shards {shards.get('successful', 0)}/{shards.get('total', 0)}, failed {shards.get('failed', 0)})"
@@ -156,6 +171,8 @@ def main() -> int:
     )
     domain.register_repository(REPOSITORY, bucket="my-snapshot-bucket")
     domain.create_index("orders", shards=2, replicas=1, docs=1_200, aliases=["orders-current"])
+    for position, name in enumerate(LOG_INDICES):
+        domain.add_documents(name, 400 + 150 * position)
     seed_history(domain, clock.now())
     print("Snapshot Sentinel rehearsal: emulated OpenSearch 2.11 domain + the real state machine in moto")
     with (
@@ -165,7 +182,8 @@ def main() -> int:
         print(f"domain {server.endpoint}, repository {REPOSITORY}: {len(domain.snapshots(REPOSITORY))} snapshots")
         print("parameters: RetentionDays 14, RetentionMinCount 7, PollIntervalSeconds 60, MaxWaitMinutes 480")
 
-        domain.progress = SnapshotProgress(polls=4, outcome="SUCCESS")
+        # Progress follows the clock, as a real snapshot's does: _status reports shards done as it runs.
+        domain.progress = SnapshotProgress(duration_seconds=270, outcome="SUCCESS")
         started = clock.now()
         night_one = stack.run({}, name="night-one")
         print_timeline("Night one: a scheduled run ({}), snapshot ends SUCCESS", night_one, started)
@@ -178,7 +196,7 @@ def main() -> int:
             "shard_id": 1,
             "reason": "IndexShardSnapshotFailedException[[orders][1] failed to snapshot: node left the cluster]",
         }
-        domain.progress = SnapshotProgress(polls=3, outcome="PARTIAL", failures=(failure,))
+        domain.progress = SnapshotProgress(duration_seconds=200, outcome="PARTIAL", failures=(failure,))
         started = clock.now()
         night_two = stack.run({}, name="night-two")
         print_timeline("Night two: a scheduled run ({}), a node drops out, snapshot ends PARTIAL", night_two, started)
@@ -188,6 +206,7 @@ def main() -> int:
 
         restored = act_three(stack, domain, clock)
         drilled = act_four(stack, domain, clock)
+        ready = act_five(stack, domain)
 
     ok = (
         night_one.status == "SUCCEEDED"
@@ -195,11 +214,13 @@ def main() -> int:
         and len(night_two.alerts) == 1
         and restored
         and drilled
+        and ready
     )
     print(
         "\nrehearsal "
         + (
-            "passed: one SUCCESS night, one PARTIAL night with its alert, a lost index restored, a drill passed"
+            "passed: one SUCCESS night, one PARTIAL night with its alert, a lost index restored, a drill passed,"
+            " and sentinel doctor all OK once the team did what it said"
             if ok
             else "FAILED"
         )
@@ -261,6 +282,57 @@ def act_four(stack: RehearsalStack, domain: EmulatedDomain, clock: VirtualClock)
         f" last passing drill; NoRecentDrillAlarm fires above {reading['stale_days']}"
     )
     return run.status == "SUCCEEDED" and not left and reading["source"] == "drill" and not reading["stale"]
+
+
+def show(sentinel: Sentinel, *args: str) -> int:
+    """Run ``sentinel <args>`` in-process against the rehearsal and print what a terminal would show."""
+    shown = " ".join(f"'{a}'" if "?" in a else a for a in args)
+    result = sentinel(*args)
+    print(f"\n$ sentinel {shown}")
+    print((result.stdout + result.stderr).rstrip())
+    print(f"(exit {result.exit_code})")
+    return result.exit_code
+
+
+def act_five(stack: RehearsalStack, domain: EmulatedDomain) -> bool:
+    """The command line against this stack: its CloudFormation outputs and schedule are published in
+    moto, and an on-call address is subscribed to AlertTopic, pending as SNS leaves it after a deploy.
+    CloudWatch does not evaluate alarms in moto: NoRecentBackupAlarm is set here to what AWS would
+    show (ALARM: the last SUCCESS is past RpoHours after the PARTIAL night; OK after a new backup)."""
+    print("\nThe command line a team uses, against this rehearsal (real output, in-process)")
+    print("=" * WIDTH)
+    alarm = f"{stack.stack_name}-NoRecentBackupAlarm-REHEARSAL"
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    cloudwatch.put_metric_alarm(
+        AlarmName=alarm,
+        Namespace="SnapshotSentinel",
+        MetricName="SnapshotSucceeded",
+        Dimensions=[{"Name": "domain", "Value": "my-domain"}],
+        Statistic="Sum",
+        Period=3600,
+        EvaluationPeriods=26,
+        Threshold=1,
+        ComparisonOperator="LessThanThreshold",
+        TreatMissingData="breaching",
+    )
+    cloudwatch.set_alarm_state(
+        AlarmName=alarm, StateValue="ALARM", StateReason="Threshold Crossed: no SnapshotSucceeded in 26 hours"
+    )
+    publish_stack(stack, attributes={"NoRecentBackupAlarm": alarm})
+    publish_schedule(stack)
+    sentinel = Sentinel(stack)
+    oncall = "oncall@example.com"
+    with EmailConfirmations().installed() as confirmations:
+        token = confirmations.subscribe(stack.topic_arn, oncall)
+        show(sentinel, "status")
+        show(sentinel, "snapshots")
+        show(sentinel, "doctor")
+        show(sentinel, "confirm", confirmations.link(stack.topic_arn, token, oncall))
+        domain.progress = SnapshotProgress(duration_seconds=270, outcome="SUCCESS")
+        backed_up = show(sentinel, "backup", "--wait") == 0
+        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="SnapshotSucceeded 1 in the last hour")
+        ready = show(sentinel, "doctor") == 0
+    return backed_up and ready
 
 
 if __name__ == "__main__":

@@ -233,7 +233,7 @@ def check_repository(runtime: Runtime, stack: AwsGateway) -> Check:
         OK,
         f"{retention.get('repository') or repository} is registered{on} and readable: "
         f"{totals.get('listed', 0)} snapshots listed ({totals.get('managed', 0)} managed by this stack) "
-        f"by the read-only run {view.name}",
+        f"by the retention dry run {view.name}",
     )
 
 
@@ -307,7 +307,8 @@ def check_backup(runtime: Runtime, stack: AwsGateway) -> Check:
             "Last backup",
             FAIL,
             f"{detail}: older than the RPO",
-            "see why the nightly runs fail or do not start: sentinel status, then sentinel watch <run>",
+            "find out why the nightly runs fail or do not start (sentinel status, then sentinel watch <run>), "
+            "then take one now: sentinel backup --wait",
         )
     return Check("Last backup", OK, detail)
 

@@ -29,6 +29,7 @@ def allocate(
     polls: int,
     reason: str,
     failures: Mapping[int, str | None] | None = None,
+    seconds: float = 0,
 ) -> None:
     """New shard copies: primaries INITIALIZING (recovering from ``source``), replicas waiting for them."""
     record.copies = []
@@ -41,10 +42,11 @@ def allocate(
             recovery=Recovery(
                 type=recovery_type,
                 start=now,
-                polls_total=polls,
+                polls_total=1_000_000 if seconds else polls,
                 source=dict(source),
                 size_bytes=record.store_bytes // max(record.shards, 1),
                 files=0 if recovery_type == "EMPTY_STORE" else 12,
+                duration_seconds=seconds,
             ),
             polls_left=polls,
         )
@@ -82,7 +84,13 @@ def step(record: IndexRecord, nodes: Nodes, now: datetime, replica_polls: int) -
         if copy_.state != INITIALIZING or copy_.recovery is None:
             continue
         changed = True
-        if copy_.polls_left > 0:
+        duration = copy_.recovery.duration_seconds
+        if duration:
+            elapsed = (now - copy_.recovery.start).total_seconds()
+            if elapsed < duration:
+                copy_.recovery.polls_done = int(copy_.recovery.polls_total * elapsed / duration)
+                continue
+        elif copy_.polls_left > 0:
             copy_.polls_left -= 1
             copy_.recovery.polls_done += 1
             continue

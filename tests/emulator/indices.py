@@ -34,14 +34,17 @@ class RecoveryProgress:
     A restored primary stays INITIALIZING (its recovery stage moving INIT -> ... -> FINALIZE) for
     ``polls`` polls and is STARTED (stage DONE) at the next; then each replica recovers from it the
     same way in ``replica_polls`` polls, if a data node is free for it. ``polls=0``: done at once.
+    ``seconds``: instead of polls, a restored primary recovers over that many seconds of the domain's
+    clock, its bytes in proportion (as a real restore's ``_recovery`` shows: progress by time).
     """
 
     polls: int = 0
     replica_polls: int = 0
+    seconds: float = 0
 
     def __post_init__(self) -> None:
-        if self.polls < 0 or self.replica_polls < 0:
-            raise ValueError("polls must be 0 or more")
+        if self.polls < 0 or self.replica_polls < 0 or self.seconds < 0:
+            raise ValueError("polls and seconds must be 0 or more")
 
 
 @dataclass
@@ -56,6 +59,8 @@ class Recovery:
     source: dict[str, Any] = field(default_factory=dict)
     size_bytes: int = 0
     files: int = 0
+    duration_seconds: float = 0
+    """Recovers by the clock over this long (then ``polls_done`` is kept as the share of ``polls_total``)."""
 
     @property
     def done(self) -> bool:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from snapshot_sentinel.common_fields import MAX_POLL_SECONDS, MIN_POLL_SECONDS
 from snapshot_sentinel.polling import (
-    EVENTS_OUTSIDE_POLLS_MAX,
-    EVENTS_PER_POLL_MAX,
+    BACKUP,
+    DRILL,
     HISTORY_EVENTS_BUDGET,
+    RESTORE,
     Progress,
     longest_run_events,
     minimum_wait_seconds,
@@ -19,42 +22,80 @@ from snapshot_sentinel.polling import (
     predicted_remaining_seconds,
     remaining_text,
 )
-from tests.support.template import ROOT
+from tests.support.asl import history_worst_case, loops, next_states
+from tests.support.template import ROOT, load_template
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
-DEFINITION = json.loads((ROOT / "statemachine" / "backup.asl.json").read_text())
-STATES = DEFINITION["States"]
-POLL_LOOP = ("Wait before checking", "Check snapshot", "Snapshot finished?")
+TEMPLATE = load_template()["Parameters"]
 
 
-def worst_case_events(state: dict) -> int:
-    """History events of one visit of a state at its worst: entered + exited, and for a Task
-    three events (scheduled, started, succeeded/failed) per attempt, every retry taken."""
-    if state["Type"] in ("Succeed", "Fail"):
-        return 2
-    events = 2
-    if state["Type"] == "Task":
-        attempts = 1 + sum(retrier.get("MaxAttempts", 3) for retrier in state.get("Retry", []))
-        events += 3 * attempts
-    return events
+def states(machine: str) -> dict:
+    return json.loads((ROOT / "statemachine" / f"{machine}.asl.json").read_text())["States"]
 
 
-def test_the_per_poll_constant_covers_the_definitions_poll_loop_at_its_worst():
-    assert sum(worst_case_events(STATES[name]) for name in POLL_LOOP) <= EVENTS_PER_POLL_MAX
+BUDGETS = {"backup": BACKUP, "restore": RESTORE, "drill": DRILL}
+LOOPS_AT_MOST = {"backup": 1, "restore": 2, "drill": 1}
+"""Polling loops one run may enter: a restore that replaces indices watches its safety snapshot first."""
 
-
-def test_the_outside_constant_covers_every_other_state_visited_once_at_its_worst():
-    """A run visits each state outside the loop at most once (the definition has no other loop);
-    summing all of them, plus ExecutionStarted and the final execution event, bounds the rest."""
-    outside = sum(worst_case_events(state) for name, state in STATES.items() if name not in POLL_LOOP)
-    assert outside + 2 <= EVENTS_OUTSIDE_POLLS_MAX
-
-
-@given(
-    poll=st.integers(min_value=1, max_value=3600),
-    max_wait_minutes=st.integers(min_value=1, max_value=10080),
+POLL_SECONDS = st.integers(
+    min_value=min(TEMPLATE["PollIntervalSeconds"]["MinValue"], MIN_POLL_SECONDS),
+    max_value=max(TEMPLATE["PollIntervalSeconds"]["MaxValue"], MAX_POLL_SECONDS),
 )
-def test_the_longest_run_any_parameters_allow_stays_under_20000_events(poll, max_wait_minutes):
+"""Every poll interval a stack (PollIntervalSeconds) or a run's input (poll_interval_seconds) may set."""
+MAX_WAIT_MINUTES = st.integers(
+    min_value=TEMPLATE["MaxWaitMinutes"]["MinValue"], max_value=TEMPLATE["MaxWaitMinutes"]["MaxValue"]
+)
+
+
+@pytest.mark.parametrize("machine", sorted(BUDGETS))
+def test_each_budget_covers_its_definitions_polling_loops_and_the_rest_at_their_worst(machine):
+    per_loop, outside = history_worst_case(states(machine))
+
+    assert len(per_loop) == LOOPS_AT_MOST[machine]
+    assert all(events <= BUDGETS[machine].events_per_check for events in per_loop)
+    assert outside <= BUDGETS[machine].events_outside_checks
+
+
+@pytest.mark.parametrize("machine", sorted(BUDGETS))
+def test_every_loop_waits_what_its_check_step_decides(machine):
+    """The floor and the deadline live in the check step's next_wait_seconds; a Wait reading the raw
+    poll interval (as restore and drill did) escapes both."""
+    definition = states(machine)
+    for loop in loops(definition):
+        [wait] = [definition[name] for name in loop if definition[name]["Type"] == "Wait"]
+        assert wait["SecondsPath"].endswith(".next_wait_seconds"), (machine, wait)
+
+
+def test_only_a_restore_that_replaces_indices_enters_the_safety_snapshots_loop():
+    """The restore splits its budget between two loops exactly when its plan says "replace"."""
+    definition = states("restore")
+    [safety_loop] = [loop for loop in loops(definition) if "Check safety snapshot" in loop]
+    entries = {
+        (name, rule.get("StringEquals"))
+        for name, state in definition.items()
+        if name not in safety_loop
+        for rule in state.get("Choices", [])
+        if rule["Next"] == "Take safety snapshot"
+    }
+    assert entries == {("What does the plan say?", "replace")}
+    assert all(
+        "Take safety snapshot" not in next_states(state) or name == "What does the plan say?"
+        for name, state in definition.items()
+    )
+
+
+@settings(max_examples=300)
+@given(poll=POLL_SECONDS, max_wait_minutes=MAX_WAIT_MINUTES, machine=st.sampled_from(sorted(BUDGETS)))
+def test_the_longest_run_any_parameters_allow_stays_under_20000_events_on_every_machine(
+    poll, max_wait_minutes, machine
+):
+    budget = BUDGETS[machine]
+    for loops_entered in range(1, LOOPS_AT_MOST[machine] + 1):
+        assert budget.longest_run_events(poll, max_wait_minutes * 60, loops_entered) <= HISTORY_EVENTS_BUDGET
+
+
+@given(poll=POLL_SECONDS, max_wait_minutes=MAX_WAIT_MINUTES)
+def test_the_longest_backup_run_stays_under_20000_events(poll, max_wait_minutes):
     assert longest_run_events(poll, max_wait_minutes * 60) <= HISTORY_EVENTS_BUDGET
 
 
@@ -127,3 +168,41 @@ def test_remaining_text_reads_as_a_person_would_say_it():
     assert remaining_text(40 * 60) == "about 40 minutes left"
     assert remaining_text(5 * 3600 + 1000) == "about 5.5 hours left"
     assert remaining_text(3 * 86400) == "about 3 days left"
+
+
+def test_the_restore_and_drill_floors_at_the_issues_intervals():
+    # a restore with poll_interval_seconds 2 and a drill with PollIntervalSeconds 5, MaxWaitMinutes 480
+    assert RESTORE.minimum_wait_seconds(2, 480 * 60) == 49
+    assert DRILL.minimum_wait_seconds(5, 480 * 60) == 49
+    # a restore that replaces indices watches two loops, each with half the budget
+    assert RESTORE.minimum_wait_seconds(2, 480 * 60, loops=2) == 98
+    # the default poll interval stands for a plain restore and a drill
+    assert RESTORE.minimum_wait_seconds(60, 480 * 60) == DRILL.minimum_wait_seconds(60, 480 * 60) == 60
+
+
+def test_progress_reads_recovery_bytes_to_copy_not_those_reused():
+    recoveries = {
+        "orders": [
+            {
+                "stage": "DONE",
+                "index": {"size": {"total_in_bytes": 1000, "reused_in_bytes": 0, "recovered_in_bytes": 1000}},
+            },
+            {
+                "stage": "INDEX",
+                "index": {"size": {"total_in_bytes": 3000, "reused_in_bytes": 0, "recovered_in_bytes": 500}},
+            },
+        ],
+        "logs": [
+            {
+                "stage": "INDEX",
+                "index": {"size": {"total_in_bytes": 2000, "reused_in_bytes": 2000, "recovered_in_bytes": 0}},
+            },
+        ],
+    }
+
+    progress = Progress.from_recoveries(recoveries)
+
+    assert (progress.bytes_done, progress.bytes_total) == (1500, 4000)
+    assert (progress.shards_done, progress.shards_total) == (1, 3)
+    assert progress.fraction == 0.375
+    assert Progress.from_recoveries({}).fraction is None

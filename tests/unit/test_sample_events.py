@@ -62,3 +62,14 @@ def test_take_and_check_events_carry_what_their_handlers_read():
         event = load(str(path))
         assert set(event) == passed("Check snapshot"), path.name
         parse_timestamp(event["deadline"])
+
+
+def test_ensure_repository_events_are_what_each_state_machine_sends():
+    machines = ROOT / "statemachine"
+    backup = json.loads((machines / "backup.asl.json").read_text())["States"]
+    drill = json.loads((machines / "drill.asl.json").read_text())["States"]
+
+    assert load("ensure_repository/backup.json") == backup["Make sure the repository is registered"]["Parameters"]
+    assert (
+        load("ensure_repository/drill.json") == drill["Make sure the drill domain holds the repository"]["Parameters"]
+    )

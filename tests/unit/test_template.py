@@ -461,6 +461,8 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
                     f"{DOMAIN_ARN}/_cat/indices*",
                     f"{DOMAIN_ARN}/*/_mapping",
                     f"{DOMAIN_ARN}/drill-*/_search",
+                    # the drill restore's progress (bytes recovered), for the next wait
+                    f"{DOMAIN_ARN}/drill-*/_recovery",
                 },
             },
         ),

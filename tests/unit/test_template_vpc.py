@@ -8,7 +8,8 @@ which this stack neither creates nor asks for.
 The services each function calls are read from its code, not declared: the handler and every
 ``snapshot_sentinel`` module it imports (transitively) are parsed, and each literal
 ``aws_client("<service>", ...)`` / ``boto3.client("<service>")`` counts, a ``domain_client(...)`` is
-the domain, and the CloudFormation answer (an HTTP PUT to the request's pre-signed S3 URL) is S3.
+the domain. A custom resource's function (its ServiceToken) answers CloudFormation with an HTTP PUT
+to the request's pre-signed S3 URL: that is S3.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ LAYER = ROOT / "layers" / "common"
 DOMAIN = "es"
 GATEWAY_SERVICES = {"s3": "S3", "dynamodb": "DynamoDB"}
 """The only AWS services a VPC serves through gateway endpoints (free, a route in a route table)."""
-ANSWERS_OVER_S3 = {"snapshot_sentinel.cfn_response"}
-"""Modules that call S3 without boto3: the custom resource's answer is a PUT to a pre-signed S3 URL."""
+CFN_ANSWER = "snapshot_sentinel.cfn_response"
+"""The module that PUTs a custom resource's answer to CloudFormation's pre-signed S3 URL."""
 
 VPC = {"SubnetIds": "subnet-1,subnet-2", "SecurityGroupIds": "sg-1"}
 ROUTES = {**VPC, "VpcId": "vpc-0abc", "RouteTableIds": "rtb-1,rtb-2"}
@@ -95,22 +96,39 @@ def _calls(tree: ast.Module) -> set[str]:
     return services
 
 
-def services_called(template: dict[str, Any], name: str) -> set[str]:
-    """What ``name``'s handler and every layer module it reaches call."""
+def modules_reached(template: dict[str, Any], name: str) -> set[str]:
     handler = function_code_dir(template, name) / "app.py"
-    services = _calls(_parsed(handler))
     pending, seen = list(_imports(_parsed(handler))), set()
     while pending:
         module = pending.pop()
         if module in seen:
             continue
         seen.add(module)
-        if module in ANSWERS_OVER_S3:
-            services.add("s3")
+        path = _module_path(module)
+        if path is not None:
+            pending.extend(_imports(_parsed(path)))
+    return seen
+
+
+def answers_cloudformation(template: dict[str, Any], name: str) -> bool:
+    """Whether ``name`` is the ServiceToken of one of the template's custom resources."""
+    token = {"Fn::GetAtt": [name, "Arn"]}
+    return any(
+        spec["Type"].startswith("Custom::") and spec["Properties"].get("ServiceToken") == token
+        for spec in template["Resources"].values()
+    )
+
+
+def services_called(template: dict[str, Any], name: str) -> set[str]:
+    """What ``name``'s handler and every layer module it reaches call."""
+    handler = function_code_dir(template, name) / "app.py"
+    services = _calls(_parsed(handler))
+    for module in modules_reached(template, name):
         path = _module_path(module)
         if path is not None:
             services |= _calls(_parsed(path))
-            pending.extend(_imports(_parsed(path)))
+    if answers_cloudformation(template, name):
+        services.add("s3")
     return services
 
 
@@ -136,6 +154,9 @@ def test_the_code_scan_finds_what_the_handlers_call(template: dict[str, Any]) ->
     assert services_called(template, "RegisterRepositoryFunction") >= {DOMAIN, "s3"}
     assert services_called(template, "ValidateInputFunction") == set()
     assert 'event["ResponseURL"]' in (LAYER / "snapshot_sentinel" / "cfn_response.py").read_text()
+    for name in functions(template):
+        if answers_cloudformation(template, name):
+            assert CFN_ANSWER in modules_reached(template, name), name
 
 
 def test_every_function_runs_in_the_vpc_exactly_when_it_calls_the_domain(template: dict[str, Any]) -> None:
@@ -206,3 +227,24 @@ def test_the_registration_waits_for_the_s3_endpoint_it_answers_through(template:
             "Fn::If": ["CreatesGatewayEndpoints", {"Ref": "S3GatewayEndpoint"}, {"Ref": "AWS::NoValue"}]
         }, name
         assert "AnswerRoute" not in resolver(template, **VPC).resolve(properties), name
+
+
+def test_the_deploying_guide_lists_each_in_vpc_function_with_what_it_calls(template: dict[str, Any]) -> None:
+    # The guide's table is what a network team reads to approve the set-up: it must name exactly
+    # the functions in the VPC that call more than the domain, with those services.
+    guide = (ROOT / "docs" / "deploying.md").read_text()
+    section = guide.split("## A domain in a VPC", 1)[1].split("\n## ", 1)[0]
+    documented: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) < 2 or not cells[0].startswith("`"):
+            continue
+        services = {code for code, label in GATEWAY_SERVICES.items() if label in cells[1]}
+        for name in cells[0].replace("`", "").split(","):
+            documented[name.strip()] = services
+    derived = {
+        name: services_called(template, name) - {DOMAIN}
+        for name in functions(template)
+        if in_vpc(template, name, VPC) and services_called(template, name) - {DOMAIN}
+    }
+    assert documented == derived

@@ -114,10 +114,15 @@ def take_snapshot(
     now: datetime,
     max_wait: timedelta,
     poll_interval_seconds: int = 60,
+    min_wait_seconds: int | None = None,
 ) -> dict[str, Any]:
-    """Start the snapshot, adopt this execution's own, or stand down for a duplicate; never waits."""
+    """Start the snapshot, adopt this execution's own, or stand down for a duplicate; never waits.
+
+    The checks' wait floor is the backup's (:data:`snapshot_sentinel.polling.BACKUP`) unless the
+    caller, another state machine with its own history budget, gives ``min_wait_seconds``."""
     where = f"[{request.repository}:{request.name}]"
-    timing = _Timing(now, max_wait, minimum_wait_seconds(poll_interval_seconds, max_wait.total_seconds()))
+    floor = min_wait_seconds or minimum_wait_seconds(poll_interval_seconds, max_wait.total_seconds())
+    timing = _Timing(now, max_wait, floor)
     try:
         client.create_snapshot(request.repository, request.name, request.body())
     except errors.SnapshotAlreadyExistsError as exc:

@@ -142,7 +142,7 @@ class RestoreActions:
             failed += ignored
             created.append(index)
         for index in created:
-            if wait or self.cluster.recovery.polls == 0:
+            if wait or (self.cluster.recovery.polls == 0 and not self.cluster.recovery.seconds):
                 self.cluster.settle(index)
         failed += sum(
             1 for index in created for c in index.copies if c.primary and c.unassigned_reason == "ALLOCATION_FAILED"
@@ -299,6 +299,7 @@ class RestoreActions:
                 "restore_uuid": restore_uuid,
             },
             polls=self.cluster.recovery.polls,
+            seconds=self.cluster.recovery.seconds,
             reason="EXISTING_INDEX_RESTORED" if plan.existing is not None else "NEW_INDEX_RESTORED",
             failures=failures,
         )

@@ -36,9 +36,12 @@ from snapshot_sentinel.drills.plan import (
 )
 from snapshot_sentinel.errors import UNANSWERED, InvalidInputError
 from snapshot_sentinel.models import SUCCESS, iso
+from snapshot_sentinel.observability import logger
+from snapshot_sentinel.polling import DRILL, Progress, wait_facts
 from snapshot_sentinel.restore.cluster import RestoreDomain
 from snapshot_sentinel.restore.plan import choose_default_snapshot
 from snapshot_sentinel.restore.steps import _allocation_reason
+from snapshot_sentinel.wording import counted
 
 INPUT_KEYS = ("snapshot_name", "indices", "keep_restored")
 WAITING_SAMPLE = 10
@@ -188,6 +191,9 @@ def plan_drill(
         "planned_at": iso(now),
         "deadline": iso(now + settings.max_wait),
         "poll_interval_seconds": settings.poll_interval_seconds,
+        "min_wait_seconds": DRILL.minimum_wait_seconds(
+            settings.poll_interval_seconds, settings.max_wait.total_seconds()
+        ),
     }
 
 
@@ -220,7 +226,13 @@ def start_drill(client: DomainClient, repository: str, plan: Mapping[str, Any], 
             f"{len(held)} drill name(s) are held by live indices (first: {', '.join(held[:5])}); nothing was "
             "restored and the clean-up leaves them alone"
         )
-    facts = {"sent": True, "answered": True, "started_at": iso(now), "polls": 0}
+    facts = {
+        "sent": True,
+        "answered": True,
+        "started_at": iso(now),
+        "polls": 0,
+        **wait_facts(None, started=now, now=now, deadline=_deadline(plan), floor_seconds=_floor(plan)),
+    }
     try:
         domain.restore(repository, str(plan["snapshot_name"]), restore_body(plan))
     except UNANSWERED:
@@ -228,11 +240,31 @@ def start_drill(client: DomainClient, repository: str, plan: Mapping[str, Any], 
     return facts
 
 
+def _floor(plan: Mapping[str, Any]) -> int:
+    """The plan's wait floor; a plan made before the upgrade to one polling rule has only the interval."""
+    return int(plan.get("min_wait_seconds") or plan.get("poll_interval_seconds") or 60)
+
+
+def _deadline(plan: Mapping[str, Any]) -> datetime:
+    return parse_timestamp(str(plan["deadline"]))
+
+
+def _recovery_progress(domain: RestoreDomain, names: Sequence[str]) -> Progress | None:
+    """Bytes recovered so far, from ``_recovery``: a hint for the next wait, so a failed read costs
+    only the estimate (the floor is the wait then)."""
+    try:
+        return Progress.from_recoveries(domain.recoveries(names))
+    except errors.DomainError as exc:
+        logger.warning("no progress from _recovery; waiting the minimum", extra={"error": str(exc)})
+        return None
+
+
 def check_drill(
     client: DomainClient, plan: Mapping[str, Any], progress: Mapping[str, Any], *, now: datetime
 ) -> dict[str, Any]:
     """One check: every target's primaries active (replicas are 0)? A primary that cannot be
-    allocated fails the drill at once; the deadline fails it too."""
+    allocated fails the drill at once; the deadline fails it too. While it runs, ``_recovery``'s
+    bytes give the next wait (:mod:`snapshot_sentinel.polling`)."""
     domain = RestoreDomain(client)
     names = targets(plan)
     health = domain.index_health(names)
@@ -258,7 +290,7 @@ def check_drill(
         if decisive:
             raise DrillShardFailedError(f"drill index [{index}] primary shard [{shard}] cannot be allocated: {reason}")
     done = not waiting
-    if not done and now >= parse_timestamp(str(plan["deadline"])):
+    if not done and now >= _deadline(plan):
         first = waiting[0]
         raise DrillDeadlineError(
             f"{len(waiting)} of {len(names)} drill index(es) still not active at the deadline (MaxWaitMinutes); "
@@ -271,6 +303,13 @@ def check_drill(
         "waiting_count": len(waiting),
         "waiting_sample": waiting[:WAITING_SAMPLE],
         "finished_at": iso(now) if done else None,
+        **wait_facts(
+            None if done else _recovery_progress(domain, names),
+            started=parse_timestamp(str(progress["started_at"])) if progress.get("started_at") else None,
+            now=now,
+            deadline=_deadline(plan),
+            floor_seconds=_floor(plan),
+        ),
     }
 
 
@@ -327,10 +366,10 @@ def verify_drill(
             restored, current = _mapping_of(client, target), _mapping_of(origin, source)
             differ = sorted(f for f, kind in restored.items() if current.get(f) != kind)
             if differ:
-                result["mapping"] = f"FAILED: {len(differ)} field(s) differ from the source, first {differ[0]}"
+                result["mapping"] = f"FAILED: {counted(len(differ), 'field')} differ from the source, first {differ[0]}"
                 problems.append(f"[{source}] mapping differs from the live source at {', '.join(differ[:3])}")
             else:
-                result["mapping"] = f"ok: {len(restored)} field(s) as in the source"
+                result["mapping"] = f"ok: {counted(len(restored), 'field')} as in the source"
         else:
             result["mapping"] = "skipped: the source index no longer exists to compare with"
         if docs:
@@ -403,7 +442,7 @@ def clean_up(client: DomainClient, state: Mapping[str, Any], repository: str) ->
         return {"deleted": [], "kept": own, "note": note + "keep_restored: the drill indices are left for a person"}
     if own:
         domain.delete_indices(own)
-    return {"deleted": own, "note": note + f"deleted the drill's {len(own)} index(es)"}
+    return {"deleted": own, "note": note + f"deleted the drill's {counted(len(own), 'index')}"}
 
 
 def drill_settings(

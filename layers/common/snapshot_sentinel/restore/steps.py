@@ -27,6 +27,7 @@ from snapshot_sentinel.drills.catalog import Catalog
 from snapshot_sentinel.errors import UNANSWERED
 from snapshot_sentinel.models import PARTIAL, SUCCESS, SnapshotInfo, iso
 from snapshot_sentinel.naming import managed_snapshot_name
+from snapshot_sentinel.polling import RESTORE, Progress, wait_facts
 from snapshot_sentinel.restore.aliases import BackupRecord
 from snapshot_sentinel.restore.cluster import RestoreDomain
 from snapshot_sentinel.restore.errors import (
@@ -224,7 +225,8 @@ def take_safety_snapshot(
         execution_id=run.config.execution_id,
         execution_start=run.execution_start,
     )
-    facts = take_snapshot(run.client, request, now=now, max_wait=max_wait)
+    floor = RESTORE.minimum_wait_seconds(run.config.poll_interval_seconds, max_wait.total_seconds(), loops=2)
+    facts = take_snapshot(run.client, request, now=now, max_wait=max_wait, min_wait_seconds=floor)
     facts["indices_count"] = len(conflicts)
     return facts
 
@@ -349,6 +351,9 @@ def start_restore(run: RestoreRun, planned: dict[str, Any], *, now: datetime, ma
     plan, cluster = _replan(run, planned, set_aside=replacing)
     targets = [target for _, target in plan.pairs]
     snapshot = plan.snapshot.name
+    # A run that replaces indices already watched its safety snapshot: its two loops share the budget.
+    loops = 2 if replacing else 1
+    floor = RESTORE.minimum_wait_seconds(run.config.poll_interval_seconds, max_wait.total_seconds(), loops)
     facts: dict[str, Any] = {
         "started_at": iso(now),
         "deadline": iso(now + max_wait),
@@ -357,6 +362,7 @@ def start_restore(run: RestoreRun, planned: dict[str, Any], *, now: datetime, ma
         "targets_count": len(targets),
         "adopted": False,
         "aliases_added": 0,
+        **wait_facts(None, started=now, now=now, deadline=now + max_wait, floor_seconds=floor),
     }
     set_aside = [name for name in plan.conflicts if cluster.indices.get(name) == "close"] if replacing else []
     if replacing:
@@ -461,6 +467,11 @@ def check_restore(run: RestoreRun, snapshot_name: str, progress: dict[str, Any],
         if decisive:
             raise RestoreShardFailedError(f"index [{index}] primary shard [{shard}] cannot be allocated: {reason}")
     done = counts["done"] == len(targets)
+    # An execution started before the upgrade to one polling rule carries no floor: its Wait reads none.
+    floor = int(progress.get("min_wait_seconds") or run.config.poll_interval_seconds)
+    deadline = progress.get("deadline")
+    deadline_at = parse_timestamp(str(deadline)) if deadline else now + timedelta(seconds=floor)
+    started = progress.get("started_at")
     result = {
         "done": done,
         "started_at": progress.get("started_at"),
@@ -473,9 +484,15 @@ def check_restore(run: RestoreRun, snapshot_name: str, progress: dict[str, Any],
         "waiting_sample": waiting[:WAITING_SAMPLE],
         "checked_at": iso(now),
         "finished_at": iso(now) if done else None,
+        **wait_facts(
+            Progress.from_recoveries(recoveries),
+            started=parse_timestamp(str(started)) if started else None,
+            now=now,
+            deadline=deadline_at,
+            floor_seconds=floor,
+        ),
     }
-    deadline = progress.get("deadline")
-    if not done and deadline and now >= parse_timestamp(str(deadline)):
+    if not done and deadline and now >= deadline_at:
         first = waiting[0] if waiting else {"index": "?", "status": "?"}
         why = reasons.get(str(first["index"]))
         raise RestoreDeadlineError(

@@ -31,8 +31,10 @@ INPUT_KEYS: dict[str, str] = {
     "rename_prefix": 'restore each index x as <prefix>x, e.g. "restored-"',
     "rename_pattern": "the engine's regex for renaming (with rename_replacement; not with rename_prefix)",
     "rename_replacement": 'the engine\'s replacement for rename_pattern, e.g. "restored-$1"',
-    "on_conflict": '"fail" (default) refuses when a target index exists; "delete" snapshots then deletes exactly those',
-    "include_aliases": "true to restore the indices' aliases (default: true without renaming, false with it)",
+    "on_conflict": '"fail" (default) refuses when a target index exists; "delete" (replace) snapshots, closes and '
+    "restores over exactly those",
+    "include_aliases": "true to restore the indices' aliases, except any moved to other indices since (default: true "
+    "without renaming, false with it)",
     "index_settings": 'settings applied to the restored indices, e.g. {"index.number_of_replicas": 0}',
     "dry_run": "true to plan and report without changing anything",
     "poll_interval_seconds": f"seconds between progress checks, {MIN_POLL_SECONDS} to {MAX_POLL_SECONDS}",
