@@ -15,6 +15,7 @@ from snapshot_sentinel.wording import counted
         (0, "index", "0 indices"),
         (1, "field", "1 field"),
         (2, "blocker", "2 blockers"),
+        (3, "restored index", "3 restored indices"),
     ],
 )
 def test_a_count_and_its_noun_agree(count, noun, expected):

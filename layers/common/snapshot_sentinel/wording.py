@@ -6,10 +6,12 @@ PLURALS = {"index": "indices", "replica": "replicas"}
 
 
 def plural(count: int, noun: str) -> str:
-    """``noun`` for ``count`` of it: itself for exactly one, else its plural."""
+    """``noun`` for ``count`` of it: itself for exactly one, else its plural (of its last word:
+    "restored index" -> "restored indices")."""
     if count == 1:
         return noun
-    return PLURALS.get(noun, noun + "s")
+    *before, last = noun.split(" ")
+    return " ".join([*before, PLURALS.get(last, last + "s")])
 
 
 def counted(count: int, noun: str) -> str:

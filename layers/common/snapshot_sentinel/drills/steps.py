@@ -19,6 +19,7 @@ from urllib.parse import quote
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.clock import parse_timestamp
+from snapshot_sentinel.common_fields import input_size
 from snapshot_sentinel.drills.catalog import Catalog, live_counts
 from snapshot_sentinel.drills.counts import count_rule
 from snapshot_sentinel.drills.errors import (
@@ -78,6 +79,7 @@ def validate_drill_input(raw: Any) -> dict[str, Any]:
     """``{"snapshot_name", "indices", "keep_restored"}``, all optional; anything else is refused."""
     if raw is None:
         raw = {}
+    input_size(raw, "drill")
     if not isinstance(raw, Mapping):
         raise InvalidInputError('the drill input must be a JSON object such as {"keep_restored": false}')
     unknown = sorted(set(raw) - set(INPUT_KEYS))
@@ -293,8 +295,8 @@ def check_drill(
     if not done and now >= _deadline(plan):
         first = waiting[0]
         raise DrillDeadlineError(
-            f"{len(waiting)} of {len(names)} drill index(es) still not active at the deadline (MaxWaitMinutes); "
-            f"first: [{first['index']}] is {first['status']}"
+            f"{len(waiting)} of {counted(len(names), 'drill index')} still not active at the deadline "
+            f"(MaxWaitMinutes); first: [{first['index']}] is {first['status']}"
         )
     return {
         **{k: progress.get(k) for k in ("sent", "answered", "started_at")},

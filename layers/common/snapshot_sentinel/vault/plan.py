@@ -75,9 +75,11 @@ class Batch:
     tier: Tier
     keys: tuple[str, ...]
     bytes: int
+    sizes: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
-        return {"tier": int(self.tier), "keys": list(self.keys), "bytes": self.bytes}
+        """The batch as one item of the copy's manifest (what the per-batch Lambda receives)."""
+        return {"tier": int(self.tier), "keys": list(self.keys), "sizes": list(self.sizes), "bytes": self.bytes}
 
 
 @dataclass(frozen=True)
@@ -155,14 +157,16 @@ def plan_copy(
     batches: list[Batch] = []
     for tier in sorted(by_tier):
         keys: list[str] = []
+        sizes: list[int] = []
         size = 0
         for obj in sorted(by_tier[tier], key=lambda o: o.key):
             if keys and (len(keys) >= max_batch_objects or size + obj.size > max_batch_bytes):
-                batches.append(Batch(tier, tuple(keys), size))
-                keys, size = [], 0
+                batches.append(Batch(tier, tuple(keys), size, tuple(sizes)))
+                keys, sizes, size = [], [], 0
             keys.append(obj.key)
+            sizes.append(obj.size)
             size += obj.size
-        batches.append(Batch(tier, tuple(keys), size))
+        batches.append(Batch(tier, tuple(keys), size, tuple(sizes)))
     return CopyPlan(
         batches=tuple(batches),
         objects=sum(len(b.keys) for b in batches),
