@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REGION ?= us-east-1
+# The pinned SAM CLI under .tools/ (make build, make deploy) sends no usage telemetry to AWS.
+export SAM_CLI_TELEMETRY := 0
 
 .PHONY: help venv demo test test-engine engine lint typecheck validate iam build deploy bench emulator security clean
 

@@ -35,6 +35,7 @@ from sentinel_cli.runs import RunView, did_the_job, run_kind
 from sentinel_cli.schedule import ScheduleExpressionError, next_run
 from sentinel_cli.subscriptions import alert_reach, render_alert_reach
 from snapshot_sentinel.naming import name_problem
+from snapshot_sentinel.wording import counted
 
 DEFAULT_STACK = "snapshot-sentinel"
 BACKUP = "BackupStateMachine"
@@ -545,6 +546,6 @@ def snapshots(runtime: Runtime, gateway: Callable[[], AwsGateway], include_unman
         )
     if not include_unmanaged and (retention.get("totals") or {}).get("not_managed"):
         runtime.console.print(
-            f"{retention['totals']['not_managed']} snapshot(s) not managed by this stack: --all shows them"
+            f"{counted(retention['totals']['not_managed'], 'snapshot')} not managed by this stack: --all shows them"
         )
     return EXIT_OK

@@ -36,7 +36,11 @@ def test_a_restore_over_a_live_index_is_refused_with_the_plan_and_nothing_change
 
     assert result.exit_code == 1
     assert "Refused" in result.stdout
-    assert LIVE in result.stdout
+    assert "Restore plan" in result.stdout, "the plan table, with the refused index and why"
+    [row] = [line for line in result.stdout.splitlines() if f" {LIVE} " in line and "refused" in line]
+    assert "exists (open)" in row
+    assert "Nothing will be restored: 1 blocker." in result.stdout
+    assert "0 to restore" not in result.stdout
     assert "nothing on the domain was changed" in result.stdout
     assert domain.index(LIVE).doc_count == 30
     assert [name.startswith("sentinel-restore-plan-") for name in restore_runs(stack)] == [True]

@@ -101,7 +101,7 @@ def test_snapshots_lists_managed_ones_with_what_retention_does_next(sentinel, st
     assert rows[0]["why"] == "Kept: the newest SUCCESS snapshot."
     assert [r["name"] for r in everything["snapshots"] if not r["managed"]] == ["nightly-from-staging"]
     assert oldest["name"] in table.stdout
-    assert "1 snapshot(s) not managed by this stack: --all shows them" in table.stdout
+    assert "1 snapshot not managed by this stack: --all shows them" in table.stdout
 
 
 def test_a_missing_stack_says_which_stack_and_region_and_exits_2(stack):

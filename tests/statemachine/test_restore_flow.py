@@ -58,7 +58,7 @@ def test_a_lost_index_is_restored_from_the_newest_snapshot_with_its_documents(st
     assert run.status == "SUCCEEDED", run.cause
     assert backed_up.index("orders").doc_count == 120
     [alert] = run.alerts
-    assert alert["subject"].startswith("[RESTORED] ") and f": 1 indices from {NEWEST} in " in alert["subject"]
+    assert alert["subject"].startswith("[RESTORED] ") and f": 1 index from {NEWEST} in " in alert["subject"]
     report = facts(alert)
     assert report["indices"][0]["source"] == "orders" and report["indices"][0]["docs"] == 120
     assert report["restore_seconds"] is not None
@@ -269,5 +269,5 @@ def test_a_restore_the_domain_cannot_measure_afterwards_is_still_reported_restor
     assert run.status == "SUCCEEDED", run.cause
     assert backed_up.index("orders").doc_count == 120
     [alert] = run.alerts
-    assert alert["subject"].startswith("[RESTORED] ") and ": 1 indices from " in alert["subject"]
+    assert alert["subject"].startswith("[RESTORED] ") and ": 1 index from " in alert["subject"]
     assert facts(alert)["restored"] == {"indices": 1, "docs": 0, "size_bytes": 0, "measured": False}

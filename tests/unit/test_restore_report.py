@@ -37,7 +37,7 @@ def test_a_success_report_lists_each_index_and_the_measured_rto():
 
     report = render_success(RUN, measure([("orders", "orders")], stats), domain="my-domain", region="us-east-1")
 
-    assert report.subject == "[RESTORED] my-domain: 1 indices from nightly-2026-11-28t02-00-00z in 4m 10s"
+    assert report.subject == "[RESTORED] my-domain: 1 index from nightly-2026-11-28t02-00-00z in 4m 10s"
     assert report.facts["restore_seconds"] == 250
     assert report.facts["indices"] == [
         {
@@ -82,7 +82,7 @@ def test_the_longest_index_names_keep_the_measurement_inside_its_share_of_the_st
 def test_an_unmeasured_restore_is_still_reported_with_the_planned_count():
     report = render_success(RUN, {}, domain="d", region="us-east-1")
 
-    assert report.subject.startswith("[RESTORED] d: 1 indices from ")
+    assert report.subject.startswith("[RESTORED] d: 1 index from ")
     assert "not measured" in report.text
     assert report.facts["restored"]["measured"] is False
 
@@ -90,7 +90,7 @@ def test_an_unmeasured_restore_is_still_reported_with_the_planned_count():
 def test_a_dry_run_reports_the_plan():
     report = render_plan({**RUN, "plan": {**PLAN, "action": "dry_run"}}, domain="d", region="us-east-1")
 
-    assert report.subject.startswith("[RESTORE PLAN] d: 1 indices")
+    assert report.subject.startswith("[RESTORE PLAN] d: 1 index")
     assert "nothing on d changed" in report.text
 
 
@@ -102,7 +102,7 @@ def test_a_blocked_plan_ends_with_the_blockers_and_the_alerted_suffix():
 
     assert report.error == "RestoreBlockedError"
     assert report.subject.startswith("[RESTORE BLOCKED] d: RestoreBlockedError")
-    assert report.cause.startswith("RestoreBlockedError: 1 blocker(s): [orders] exists")
+    assert report.cause.startswith("RestoreBlockedError: 1 blocker: [orders] exists")
     assert report.cause.endswith(ALERTED_CAUSE_SUFFIX)
     assert "[orders] exists" in report.text
 

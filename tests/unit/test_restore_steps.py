@@ -174,7 +174,7 @@ def test_a_refused_restore_over_a_set_aside_index_opens_it_again(cluster):
         start_restore(run, plan, now=NOW, max_wait=WAIT)
 
     assert "with [1] shards from a snapshot of index [logs-1] with [2] shards" in str(refused.value)
-    assert "opened again as they were" in str(refused.value)
+    assert "opened again as before" in str(refused.value)
     assert cluster.indices["logs-1"].status == "open" and cluster.indices["logs-1"].restored_from is None
     assert cluster.paths("DELETE") == []
 

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.clock import parse_timestamp
+from snapshot_sentinel.common_fields import input_size
 from snapshot_sentinel.drills.catalog import Catalog, live_counts
 from snapshot_sentinel.drills.counts import count_rule
 from snapshot_sentinel.drills.errors import (
@@ -41,6 +42,7 @@ from snapshot_sentinel.polling import DRILL, Progress, wait_facts
 from snapshot_sentinel.restore.cluster import RestoreDomain
 from snapshot_sentinel.restore.plan import choose_default_snapshot
 from snapshot_sentinel.restore.steps import _allocation_reason
+from snapshot_sentinel.wording import counted
 
 INPUT_KEYS = ("snapshot_name", "indices", "keep_restored")
 WAITING_SAMPLE = 10
@@ -77,6 +79,7 @@ def validate_drill_input(raw: Any) -> dict[str, Any]:
     """``{"snapshot_name", "indices", "keep_restored"}``, all optional; anything else is refused."""
     if raw is None:
         raw = {}
+    input_size(raw, "drill")
     if not isinstance(raw, Mapping):
         raise InvalidInputError('the drill input must be a JSON object such as {"keep_restored": false}')
     unknown = sorted(set(raw) - set(INPUT_KEYS))
@@ -292,8 +295,8 @@ def check_drill(
     if not done and now >= _deadline(plan):
         first = waiting[0]
         raise DrillDeadlineError(
-            f"{len(waiting)} of {len(names)} drill index(es) still not active at the deadline (MaxWaitMinutes); "
-            f"first: [{first['index']}] is {first['status']}"
+            f"{len(waiting)} of {counted(len(names), 'drill index')} still not active at the deadline "
+            f"(MaxWaitMinutes); first: [{first['index']}] is {first['status']}"
         )
     return {
         **{k: progress.get(k) for k in ("sent", "answered", "started_at")},
@@ -365,10 +368,10 @@ def verify_drill(
             restored, current = _mapping_of(client, target), _mapping_of(origin, source)
             differ = sorted(f for f, kind in restored.items() if current.get(f) != kind)
             if differ:
-                result["mapping"] = f"FAILED: {len(differ)} field(s) differ from the source, first {differ[0]}"
+                result["mapping"] = f"FAILED: {counted(len(differ), 'field')} differ from the source, first {differ[0]}"
                 problems.append(f"[{source}] mapping differs from the live source at {', '.join(differ[:3])}")
             else:
-                result["mapping"] = f"ok: {len(restored)} field(s) as in the source"
+                result["mapping"] = f"ok: {counted(len(restored), 'field')} as in the source"
         else:
             result["mapping"] = "skipped: the source index no longer exists to compare with"
         if docs:
@@ -441,7 +444,7 @@ def clean_up(client: DomainClient, state: Mapping[str, Any], repository: str) ->
         return {"deleted": [], "kept": own, "note": note + "keep_restored: the drill indices are left for a person"}
     if own:
         domain.delete_indices(own)
-    return {"deleted": own, "note": note + f"deleted the drill's {len(own)} index(es)"}
+    return {"deleted": own, "note": note + f"deleted the drill's {counted(len(own), 'index')}"}
 
 
 def drill_settings(

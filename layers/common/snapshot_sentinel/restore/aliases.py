@@ -33,6 +33,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from snapshot_sentinel.wording import plural
+
 NOTES_MAX = 20
 
 
@@ -128,8 +130,9 @@ def plan_aliases(
             else "and an alias of another index moved, so the restore cannot include aliases"
         )
         notes.append(
-            f"no record of the aliases of {len(unknown)} restored index(es) (first: [{min(unknown)}]) in this "
-            f"snapshot, {why}: restored them without aliases; add the ones they need with POST _aliases"
+            f"no record of the aliases of {len(unknown)} restored {plural(len(unknown), 'index')} (first: "
+            f"[{min(unknown)}]) in this snapshot, {why}: restored without aliases; add the ones needed with "
+            "POST _aliases"
         )
     add: list[tuple[str, str, Mapping[str, Any]]] = []
     for target, alias, spec in keep:

@@ -16,6 +16,8 @@ from typing import Any
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
 from snapshot_sentinel.clock import parse_timestamp
+from snapshot_sentinel.common_fields import quotable_input
+from snapshot_sentinel.wording import counted
 
 RESTORED = "RESTORED"
 PLANNED = "PLANNED"
@@ -102,14 +104,14 @@ def _common_facts(run: Mapping[str, Any], outcome: str, domain: str, region: str
         "snapshot": snapshot.get("name") or config.get("snapshot_name"),
         "snapshot_why": snapshot.get("why"),
         "execution": {"arn": execution or None, "console_url": console_url(execution, region) if execution else None},
-        "input": run.get("input"),
+        "input": quotable_input(run.get("input")),
     }
 
 
 def _plan_lines(plan: Mapping[str, Any]) -> list[str]:
     counts = _mapping(plan.get("counts"))
     lines = [
-        f"Plan: restore {counts.get('restore', 0)} of {counts.get('in_snapshot', 0)} indices"
+        f"Plan: restore {counts.get('restore', 0)} of {counted(int(counts.get('in_snapshot', 0)), 'index')}"
         f" (replacing {counts.get('replace', 0)} existing), skip {counts.get('skip', 0)}.",
     ]
     for pair in plan.get("restore_sample") or []:
@@ -212,10 +214,10 @@ def render_success(
         polls=progress.get("polls"),
     )
     took = human_duration(rto) if rto is not None else "unknown time"
-    subject = safe_subject(f"[RESTORED] {domain}: {count} indices from {facts['snapshot']} in {took}")
+    subject = safe_subject(f"[RESTORED] {domain}: {counted(count, 'index')} from {facts['snapshot']} in {took}")
     figures = f"{docs:,} docs, {_size(size)}" if measured else "docs and size not measured: the domain did not answer"
     lines = [
-        f"Restored {count} indices ({figures}) from snapshot {facts['snapshot']} "
+        f"Restored {counted(count, 'index')} ({figures}) from snapshot {facts['snapshot']} "
         f"in repository {facts['repository']} on {domain}.",
         f"Restore time (RTO): {took}, from the restore request until every primary was active and every "
         "recovery DONE" + (f"; whole run {human_duration(total)}." if total is not None else "."),
@@ -252,7 +254,7 @@ def render_plan(run: Mapping[str, Any], *, domain: str, region: str) -> RestoreR
     facts = _common_facts(run, PLANNED, domain, region)
     facts["plan"] = dict(plan)
     subject = safe_subject(
-        f"[RESTORE PLAN] {domain}: {counts.get('restore', 0)} indices from {facts['snapshot']}"
+        f"[RESTORE PLAN] {domain}: {counted(int(counts.get('restore', 0)), 'index')} from {facts['snapshot']}"
         f", {counts.get('skip', 0)} skipped"
     )
     lines = [
@@ -308,14 +310,16 @@ def _set_aside_lines(run: Mapping[str, Any], facts: dict[str, Any]) -> list[str]
         if reopened.get("reopened_count"):
             first = ", ".join(reopened.get("reopened_sample") or [])
             return [
-                f"The {reopened['reopened_count']} index(es) set aside for the restore were opened again as they "
-                f"were (first: {first}); nothing was restored over them.",
+                f"The {counted(int(reopened['reopened_count']), 'index')} set aside for the restore "
+                f"{'was' if reopened['reopened_count'] == 1 else 'were'} opened again as "
+                f"{'it was' if reopened['reopened_count'] == 1 else 'they were'} (first: {first}); nothing was "
+                "restored over them.",
                 "",
             ]
     elif set_aside and run.get("reopen_error"):
         first = ", ".join(set_aside.get("closed_sample") or [])
         return [
-            f"The index(es) set aside (closed) for the restore could not be opened again: open them with POST "
+            f"The indices set aside (closed) for the restore could not be opened again: open them with POST "
             f"<index>/_open (first: {first}).",
             "",
         ]
@@ -332,7 +336,7 @@ def render_failure(run: Mapping[str, Any], *, domain: str, region: str) -> Resto
     elif plan.get("action") == "blocked":
         blockers = list(plan.get("blockers") or [])
         count = _mapping(plan.get("counts")).get("blockers", len(blockers))
-        error, message = "RestoreBlockedError", f"{count} blocker(s): " + "; ".join(blockers[:3])
+        error, message = "RestoreBlockedError", f"{counted(int(count), 'blocker')}: " + "; ".join(blockers[:3])
     elif safety and safety.get("state") != "SUCCESS":
         state = "still running past MaxWaitMinutes" if safety.get("state") == "IN_PROGRESS" else safety.get("state")
         error = "SafetySnapshotFailedError"

@@ -50,6 +50,7 @@ from snapshot_sentinel.restore.selection import Selection, select
 from snapshot_sentinel.restore.validation import RestoreConfig
 from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.snapshots import TakeRequest, take_snapshot
+from snapshot_sentinel.wording import counted, plural
 
 SAFETY_PREFIX = "pre-restore"
 OLDER_SNAPSHOTS_SEARCHED = 20
@@ -240,7 +241,8 @@ def _saved_or_refuse(run: RestoreRun, plan: RestorePlan, safety_name: str, *, cl
     if unsaved:
         reopened = _reopen(run, closed)
         raise RestoreTargetExistsError(
-            f"{len(unsaved)} index(es) the restore would replace are not in safety snapshot [{saved.name}] (first: "
+            f"{counted(len(unsaved), 'index')} the restore would replace "
+            f"{'is' if len(unsaved) == 1 else 'are'} not in safety snapshot [{saved.name}] (first: "
             f"{', '.join(unsaved[:5])}); they appeared after it was taken; nothing was restored{reopened}"
         )
     return saved.name
@@ -251,7 +253,9 @@ def _reopen(run: RestoreRun, closed: Sequence[str]) -> str:
     if not closed:
         return ""
     run.domain.open_indices(closed)
-    return f"; the {len(closed)} index(es) set aside were opened again as they were (first: {', '.join(closed[:5])})"
+    were = "was" if len(closed) == 1 else "were"
+    first = ", ".join(closed[:5])
+    return f"; the {counted(len(closed), 'index')} set aside {were} opened again as before (first: {first})"
 
 
 def set_aside_conflicts(run: RestoreRun, planned: dict[str, Any], safety: dict[str, Any]) -> dict[str, Any]:
@@ -332,7 +336,8 @@ def _restored_by_us(run: RestoreRun, snapshot: str, names: list[str]) -> bool:
 def _adopt_or_refuse(run: RestoreRun, snapshot: str, present: list[str], context: str) -> None:
     if not _restored_by_us(run, snapshot, present):
         raise RestoreTargetExistsError(
-            f"{len(present)} target index(es) exist and were not restored by this run {context} (first: "
+            f"{len(present)} target {plural(len(present), 'index')} "
+            f"{'exists and was' if len(present) == 1 else 'exist and were'} not restored by this run {context} (first: "
             f"{', '.join(present[:5])}); nothing was restored over them"
         )
 
@@ -496,8 +501,8 @@ def check_restore(run: RestoreRun, snapshot_name: str, progress: dict[str, Any],
         first = waiting[0] if waiting else {"index": "?", "status": "?"}
         why = reasons.get(str(first["index"]))
         raise RestoreDeadlineError(
-            f"{len(waiting)} of {len(targets)} restored index(es) still not active after MaxWaitMinutes; first: "
-            f"[{first['index']}] is {first['status']}" + (f" ({why})" if why else "")
+            f"{len(waiting)} of {counted(len(targets), 'restored index')} still not active after MaxWaitMinutes; "
+            f"first: [{first['index']}] is {first['status']}" + (f" ({why})" if why else "")
         )
     return result
 

@@ -1,0 +1,20 @@
+"""The vault copy's own failures; each class name is an error name the copy's state machine and alert use."""
+
+from __future__ import annotations
+
+from snapshot_sentinel.errors import SentinelError
+
+
+class VaultIncompleteError(SentinelError):
+    """After a copy, the vault lacks a file its ``index.latest`` reaches (the ``index-N`` it names, or a
+    snapshot or index metadata file that ``index-N`` references): the vault would not restore.
+
+    ``missing`` holds the vault keys that are absent (a bounded sample in the message)."""
+
+    def __init__(self, message: str, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+class VaultUnreadableError(SentinelError):
+    """The vault's ``index.latest`` or the ``index-N`` it names cannot be read as a repository generation."""

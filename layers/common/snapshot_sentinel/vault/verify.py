@@ -1,0 +1,108 @@
+"""Proof that the vault restores: ``index.latest``, the ``index-N`` it names, and every file that
+``index-N`` references are in the vault.
+
+``index.latest`` holds the newest generation N as an 8-byte big-endian long (``BlobStoreRepository``
+writes ``Numbers.longToBytes(gen)``); ``index-N`` is the repository data as JSON (``RepositoryData``):
+
+- ``snapshots[]``: ``{name, uuid, state, index_metadata_lookup: {index id: identifier}, ...}``; each
+  snapshot has ``snap-<uuid>.dat`` (its SnapshotInfo) and ``meta-<uuid>.dat`` (global metadata) at the root;
+- ``indices{name: {id, snapshots: [uuid], shard_generations: [gen | null]}}``; an index's metadata for a
+  snapshot is ``indices/<id>/meta-<blob>.dat``, where ``<blob>`` is
+  ``index_metadata_identifiers[index_metadata_lookup[id]]`` when the repository deduplicates index
+  metadata (OpenSearch 1.x+), else the snapshot's uuid; each shard's generation is
+  ``indices/<id>/<shard>/index-<gen>`` (``_new`` and ``_deleted`` are markers, not files).
+
+Pure: the caller lists the vault and reads the two small blobs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from snapshot_sentinel.vault.errors import VaultIncompleteError, VaultUnreadableError
+from snapshot_sentinel.vault.plan import INDEX_FILE_PREFIX, INDEX_LATEST, INDICES_DIR
+
+SHARD_GENERATION_MARKERS = frozenset({"_new", "_deleted"})
+MISSING_SAMPLE = 20
+
+
+@dataclass(frozen=True)
+class VaultGeneration:
+    """What a verified vault holds: its generation and the snapshots its ``index-N`` lists."""
+
+    generation: int
+    snapshots: tuple[str, ...]
+    referenced_files: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "generation": self.generation,
+            "snapshots": len(self.snapshots),
+            "newest_snapshots": list(self.snapshots[-5:]),
+            "referenced_files": self.referenced_files,
+        }
+
+
+def read_generation(index_latest: bytes) -> int:
+    if len(index_latest) != 8:
+        raise VaultUnreadableError(
+            f"{INDEX_LATEST} holds {len(index_latest)} bytes, not the 8-byte generation the engine writes"
+        )
+    return int.from_bytes(index_latest, "big", signed=True)
+
+
+def referenced_keys(repository_data: dict[str, Any]) -> set[str]:
+    """Every file an ``index-N`` document references, relative to the repository's base path."""
+    keys: set[str] = set()
+    lookups: dict[str, dict[str, str]] = {}
+    for snapshot in repository_data.get("snapshots", []):
+        uuid = snapshot["uuid"]
+        keys.update({f"snap-{uuid}.dat", f"meta-{uuid}.dat"})
+        lookups[uuid] = snapshot.get("index_metadata_lookup") or {}
+    identifiers: dict[str, str] = repository_data.get("index_metadata_identifiers") or {}
+    for index in (repository_data.get("indices") or {}).values():
+        index_id = index["id"]
+        for uuid in index.get("snapshots", []):
+            identifier = lookups.get(uuid, {}).get(index_id)
+            blob = identifiers.get(identifier, uuid) if identifier else uuid
+            keys.add(f"{INDICES_DIR}/{index_id}/meta-{blob}.dat")
+        for shard, generation in enumerate(index.get("shard_generations") or []):
+            if generation and generation not in SHARD_GENERATION_MARKERS:
+                keys.add(f"{INDICES_DIR}/{index_id}/{shard}/{INDEX_FILE_PREFIX}{generation}")
+    return keys
+
+
+def verify_vault(read: Callable[[str], bytes | None], vault_keys: Collection[str]) -> VaultGeneration:
+    """Check the vault's newest generation is whole; ``read(key)`` returns a blob or None when absent.
+
+    Raises :class:`VaultIncompleteError` naming the first missing files, :class:`VaultUnreadableError`
+    when ``index.latest`` or ``index-N`` is not what the engine writes."""
+    latest = read(INDEX_LATEST)
+    if latest is None:
+        raise VaultIncompleteError(f"the vault has no {INDEX_LATEST}: nothing in it would restore", (INDEX_LATEST,))
+    generation = read_generation(latest)
+    index_key = f"{INDEX_FILE_PREFIX}{generation}"
+    raw = read(index_key)
+    if raw is None:
+        raise VaultIncompleteError(f"the vault's {INDEX_LATEST} names {index_key}, which the vault lacks", (index_key,))
+    try:
+        repository_data = json.loads(raw)
+        wanted = referenced_keys(repository_data)
+        names = tuple(s["name"] for s in repository_data.get("snapshots", []))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise VaultUnreadableError(f"the vault's {index_key} is not repository data the engine wrote: {exc}") from exc
+    _fail_on_missing(index_key, wanted, vault_keys)
+    return VaultGeneration(generation=generation, snapshots=names, referenced_files=len(wanted))
+
+
+def _fail_on_missing(index_key: str, wanted: Iterable[str], vault_keys: Collection[str]) -> None:
+    missing = tuple(sorted(k for k in wanted if k not in vault_keys))
+    if missing:
+        sample = ", ".join(missing[:MISSING_SAMPLE])
+        more = f" and {len(missing) - MISSING_SAMPLE} more" if len(missing) > MISSING_SAMPLE else ""
+        raise VaultIncompleteError(
+            f"the vault's {index_key} references {len(missing)} file(s) the vault lacks: {sample}{more}", missing
+        )
