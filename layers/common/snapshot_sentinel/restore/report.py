@@ -44,7 +44,7 @@ class RestoreReport:
     def sns_message(self) -> str:
         """``Message`` for ``publish(MessageStructure="json")``: email gets text + facts, the rest JSON."""
         compact = json.dumps(self.facts, ensure_ascii=False, separators=(",", ":"))
-        email = f"{self.text.rstrip()}\n\n{FACTS_SEPARATOR}\n{json.dumps(self.facts, ensure_ascii=False, indent=2)}\n"
+        email = f"{self.text.rstrip()}\n\n{FACTS_SEPARATOR}\n{compact}\n"
         return json.dumps({"default": compact, "email": email, "sms": self.subject}, ensure_ascii=False)
 
     def attributes(self) -> dict[str, dict[str, str]]:
