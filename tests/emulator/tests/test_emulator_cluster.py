@@ -73,6 +73,18 @@ def test_a_restored_index_is_yellow_while_it_recovers_then_green_as_it_is_polled
     ]
 
 
+def test_an_allocation_filter_no_node_matches_leaves_the_index_red_and_its_snapshot_refused(run: Emulated) -> None:
+    # As the real engine answers (tests/engine): the primary stays unassigned (deciders say no), and a
+    # snapshot without "partial" is refused whole
+    answer = run.api.put("/stuck", {"settings": {"index.routing.allocation.require._name": "no-such-node"}})
+    assert answer.status == 200
+    assert run.api.get("/_cluster/health/stuck", timeout="1s").json["status"] == "red"
+    refused = run.api.put(f"/_snapshot/{REPO}/snap-1", {"indices": "stuck"}, wait_for_completion="false")
+    assert refused.status == 500
+    assert refused.json["error"]["type"] == "snapshot_exception"
+    assert refused.json["error"]["reason"].endswith("Indices don't have primary shards [stuck]")
+
+
 def test_health_of_a_missing_index_is_red_and_408_timed_out(run: Emulated) -> None:
     run.domain.create_index("logs-1")
     answer = run.api.get("/_cluster/health/logs-2")
