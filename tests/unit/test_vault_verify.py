@@ -108,3 +108,14 @@ def test_an_index_latest_the_engine_did_not_write_is_unreadable_not_incomplete()
     blobs["index-7"] = b"{not json"
     with pytest.raises(VaultUnreadableError, match="index-7"):
         verify(blobs)
+
+
+def test_the_highest_index_n_is_verified_too_because_an_engine_that_lists_restores_from_it() -> None:
+    blobs = vault_of(REFERENCED)
+    newer = {**REPOSITORY_DATA, "snapshots": [*REPOSITORY_DATA["snapshots"], {"name": "nightly-3", "uuid": "S3"}]}  # type: ignore[list-item]
+    blobs["index-8"] = json.dumps(newer).encode()
+
+    with pytest.raises(VaultIncompleteError, match=re.escape("index-8 references 2 file(s)")):
+        verify(blobs)
+    blobs.update({"snap-S3.dat": b"x", "meta-S3.dat": b"x"})
+    assert verify(blobs).to_dict()["generation"] == 8  # type: ignore[attr-defined]

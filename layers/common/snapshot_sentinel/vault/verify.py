@@ -79,14 +79,30 @@ def referenced_keys(repository_data: dict[str, Any]) -> set[str]:
 
 
 def verify_vault(read: Callable[[str], bytes | None], vault_keys: Collection[str]) -> VaultGeneration:
-    """Check the vault's newest generation is whole; ``read(key)`` returns a blob or None when absent.
+    """Check that the generations an engine may restore from are whole: the one ``index.latest`` names
+    (read-only URL repositories read it) and the highest ``index-N`` present (an engine that can list,
+    fs and s3 included, takes the highest N: ``BlobStoreRepository.latestIndexBlobId``). ``read(key)``
+    returns a blob or None when absent. Returns the highest.
 
     Raises :class:`VaultIncompleteError` naming the first missing files, :class:`VaultUnreadableError`
     when ``index.latest`` or ``index-N`` is not what the engine writes."""
     latest = read(INDEX_LATEST)
     if latest is None:
         raise VaultIncompleteError(f"the vault has no {INDEX_LATEST}: nothing in it would restore", (INDEX_LATEST,))
-    generation = read_generation(latest)
+    named = read_generation(latest)
+    listed = [int(k[len(INDEX_FILE_PREFIX) :]) for k in vault_keys if _is_generation(k)]
+    highest = max(listed, default=named)
+    checked = [_verify_generation(read, vault_keys, n) for n in sorted({named, highest})]
+    return checked[-1]
+
+
+def _is_generation(key: str) -> bool:
+    return key.startswith(INDEX_FILE_PREFIX) and key[len(INDEX_FILE_PREFIX) :].isdigit()
+
+
+def _verify_generation(
+    read: Callable[[str], bytes | None], vault_keys: Collection[str], generation: int
+) -> VaultGeneration:
     index_key = f"{INDEX_FILE_PREFIX}{generation}"
     raw = read(index_key)
     if raw is None:

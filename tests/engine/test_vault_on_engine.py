@@ -1,0 +1,126 @@
+"""The vault against the real engine: the repository the engine wrote (its fs location, as the source
+bucket's keys) is copied by the copy plan, tier by tier, into another location; that location registers
+read-only as a second repository and restores the documents. A copy interrupted after any batch leaves a
+vault that registers and restores its previous generation."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from snapshot_sentinel.vault.plan import Batch, StoredObject, Tier, plan_copy
+from snapshot_sentinel.vault.verify import verify_vault
+from tests.engine.conftest import BUCKET
+
+
+@pytest.fixture
+def engine(domain):
+    if domain.backend != "engine":
+        pytest.skip("the emulator writes no repository files to copy")
+    return domain
+
+
+def listing(root: Path) -> list[StoredObject]:
+    """The location's files as an S3 listing shows them (an ETag: index.latest is compared by content)."""
+    return [
+        StoredObject(str(p.relative_to(root)), p.stat().st_size, hashlib.md5(p.read_bytes()).hexdigest())
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    ]
+
+
+def copy(source: Path, vault: Path, batches: tuple[Batch, ...]) -> None:
+    for batch in batches:
+        for key in batch.keys:
+            (vault / key).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / key, vault / key)
+
+
+def plan(source: Path, vault: Path) -> tuple[Batch, ...]:
+    return plan_copy(listing(source), {o.key: o for o in listing(vault)}, max_batch_objects=3).batches
+
+
+def verified_generation(vault: Path) -> int:
+    keys = {o.key for o in listing(vault)}
+    return verify_vault(lambda key: (vault / key).read_bytes() if (vault / key).is_file() else None, keys).generation
+
+
+@contextmanager
+def registered_read_only(engine, name: str, bucket: str) -> Iterator[None]:
+    engine.call(
+        "PUT",
+        f"/_snapshot/{name}",
+        {"type": "s3", "settings": {"bucket": bucket, "readonly": True, "role_arn": "arn:aws:iam::1:role/r"}},
+    )
+    try:
+        yield
+    finally:
+        engine.call("DELETE", f"/_snapshot/{name}")
+
+
+def restored_count(engine, repository: str, snapshot: str, index: str) -> int:
+    engine.call(
+        "POST",
+        f"/_snapshot/{repository}/{snapshot}/_restore?wait_for_completion=true",
+        {"indices": index, "rename_pattern": "(.+)", "rename_replacement": "vaulted-$1", "include_global_state": False},
+    )
+    try:
+        return engine.count(f"vaulted-{index}")
+    finally:
+        engine.delete_index(f"vaulted-{index}")
+
+
+def snapshot_names(engine, repository: str) -> list[str]:
+    return [s["snapshot"] for s in engine.call("GET", f"/_snapshot/{repository}/_all")["snapshots"]]
+
+
+def test_a_vault_copied_from_real_snapshots_registers_read_only_and_restores_the_documents(stack, engine):
+    engine.create_index("orders", shards=2, docs=120)
+    run = stack.run({})
+    assert run.status == "SUCCEEDED", run.cause
+    source, vault = engine.front.proxy.location(BUCKET), engine.front.proxy.location("sentinel-vault")
+    vault.mkdir(parents=True)
+
+    copy(source, vault, plan(source, vault))
+
+    assert verified_generation(vault) >= 0
+    assert plan(source, vault) == ()
+    with registered_read_only(engine, "vault", "sentinel-vault"):
+        assert snapshot_names(engine, "vault") == [run.output["snapshot"]["name"]]
+        assert restored_count(engine, "vault", run.output["snapshot"]["name"], "orders") == 120
+
+
+def test_a_copy_interrupted_after_any_batch_restores_the_previous_generation(stack, engine):
+    engine.create_index("orders", shards=2, docs=120)
+    first = stack.run({}, name="first")
+    assert first.status == "SUCCEEDED", first.cause
+    source, vault = engine.front.proxy.location(BUCKET), engine.front.proxy.location("sentinel-vault")
+    vault.mkdir(parents=True)
+    copy(source, vault, plan(source, vault))
+    previous = verified_generation(vault)
+    stack.clock.advance(3600)
+    engine.add_documents("orders", 30)
+    engine.create_index("invoices", shards=1, docs=7)
+    second = stack.run({}, name="second")
+    assert second.status == "SUCCEEDED", second.cause
+    batches = plan(source, vault)
+    assert len(batches) > 3
+
+    for done in range(len(batches) + 1):
+        partial = engine.front.proxy.location(f"vault-after-{done}")
+        shutil.copytree(vault, partial)
+        copy(source, partial, batches[:done])
+
+        # The engine restores from the highest index-N it lists: the new generation once tier 4 is in.
+        moved_on = any(batch.tier >= Tier.REPOSITORY_GENERATION for batch in batches[:done])
+        assert (verified_generation(partial) > previous) == moved_on, done
+        with registered_read_only(engine, f"vault-after-{done}", f"vault-after-{done}"):
+            newest = snapshot_names(engine, f"vault-after-{done}")[-1]
+            expected = second if moved_on else first
+            assert newest == expected.output["snapshot"]["name"], done
+            assert restored_count(engine, f"vault-after-{done}", newest, "orders") == (150 if moved_on else 120)
