@@ -49,7 +49,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml vault/template.yaml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

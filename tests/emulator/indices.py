@@ -158,11 +158,27 @@ class IndexRecord:
         return [c for c in self.copies if not c.primary and c.shard == shard]
 
     def health(self) -> str:
-        if any(c.state != STARTED for c in self.copies if c.primary):
+        return worst([self.shard_health(shard) for shard in range(self.shards)])
+
+    def shard_health(self, shard: int) -> str:
+        """ClusterShardHealth.getShardHealth: green when every copy is active, yellow when the primary
+        is; an inactive primary is yellow while a new or restored primary first recovers (EMPTY_STORE,
+        SNAPSHOT: no failed allocation, no decider said no) and red otherwise, "to make it visible that
+        some of the existing data is unavailable"."""
+        copies = [c for c in self.copies if c.shard == shard]
+        primary = next((c for c in copies if c.primary), None)
+        if primary is None:
             return "red"
-        if any(c.state != STARTED for c in self.copies):
+        if primary.state == STARTED:
+            return "green" if all(c.state == STARTED for c in copies) else "yellow"
+        recovering_afresh = primary.recovery is None or primary.recovery.type in ("EMPTY_STORE", "SNAPSHOT")
+        if (
+            recovering_afresh
+            and primary.allocation_status != "deciders_no"
+            and primary.unassigned_reason != "ALLOCATION_FAILED"
+        ):
             return "yellow"
-        return "green"
+        return "red"
 
     def counts(self) -> dict[str, int]:
         return {

@@ -203,15 +203,29 @@ class EngineDomain:
         return reply.status
 
     def settle(self, timeout: float = 60.0) -> None:
-        """Let the engine finish what it is doing: every running snapshot, every initializing shard.
-        Called when virtual time passes (a Wait state): on AWS a wait lasts 30 s or more, in which a
-        test-sized snapshot or restore finishes."""
+        """Let the engine finish what it is doing: its pending cluster tasks, every running snapshot and
+        restore (the cluster state's ``snapshots`` and ``restore`` entries), every shard recovery. Called
+        when virtual time passes (a Wait state): on AWS a wait lasts 30 s or more, in which a test-sized
+        snapshot or restore finishes."""
         deadline = time.monotonic() + timeout
-        while self.call("GET", "/_snapshot/_status")["snapshots"]:
+        while True:
+            health = self.call(
+                "GET",
+                "/_cluster/health?wait_for_events=languid&wait_for_no_initializing_shards=true&timeout=30s",
+                expect=(200, 408),
+            )
+            state = self.call("GET", "/_cluster/state?filter_path=restore.snapshots,snapshots.snapshots") or {}
+            busy = {
+                "initializing shards": health["initializing_shards"],
+                "restores": (state.get("restore") or {}).get("snapshots"),
+                "snapshots": (state.get("snapshots") or {}).get("snapshots"),
+                "recoveries": self.call("GET", "/_recovery?active_only=true"),
+            }
+            if not any(busy.values()):
+                return
             if time.monotonic() > deadline:
-                raise AssertionError(f"a snapshot still runs on the engine after {timeout} s")
+                raise AssertionError(f"the engine is still busy after {timeout} s: {busy}")
             time.sleep(0.05)
-        self.call("GET", "/_cluster/health?wait_for_no_initializing_shards=true&timeout=30s", expect=(200, 408))
 
     def drill_copy_loses(self, repository: str, index: str, docs: int) -> None:
         """The drill's restored copy of ``index`` loses ``docs`` documents before the drill verifies it:

@@ -49,6 +49,7 @@ from tests.support.template import ROOT, Resolver, function_code_dir, function_e
 
 STATE_MACHINE = "BackupStateMachine"
 REHEARSAL_BUCKET = "sentinel-backups"
+VAULT_MANIFEST_BUCKET = "sentinel-vault-manifests"
 """The snapshot bucket the stack creates (SnapshotBucket) in a rehearsal: register the domain's
 repository in it, or set SnapshotBucketName, as a deployed stack's repository would be."""
 
@@ -283,7 +284,10 @@ class RehearsalStack:
             "SnapshotBucket.Arn": f"arn:aws:s3:::{REHEARSAL_BUCKET}",
             "SnapshotRole.Arn": f"arn:aws:iam::{ACCOUNT}:role/{self.stack_name}-SnapshotRole-Rehearsal",
             "DrillSnapshotRole.Arn": f"arn:aws:iam::{ACCOUNT}:role/{self.stack_name}-DrillSnapshotRole-Rehearsal",
+            "VaultManifestBucket": VAULT_MANIFEST_BUCKET,
+            "VaultManifestBucket.Arn": f"arn:aws:s3:::{VAULT_MANIFEST_BUCKET}",
         }
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket=VAULT_MANIFEST_BUCKET)
         attributes.update(self._create_tables(resources))
         for name in functions:
             arn = lambda_client.create_function(

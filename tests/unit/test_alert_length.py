@@ -56,3 +56,18 @@ def test_the_facts_follow_the_text_as_one_compact_line_with_every_key():
     assert facts.count("\n") == 1 and facts.endswith("\n")
     assert json.loads(facts) == alert.facts
     assert text.rstrip() == alert.text.rstrip()
+
+
+def test_the_restore_drill_and_last_resort_messages_end_with_one_compact_line_of_facts_too():
+    from snapshot_sentinel.endings import EndingAlert
+    from snapshot_sentinel.endings import sns_message as ending_message
+    from snapshot_sentinel.restore.report import RestoreReport
+
+    facts = {"schema_version": 1, "kind": "x", "outcome": "FAILED", "indices": [{"index": "a"}, {"index": "b"}]}
+    for message in (
+        RestoreReport("FAILED", "[RESTORE FAILED] d", "text\n", facts).sns_message(),
+        ending_message(EndingAlert("[FAILED] d", "text", facts)),
+    ):
+        email = json.loads(message)["email"]
+        assert email.endswith("\n" + json.dumps(facts, separators=(",", ":")) + "\n")
+        assert json.loads(json.loads(message)["default"]) == facts

@@ -47,6 +47,7 @@ def test_the_metric_alarm_and_dashboard_counts_are_derived_from_the_code_and_tem
         "report_restore",
         "report_drill",
         "publish_drill_freshness",
+        "verify_vault",
     }
     assert "SnapshotSucceeded" in published["check_snapshot"]
     assert "NoRecentBackupAlarm" in cost_model.alarm_names()

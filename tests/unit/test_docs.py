@@ -215,3 +215,27 @@ def test_the_checks_catch_what_they_exist_for(tmp_path):
     assert missing_modules("`python -m tests.bench.bench_nothing`") == ["tests.bench.bench_nothing"]
     assert documented_default({"Default": 14}) == "`14`"
     assert documented_allowed({"MinValue": 1, "MaxValue": 168}) == f"1{EN_DASH}168"
+
+
+RESOURCE_NAME = re.compile(
+    r"\b[A-Z][A-Za-z]+(?:Function|StateMachine|Alarm|Table|Queue|Topic|Layer|Dashboard)(?:Role)?\b"
+)
+API_VERB = re.compile(r"^(?:Describe|List|Create|Get|Update|Delete|Start|Stop|Put|Send)[A-Z]")
+
+
+def unknown_resources(text: str) -> list[str]:
+    """Logical IDs a document names (functions, state machines, alarms...) that the template lacks;
+    ``<Function>Role`` is the role the SAM transform creates for a function."""
+    template = load_template()
+    known = set(template["Resources"]) | set(template.get("Outputs", {}))
+    named = {name for name in RESOURCE_NAME.findall(text) if not API_VERB.match(name)}
+    return sorted(name for name in named if name not in known and name.removesuffix("Role") not in known)
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=document_ids())
+def test_every_function_state_machine_and_alarm_a_document_names_is_in_the_template(path):
+    assert unknown_resources(path.read_text()) == []
+
+
+def test_a_renamed_resource_is_caught():
+    assert unknown_resources("`PruneEverythingFunction` and `TakeSnapshotFunctionRole`") == ["PruneEverythingFunction"]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from snapshot_sentinel.drills.plan import (
     GIB,
+    MAX_PICKS,
     DrillCaps,
     IndexCandidate,
     drill_prefix,
@@ -168,3 +169,14 @@ def test_two_executions_of_the_same_snapshot_never_share_or_own_each_others_name
     assert not ours & theirs
     assert not any(is_drill_index(n, first) for n in theirs)
     assert all(len(n.encode()) <= 255 and n.startswith("drill-") for n in ours | theirs)
+
+
+@given(st.integers(min_value=0, max_value=300))
+def test_a_sample_never_holds_more_indices_than_a_run_can_carry_whatever_the_caps(count: int) -> None:
+    many = [IndexCandidate(f"logs-{n:04d}", primaries=1, size_bytes=1) for n in range(count)]
+
+    sample = sample_indices(many, DrillCaps(max_shards=10**9, max_bytes=10**18), prefix=PREFIX)
+
+    assert len(sample.picks) == min(count, MAX_PICKS)
+    assert len(sample.picks) + len(sample.left_out) == count
+    assert all("the sample is full" in o.reason for o in sample.left_out)

@@ -602,6 +602,7 @@ def test_only_the_log_delivery_statement_grants_on_every_resource(template: dict
         "BackupStateMachine/DeliverExecutionLogs",
         "RestoreStateMachine/DeliverExecutionLogs",
         "DrillStateMachine/DeliverExecutionLogs",
+        "VaultCopyStateMachine/DeliverExecutionLogs",
     ]
 
 

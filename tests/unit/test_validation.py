@@ -97,3 +97,26 @@ def test_input_must_be_an_object(data):
 def test_a_read_only_stack_refuses_to_take_snapshots():
     with pytest.raises(InvalidInputError, match="RepositoryReadOnly"):
         validate({}, read_only=True)
+
+
+def test_every_machines_input_over_its_size_limit_is_refused_before_any_value_is_quoted() -> None:
+    from snapshot_sentinel.common_fields import MAX_INPUT_BYTES, quotable_input
+    from snapshot_sentinel.drills.steps import validate_drill_input
+    from snapshot_sentinel.restore.validation import validate_restore_input
+
+    huge = {"indices": "x" * MAX_INPUT_BYTES, "snapshot_nmae": "y" * 100_000}
+    refusals = []
+    for check in (
+        lambda: validate(huge),
+        lambda: validate_restore_input(
+            huge, default_repository="r", default_poll_seconds=60, execution_id="x", execution_start_time="t"
+        ),
+        lambda: validate_drill_input(huge),
+    ):
+        with pytest.raises(InvalidInputError) as refused:
+            check()
+        refusals.append(str(refused.value))
+
+    assert all("at most 16,384 are accepted" in text and len(text) < 400 for text in refusals)
+    assert quotable_input(huge) == {"not_quoted": "the input is 116,417 bytes, over the 16,384 accepted"}
+    assert quotable_input({"indices": "orders"}) == {"indices": "orders"}

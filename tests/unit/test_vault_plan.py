@@ -204,3 +204,12 @@ def test_a_copy_killed_after_any_batch_leaves_a_restorable_vault_and_resuming_co
     assert all(vault.get(k) == v for k, v in repo.objects.items())
     assert vault[INDEX_LATEST] == str(repo.generation)
     assert plan_copy(repo.listing(), {k: StoredObject(k, len(v), v) for k, v in vault.items()}).batches == ()
+
+
+def test_a_generation_written_after_the_copy_read_index_latest_is_left_for_the_next_copy() -> None:
+    source = [StoredObject("index-4", 10), StoredObject("index-5", 10), StoredObject("index.latest", 8, "e5")]
+
+    plan = plan_copy(source, {}, generation=4)
+
+    assert [b.keys for b in plan.batches] == [("index-4",), ("index.latest",)]
+    assert plan.skipped == 1

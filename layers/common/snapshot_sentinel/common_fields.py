@@ -5,6 +5,7 @@ Pure: plain values in, the value or an ``InvalidInputError`` naming the field an
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,26 @@ from snapshot_sentinel.errors import InvalidInputError
 
 MIN_POLL_SECONDS = 1
 MAX_POLL_SECONDS = 3600
+MAX_INPUT_BYTES = 16 * 1024
+"""The largest input a run accepts. Step Functions fails an execution whose state passes 256 KB with
+no Catch and no alert; a run's state carries its input twice (as given, and validated) beside its own
+facts, so an input is kept to a size that leaves those facts their room whatever else is at its
+largest. 16 KB names hundreds of indices; a pattern names thousands."""
+
+
+def _input_bytes(data: Any) -> int:
+    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str).encode())
+
+
+def input_size(data: Any, what: str) -> None:
+    """Refuse an input over :data:`MAX_INPUT_BYTES` (UTF-8 bytes of its compact JSON) before any other
+    check, so no error quotes a value that size."""
+    size = _input_bytes(data)
+    if size > MAX_INPUT_BYTES:
+        raise InvalidInputError(
+            f"the {what} input is {size:,} bytes; at most {MAX_INPUT_BYTES:,} are accepted (Step Functions carries "
+            'it in every state of the run): name indices by wildcard patterns such as "logs-2026.11.*" instead'
+        )
 
 
 def poll_interval(data: Mapping[str, Any], default: int) -> int:
@@ -37,3 +58,12 @@ def index_parts(value: Any, *, example: str) -> list[str]:
     raise InvalidInputError(
         f"input field 'indices' must be a comma string or a list of strings such as \"{example}\", got {value!r}"
     )
+
+
+def quotable_input(data: Any) -> Any:
+    """The input as a report may quote it: whole up to :data:`MAX_INPUT_BYTES`, else only its size (an
+    SNS message holds 256 KB, and the input that was refused for its size would not fit)."""
+    size = _input_bytes(data)
+    if size <= MAX_INPUT_BYTES:
+        return data
+    return {"not_quoted": f"the input is {size:,} bytes, over the {MAX_INPUT_BYTES:,} accepted"}

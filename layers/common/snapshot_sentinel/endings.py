@@ -189,7 +189,7 @@ def render_ending(ending: Ending, *, domain: str, endpoint: str, repository: str
 
 def sns_message(alert: EndingAlert) -> str:
     """``MessageStructure=json``: email gets the text with the facts appended, every other protocol the facts."""
-    facts = json.dumps(alert.facts, indent=2)
+    facts = json.dumps(alert.facts, separators=(",", ":"))
     return json.dumps(
         {"default": facts, "email": f"{alert.text}\n\n----- machine-readable facts (JSON) -----\n{facts}\n"}
     )

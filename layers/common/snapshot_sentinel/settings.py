@@ -208,3 +208,33 @@ class DrillFreshnessSettings:
             state_machine_arn=arn,
             stale_days=_number(environ, "DRILL_STALE_DAYS", 8, minimum=1),
         )
+
+
+@dataclass(frozen=True)
+class VaultSettings:
+    """The vault copy's functions: the source repository, the vault, and where the copy's manifests go."""
+
+    source_bucket: str
+    base_path: str
+    vault_bucket: str
+    vault_region: str
+    manifest_bucket: str
+    region: str
+    domain_name: str
+    batch_objects: int
+    batch_bytes: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> VaultSettings:
+        region = _text(environ, "AWS_REGION")
+        return cls(
+            source_bucket=_text(environ, "SNAPSHOT_BUCKET"),
+            base_path=environ.get("SNAPSHOT_BASE_PATH", "").strip(),
+            vault_bucket=_text(environ, "VAULT_BUCKET"),
+            vault_region=_text(environ, "VAULT_REGION", region),
+            manifest_bucket=_text(environ, "VAULT_MANIFEST_BUCKET"),
+            region=region,
+            domain_name=domain_name(environ.get("DOMAIN_ENDPOINT", ""), environ.get("DOMAIN_ARN", "")),
+            batch_objects=_number(environ, "VAULT_BATCH_OBJECTS", 1000, minimum=1),
+            batch_bytes=_number(environ, "VAULT_BATCH_BYTES", 20 * 1024**3, minimum=1),
+        )

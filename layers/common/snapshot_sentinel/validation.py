@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from snapshot_sentinel.common_fields import MAX_POLL_SECONDS, MIN_POLL_SECONDS, index_parts, poll_interval
+from snapshot_sentinel.common_fields import (
+    MAX_POLL_SECONDS,
+    MIN_POLL_SECONDS,
+    index_parts,
+    input_size,
+    poll_interval,
+)
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.naming import name_problem, run_snapshot_name
 
@@ -94,6 +100,7 @@ def validate_run_input(
     read_only: bool = False,
 ) -> RunConfig:
     """Check a run's input and decide its snapshot name; raise InvalidInputError naming the field."""
+    input_size(data, "backup")
     if not isinstance(data, Mapping):
         raise InvalidInputError(
             f'the input must be a JSON object such as {{}} or {{"skip_retention": true}}, got {data!r}'

@@ -224,9 +224,8 @@ class ClusterActions:
             for shard in range(record.shards):
                 copies = [c for c in record.copies if c.shard == shard]
                 primary_active = any(c.primary and c.state == STARTED for c in copies)
-                all_active = all(c.state == STARTED for c in copies)
                 view["shards"][str(shard)] = {
-                    "status": "green" if all_active else ("yellow" if primary_active else "red"),
+                    "status": record.shard_health(shard),
                     "primary_active": primary_active,
                     "active_shards": sum(1 for c in copies if c.state == STARTED),
                     "relocating_shards": 0,

@@ -53,7 +53,9 @@ def test_cluster_health_has_the_engines_fields_per_version(run: Emulated) -> Non
         assert "discovered_master" not in es.api.get("/_cluster/health").json
 
 
-def test_a_restored_index_goes_red_then_yellow_then_green_as_it_is_polled(run: Emulated) -> None:
+def test_a_restored_index_is_yellow_while_it_recovers_then_green_as_it_is_polled(run: Emulated) -> None:
+    # As the engine (ClusterShardHealth.getInactivePrimaryHealth, and the real engine in tests/engine):
+    # a primary recovering from a snapshot is yellow, not red; red is for data that is unavailable.
     # Given restores that take two polls for primaries and one for replicas
     run.domain.recovery = RecoveryProgress(polls=2, replica_polls=1)
     restore_lost_index(run)
@@ -62,13 +64,25 @@ def test_a_restored_index_goes_red_then_yellow_then_green_as_it_is_polled(run: E
         index = run.api.get("/_cluster/health/logs-1", level="indices").json["indices"]["logs-1"]
         seen.append((index["status"], index["active_primary_shards"], index["initializing_shards"]))
     assert seen == [
-        ("red", 0, 2),
-        ("red", 0, 2),
+        ("yellow", 0, 2),
+        ("yellow", 0, 2),
         ("yellow", 2, 2),
         ("yellow", 2, 2),
         ("green", 2, 0),
         ("green", 2, 0),
     ]
+
+
+def test_an_allocation_filter_no_node_matches_leaves_the_index_red_and_its_snapshot_refused(run: Emulated) -> None:
+    # As the real engine answers (tests/engine): the primary stays unassigned (deciders say no), and a
+    # snapshot without "partial" is refused whole
+    answer = run.api.put("/stuck", {"settings": {"index.routing.allocation.require._name": "no-such-node"}})
+    assert answer.status == 200
+    assert run.api.get("/_cluster/health/stuck", timeout="1s").json["status"] == "red"
+    refused = run.api.put(f"/_snapshot/{REPO}/snap-1", {"indices": "stuck"}, wait_for_completion="false")
+    assert refused.status == 500
+    assert refused.json["error"]["type"] == "snapshot_exception"
+    assert refused.json["error"]["reason"].endswith("Indices don't have primary shards [stuck]")
 
 
 def test_health_of_a_missing_index_is_red_and_408_timed_out(run: Emulated) -> None:
@@ -81,8 +95,8 @@ def test_health_of_a_missing_index_is_red_and_408_timed_out(run: Emulated) -> No
 def test_wait_for_status_not_reached_is_408_with_the_current_status(run: Emulated) -> None:
     run.domain.recovery = RecoveryProgress(polls=5)
     restore_lost_index(run)
-    answer = run.api.get("/_cluster/health/logs-1", wait_for_status="yellow", timeout="1s")
-    assert (answer.status, answer.json["status"], answer.json["timed_out"]) == (408, "red", True)
+    answer = run.api.get("/_cluster/health/logs-1", wait_for_status="green", timeout="1s")
+    assert (answer.status, answer.json["status"], answer.json["timed_out"]) == (408, "yellow", True)
     for _ in range(6):  # the primaries recover as the index is polled
         answer = run.api.get("/_cluster/health/logs-1", wait_for_status="green")
     assert (answer.status, answer.json["status"], answer.json["timed_out"]) == (200, "green", False)

@@ -32,6 +32,10 @@ DRILL_PREFIX = "drill-"
 GIB = 1024**3
 SAMPLE = 20
 """Left-out entries the plan carries through Step Functions state (the counts are complete)."""
+MAX_PICKS = 50
+"""Indices one drill restores at most, whatever DrillMaxShards and DrillMaxGigabytes allow: each pick is
+carried through Step Functions state three times (plan, verification, clean-up), about 2 KB at the
+longest names, and a run's state must stay under 256 KB (tests/statemachine/test_scale.py)."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,10 @@ def sample_indices(
             key=lambda c: (not c.quiet, c.size_bytes, c.primaries, c.name),
         )
         for candidate in rest:
+            if len(picks) >= MAX_PICKS:
+                full = f"the sample is full ({MAX_PICKS} indices: what a run carries)"
+                left_out.append(LeftOut(candidate.name, full))
+                continue
             if shards + candidate.primaries > caps.max_shards or size + candidate.size_bytes > caps.max_bytes:
                 left_out.append(LeftOut(candidate.name, "the sample is full (DrillMaxShards / DrillMaxGigabytes)"))
                 continue

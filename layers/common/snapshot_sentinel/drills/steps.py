@@ -19,6 +19,7 @@ from urllib.parse import quote
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.clock import parse_timestamp
+from snapshot_sentinel.common_fields import input_size
 from snapshot_sentinel.drills.catalog import Catalog, live_counts
 from snapshot_sentinel.drills.counts import count_rule
 from snapshot_sentinel.drills.errors import (
@@ -78,6 +79,7 @@ def validate_drill_input(raw: Any) -> dict[str, Any]:
     """``{"snapshot_name", "indices", "keep_restored"}``, all optional; anything else is refused."""
     if raw is None:
         raw = {}
+    input_size(raw, "drill")
     if not isinstance(raw, Mapping):
         raise InvalidInputError('the drill input must be a JSON object such as {"keep_restored": false}')
     unknown = sorted(set(raw) - set(INPUT_KEYS))

@@ -16,6 +16,7 @@ from typing import Any
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
 from snapshot_sentinel.clock import parse_timestamp
+from snapshot_sentinel.common_fields import quotable_input
 from snapshot_sentinel.wording import counted
 
 RESTORED = "RESTORED"
@@ -43,7 +44,7 @@ class RestoreReport:
     def sns_message(self) -> str:
         """``Message`` for ``publish(MessageStructure="json")``: email gets text + facts, the rest JSON."""
         compact = json.dumps(self.facts, ensure_ascii=False, separators=(",", ":"))
-        email = f"{self.text.rstrip()}\n\n{FACTS_SEPARATOR}\n{json.dumps(self.facts, ensure_ascii=False, indent=2)}\n"
+        email = f"{self.text.rstrip()}\n\n{FACTS_SEPARATOR}\n{compact}\n"
         return json.dumps({"default": compact, "email": email, "sms": self.subject}, ensure_ascii=False)
 
     def attributes(self) -> dict[str, dict[str, str]]:
@@ -103,7 +104,7 @@ def _common_facts(run: Mapping[str, Any], outcome: str, domain: str, region: str
         "snapshot": snapshot.get("name") or config.get("snapshot_name"),
         "snapshot_why": snapshot.get("why"),
         "execution": {"arn": execution or None, "console_url": console_url(execution, region) if execution else None},
-        "input": run.get("input"),
+        "input": quotable_input(run.get("input")),
     }
 
 

@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from snapshot_sentinel.common_fields import MAX_POLL_SECONDS, MIN_POLL_SECONDS, index_parts, poll_interval
+from snapshot_sentinel.common_fields import (
+    MAX_POLL_SECONDS,
+    MIN_POLL_SECONDS,
+    index_parts,
+    input_size,
+    poll_interval,
+)
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.naming import name_problem
 from snapshot_sentinel.restore.selection import Rename, index_name_problem
@@ -229,6 +235,7 @@ def validate_restore_input(
     execution_start_time: str,
 ) -> RestoreConfig:
     """Check a restore's input; raise InvalidInputError naming the field and the fix."""
+    input_size(data, "restore")
     if not isinstance(data, Mapping):
         raise InvalidInputError(
             f'the input must be a JSON object such as {{}} or {{"indices": "orders", "dry_run": true}}, got {data!r}'

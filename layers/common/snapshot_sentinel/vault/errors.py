@@ -18,3 +18,8 @@ class VaultIncompleteError(SentinelError):
 
 class VaultUnreadableError(SentinelError):
     """The vault's ``index.latest`` or the ``index-N`` it names cannot be read as a repository generation."""
+
+
+class VaultSourceChangedError(SentinelError):
+    """The source repository's ``index.latest`` changed while the copy ran (something wrote the
+    repository): the vault keeps the generation it had; the next copy brings the new one."""

@@ -123,6 +123,10 @@ def tier_of(key: str) -> Tier | None:
     return Tier.DATA
 
 
+def _newer_generation(key: str, tier: Tier, generation: int) -> bool:
+    return tier is Tier.REPOSITORY_GENERATION and int(key[len(INDEX_FILE_PREFIX) :]) > generation
+
+
 def _needs_copy(obj: StoredObject, vault: Mapping[str, StoredObject]) -> bool:
     there = vault.get(obj.key)
     if there is None or there.size != obj.size:
@@ -136,9 +140,14 @@ def plan_copy(
     *,
     max_batch_objects: int = DEFAULT_BATCH_OBJECTS,
     max_batch_bytes: int = DEFAULT_BATCH_BYTES,
+    generation: int | None = None,
 ) -> CopyPlan:
     """What to copy from ``source`` into ``vault``, in tiers, in batches of at most ``max_batch_objects``
-    objects and ``max_batch_bytes`` bytes (an object larger than that is a batch on its own)."""
+    objects and ``max_batch_bytes`` bytes (an object larger than that is a batch on its own).
+
+    ``generation`` pins the copy to the source's ``index.latest`` as read before the listing: a root
+    ``index-N`` newer than it (written by a snapshot that ran meanwhile) is left for the next copy, so
+    the vault never receives a generation whose files the listing may have missed."""
     if max_batch_objects < 1 or max_batch_bytes < 1:
         raise ConfigurationError(
             f"a copy batch must hold at least one object and one byte, got {max_batch_objects} objects and "
@@ -148,7 +157,7 @@ def plan_copy(
     present = skipped = 0
     for obj in source:
         tier = tier_of(obj.key)
-        if tier is None:
+        if tier is None or (generation is not None and _newer_generation(obj.key, tier, generation)):
             skipped += 1
         elif _needs_copy(obj, vault):
             by_tier.setdefault(tier, []).append(obj)

@@ -7,11 +7,16 @@ cross-region ``CopyObject`` must be sent. Nothing here deletes: the copier role 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from snapshot_sentinel.vault.plan import StoredObject
+from snapshot_sentinel.vault.errors import VaultIncompleteError, VaultSourceChangedError, VaultUnreadableError
+from snapshot_sentinel.vault.plan import INDEX_LATEST, StoredObject, plan_copy
+from snapshot_sentinel.vault.report import lag_hours
+from snapshot_sentinel.vault.verify import read_generation, verify_vault
 
 SINGLE_COPY_LIMIT = 5 * 1024**3
 PART_SIZE = 512 * 1024**2
@@ -62,17 +67,105 @@ class BatchCopied:
 
 
 def copy_batch(
-    vault_s3: Any, source: Location, vault: Location, keys: Sequence[str], sizes: Sequence[int]
+    vault_s3: Any,
+    source: Location,
+    vault: Location,
+    keys: Sequence[str],
+    sizes: Sequence[int],
+    *,
+    latest_etag: str = "",
 ) -> BatchCopied:
     """Copy ``keys`` from the source repository into the vault, in order, server-side. Copying a key
-    again writes the same bytes (a new version under Object Lock), so a retried batch is harmless."""
+    again writes the same bytes (a new version under Object Lock), so a retried batch is harmless.
+
+    ``index.latest`` is copied only if it still has ``latest_etag`` (the one the copy was planned
+    from): one that moved on raises :class:`VaultSourceChangedError` and the vault keeps its pointer."""
     for key, size in zip(keys, sizes, strict=True):
         copy_source = {"Bucket": source.bucket, "Key": source.key(key)}
         if size > SINGLE_COPY_LIMIT:
             _copy_in_parts(vault_s3, copy_source, vault.bucket, vault.key(key), size)
+        elif key == INDEX_LATEST and latest_etag:
+            try:
+                vault_s3.copy_object(
+                    Bucket=vault.bucket, Key=vault.key(key), CopySource=copy_source, CopySourceIfMatch=latest_etag
+                )
+            except vault_s3.exceptions.ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "412"):
+                    raise
+                raise VaultSourceChangedError(
+                    f"the source's {INDEX_LATEST} changed while the copy ran (something wrote the repository); "
+                    "the vault keeps its previous generation, and the next copy brings the new one"
+                ) from exc
         else:
             vault_s3.copy_object(Bucket=vault.bucket, Key=vault.key(key), CopySource=copy_source)
     return BatchCopied(objects=len(keys), bytes=sum(sizes))
+
+
+def prepare_copy(
+    source_s3: Any,
+    vault_s3: Any,
+    manifest_s3: Any,
+    source: Location,
+    vault: Location,
+    manifest_bucket: str,
+    run: str,
+    *,
+    max_batch_objects: int,
+    max_batch_bytes: int,
+) -> dict[str, Any]:
+    """Read the source's ``index.latest`` (the generation this copy brings), list both sides, plan, and
+    write one manifest per tier (a JSON array of batches, what the Distributed Map reads). Returns the
+    bounded facts the state machine carries: counts and the manifests' keys, never the keys to copy."""
+    try:
+        answer = source_s3.get_object(Bucket=source.bucket, Key=source.key(INDEX_LATEST))
+    except source_s3.exceptions.NoSuchKey:
+        raise VaultUnreadableError(
+            f"the source repository s3://{source.bucket}/{source.key(INDEX_LATEST)} does not exist: "
+            "no snapshot was ever written there (check SnapshotBucketName and SnapshotBasePath)"
+        ) from None
+    generation = read_generation(answer["Body"].read())
+    latest_etag = str(answer["ETag"])
+    plan = plan_copy(
+        list_repository(source_s3, source.bucket, source.base_path),
+        {o.key: o for o in list_repository(vault_s3, vault.bucket, vault.base_path)},
+        max_batch_objects=max_batch_objects,
+        max_batch_bytes=max_batch_bytes,
+        generation=generation,
+    )
+    tiers = []
+    for group in plan.tiers():
+        tier = int(group[0].tier)
+        key = f"{run}/tier-{tier}.json"
+        items = [{**batch.to_dict(), "latest_etag": latest_etag} for batch in group]
+        manifest_s3.put_object(
+            Bucket=manifest_bucket, Key=key, Body=json.dumps(items).encode(), ContentType="application/json"
+        )
+        tiers.append({"tier": tier, "batches": len(group), "manifest_bucket": manifest_bucket, "manifest_key": key})
+    return {
+        "generation": generation,
+        "objects": plan.objects,
+        "bytes": plan.bytes,
+        "batches": len(plan.batches),
+        "already_in_vault": plan.already_in_vault,
+        "skipped": plan.skipped,
+        "tiers": tiers,
+    }
+
+
+def verify_copy(vault_s3: Any, vault: Location, now: datetime, *, brought: int | None = None) -> dict[str, Any]:
+    """List the vault and verify its newest generation is whole (raises naming what is missing), and that
+    it is at least ``brought``, the generation the copy planned: a batch that failed without failing
+    its map (a tolerated failure) leaves the vault whole but behind, which is a failed copy too."""
+    keys = {o.key for o in list_repository(vault_s3, vault.bucket, vault.base_path)}
+    generation = verify_vault(lambda key: read_blob(vault_s3, vault.bucket, vault.base_path, key), keys)
+    if brought is not None and generation.generation < brought:
+        raise VaultIncompleteError(
+            f"the vault's {INDEX_LATEST} names generation {generation.generation}, but this copy was to bring "
+            f"{brought}: some batches did not complete (the vault still restores generation "
+            f"{generation.generation}; the next copy resumes)",
+            (INDEX_LATEST,),
+        )
+    return {**generation.to_dict(), "lag_hours": lag_hours(generation.newest_end_millis, now)}
 
 
 def _copy_in_parts(vault_s3: Any, copy_source: dict[str, str], bucket: str, key: str, size: int) -> None:

@@ -36,6 +36,9 @@ class VaultGeneration:
     generation: int
     snapshots: tuple[str, ...]
     referenced_files: int
+    newest_end_millis: int | None = None
+    """When the newest snapshot in the vault ended (``end_time_millis``, else ``start_time_millis``, of
+    the last entry of ``snapshots[]``), when the repository data records it."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,11 +94,21 @@ def verify_vault(read: Callable[[str], bytes | None], vault_keys: Collection[str
     try:
         repository_data = json.loads(raw)
         wanted = referenced_keys(repository_data)
-        names = tuple(s["name"] for s in repository_data.get("snapshots", []))
+        entries = repository_data.get("snapshots", [])
+        names = tuple(s["name"] for s in entries)
+        newest = _newest_millis(entries)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise VaultUnreadableError(f"the vault's {index_key} is not repository data the engine wrote: {exc}") from exc
     _fail_on_missing(index_key, wanted, vault_keys)
-    return VaultGeneration(generation=generation, snapshots=names, referenced_files=len(wanted))
+    return VaultGeneration(
+        generation=generation, snapshots=names, referenced_files=len(wanted), newest_end_millis=newest
+    )
+
+
+def _newest_millis(entries: list[dict[str, Any]]) -> int | None:
+    times = [e.get("end_time_millis") or e.get("start_time_millis") for e in entries]
+    known = [int(t) for t in times if isinstance(t, int | float) and t > 0]
+    return max(known) if known else None
 
 
 def _fail_on_missing(index_key: str, wanted: Iterable[str], vault_keys: Collection[str]) -> None:

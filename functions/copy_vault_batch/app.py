@@ -1,0 +1,38 @@
+"""Copy one batch into the vault: server-side copies of the batch's keys, in order.
+
+Event (one item of a tier's manifest, from the Distributed Map): ``{"tier", "keys", "sizes", "bytes",
+"latest_etag"}``. Returns ``{"objects", "bytes"}``; the map discards it (bounded state).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from snapshot_sentinel.errors import InvalidInputError
+from snapshot_sentinel.observability import logger, tracer
+from snapshot_sentinel.settings import VaultSettings
+from snapshot_sentinel.vault.steps import Location, copy_batch
+from snapshot_sentinel.wiring import aws_client
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = VaultSettings.from_env(os.environ)
+    keys, sizes = event.get("keys"), event.get("sizes")
+    if not isinstance(keys, list) or not isinstance(sizes, list) or len(keys) != len(sizes):
+        raise InvalidInputError(f"expected a manifest batch {{'keys': [...], 'sizes': [...]}}, got {event!r}")
+    logger.append_keys(domain=settings.domain_name, vault=settings.vault_bucket, tier=event.get("tier"))
+    copied = copy_batch(
+        aws_client("s3", settings.vault_region),
+        Location(settings.source_bucket, settings.base_path),
+        Location(settings.vault_bucket, settings.base_path),
+        [str(k) for k in keys],
+        [int(s) for s in sizes],
+        latest_etag=str(event.get("latest_etag") or ""),
+    )
+    logger.info("vault batch copied", extra=copied.to_dict())
+    return copied.to_dict()

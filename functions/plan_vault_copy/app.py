@@ -1,0 +1,42 @@
+"""Plan the vault copy: read the source's index.latest, list the source repository and the vault, and
+write the batches to copy (per tier, in dependency order) as manifests for the Distributed Map.
+
+Event (from VaultCopyStateMachine): ``{"run": <the execution's name>}``. The result holds counts and
+the manifests' keys only (bounded state), as ``$.plan``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from snapshot_sentinel.errors import InvalidInputError
+from snapshot_sentinel.observability import logger, tracer
+from snapshot_sentinel.settings import VaultSettings
+from snapshot_sentinel.vault.steps import Location, prepare_copy
+from snapshot_sentinel.wiring import aws_client
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = VaultSettings.from_env(os.environ)
+    run = event.get("run")
+    if not isinstance(run, str) or not run:
+        raise InvalidInputError(f"expected {{'run': <execution name>}}, got {event!r}")
+    logger.append_keys(domain=settings.domain_name, vault=settings.vault_bucket, execution=run)
+    plan = prepare_copy(
+        aws_client("s3", settings.region),
+        aws_client("s3", settings.vault_region),
+        aws_client("s3", settings.region),
+        Location(settings.source_bucket, settings.base_path),
+        Location(settings.vault_bucket, settings.base_path),
+        settings.manifest_bucket,
+        run,
+        max_batch_objects=settings.batch_objects,
+        max_batch_bytes=settings.batch_bytes,
+    )
+    logger.info("vault copy planned", extra={k: v for k, v in plan.items() if k != "tiers"})
+    return plan
