@@ -363,3 +363,29 @@ class AwsGateway:
                 break
             kwargs["NextToken"] = page["NextToken"]
         return found
+
+
+def vault_state(session: boto3.session.Session, bucket: str, region: str, base_path: str) -> dict[str, Any]:
+    """What the vault holds (its verified generation, newest snapshots, when the newest ended) and its
+    Object Lock retention, read with the caller's credentials in the vault's region."""
+    from snapshot_sentinel.vault.steps import list_repository, read_blob
+    from snapshot_sentinel.vault.verify import verify_vault
+
+    with aws_errors(f"reading the vault s3://{bucket}", region=region):
+        s3 = session.client("s3", region_name=region, config=CLIENT_CONFIG)
+        keys = {o.key for o in list_repository(s3, bucket, base_path)}
+        generation = verify_vault(lambda key: read_blob(s3, bucket, base_path, key), keys)
+        try:
+            rule = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"].get("Rule", {})
+        except s3.exceptions.ClientError:
+            rule = {}
+    retention = rule.get("DefaultRetention", {})
+    return {
+        "objects": len(keys),
+        "generation": generation.generation,
+        "snapshots": len(generation.snapshots),
+        "newest_snapshot": generation.snapshots[-1] if generation.snapshots else None,
+        "newest_end_millis": generation.newest_end_millis,
+        "retention_mode": retention.get("Mode"),
+        "retention_days": retention.get("Days") or (retention.get("Years", 0) * 365 or None),
+    }

@@ -120,7 +120,10 @@ def deployed_types(template: dict[str, Any]) -> set[str]:
             for name, event in (properties.get("Events") or {}).items():
                 if event["Type"] not in EVENT_RESOURCES:
                     pytest.fail(f"{logical_id}.Events.{name}: event type {event['Type']} unknown to this test")
-                types.update(EVENT_RESOURCES[event["Type"]])
+                # A rule starts a state machine through a role of its own, a function through a permission.
+                rule_target = "AWS::IAM::Role" if kind.endswith("StateMachine") else "AWS::Lambda::Permission"
+                types.update(EVENT_RESOURCES[event["Type"]][:1])
+                types.add(rule_target if event["Type"] != "ScheduleV2" else "AWS::IAM::Role")
             unknown = {"AutoPublishAlias", "DeploymentPreference", "FunctionUrlConfig", "EventInvokeConfig"}
             if unknown & set(properties):
                 pytest.fail(f"{logical_id}: {sorted(unknown & set(properties))} create resources unknown to this test")
@@ -167,19 +170,31 @@ def test_the_sam_transform_and_the_stack_itself_are_allowed():
     )
 
 
-def test_pass_role_is_limited_to_the_services_the_stack_hands_roles_to():
+def services_handed_roles(template: dict[str, Any]) -> set[str]:
+    """The services CloudFormation hands one of the stack's roles to as it creates resources: each
+    function's and state machine's role, a schedule's role, an EventBridge rule's role to start a
+    state machine."""
+    services = set()
+    for resource in template["Resources"].values():
+        kind, properties = resource["Type"], resource.get("Properties") or {}
+        if kind == "AWS::Serverless::Function":
+            services.add("lambda.amazonaws.com")
+        if kind == "AWS::Serverless::StateMachine":
+            services.add("states.amazonaws.com")
+        for event in (properties.get("Events") or {}).values():
+            if event["Type"] == "ScheduleV2":
+                services.add("scheduler.amazonaws.com")
+            elif kind == "AWS::Serverless::StateMachine":
+                services.add("events.amazonaws.com")
+    return services
+
+
+def test_pass_role_goes_to_exactly_the_services_the_stack_hands_roles_to():
     policy = json.loads(POLICY.read_text())
     passing = [s for s in policy["Statement"] if "iam:PassRole" in s["Action"]]
-    assert passing
-    for statement in passing:
-        services = statement["Condition"]["StringEquals"]["iam:PassedToService"]
-        assert set(services) <= {
-            "lambda.amazonaws.com",
-            "states.amazonaws.com",
-            "scheduler.amazonaws.com",
-            "es.amazonaws.com",
-        }
-        assert statement["Resource"] != "*"
+    assert len(passing) == 1 and passing[0]["Resource"] != "*"
+    services = passing[0]["Condition"]["StringEquals"]["iam:PassedToService"]
+    assert set(services) == services_handed_roles(load_template())
 
 
 def test_an_unknown_resource_type_fails_the_check():

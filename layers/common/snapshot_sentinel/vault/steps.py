@@ -19,6 +19,9 @@ from snapshot_sentinel.vault.report import lag_hours
 from snapshot_sentinel.vault.verify import read_generation, verify_vault
 
 SINGLE_COPY_LIMIT = 5 * 1024**3
+CHECKSUM = "SHA256"
+"""S3 refuses a write into an Object Lock bucket with a default retention unless it carries Content-MD5
+or a checksum (MissingUploadObjectWithObjectLockHeaders): every copy asks S3 for a SHA-256 checksum."""
 PART_SIZE = 512 * 1024**2
 
 
@@ -87,7 +90,11 @@ def copy_batch(
         elif key == INDEX_LATEST and latest_etag:
             try:
                 vault_s3.copy_object(
-                    Bucket=vault.bucket, Key=vault.key(key), CopySource=copy_source, CopySourceIfMatch=latest_etag
+                    Bucket=vault.bucket,
+                    Key=vault.key(key),
+                    CopySource=copy_source,
+                    CopySourceIfMatch=latest_etag,
+                    ChecksumAlgorithm=CHECKSUM,
                 )
             except vault_s3.exceptions.ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "412"):
@@ -97,7 +104,9 @@ def copy_batch(
                     "the vault keeps its previous generation, and the next copy brings the new one"
                 ) from exc
         else:
-            vault_s3.copy_object(Bucket=vault.bucket, Key=vault.key(key), CopySource=copy_source)
+            vault_s3.copy_object(
+                Bucket=vault.bucket, Key=vault.key(key), CopySource=copy_source, ChecksumAlgorithm=CHECKSUM
+            )
     return BatchCopied(objects=len(keys), bytes=sum(sizes))
 
 
@@ -169,7 +178,7 @@ def verify_copy(vault_s3: Any, vault: Location, now: datetime, *, brought: int |
 
 
 def _copy_in_parts(vault_s3: Any, copy_source: dict[str, str], bucket: str, key: str, size: int) -> None:
-    upload_id = vault_s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    upload_id = vault_s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm=CHECKSUM)["UploadId"]
     try:
         parts = []
         for number, start in enumerate(range(0, size, PART_SIZE), start=1):
@@ -182,7 +191,11 @@ def _copy_in_parts(vault_s3: Any, copy_source: dict[str, str], bucket: str, key:
                 CopySource=copy_source,
                 CopySourceRange=f"bytes={start}-{end}",
             )
-            parts.append({"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]})
+            result = answer["CopyPartResult"]
+            part = {"PartNumber": number, "ETag": result["ETag"]}
+            if result.get("ChecksumSHA256"):
+                part["ChecksumSHA256"] = result["ChecksumSHA256"]
+            parts.append(part)
         vault_s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
     except Exception:
         vault_s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)

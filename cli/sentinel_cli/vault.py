@@ -1,0 +1,64 @@
+"""``sentinel vault``: the vault in another region: its newest snapshot, its lag, its retention."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from sentinel_cli.commands import Runtime, stack_options
+from sentinel_cli.errors import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
+from sentinel_cli.gateway import AwsGateway, vault_state
+from snapshot_sentinel.vault.errors import VaultIncompleteError, VaultUnreadableError
+from snapshot_sentinel.vault.report import lag_hours
+
+STALE_AFTER_HOURS = 48.0
+"""A vault whose newest snapshot is older than this is reported as a problem (exit 1)."""
+
+
+@click.command()
+@stack_options
+def vault(runtime: Runtime, gateway: Callable[[], AwsGateway]) -> int:
+    """The vault: its newest snapshot, how many hours behind it is, and its Object Lock retention.
+
+    Exit 1 when the vault does not verify (a file its index.latest reaches is missing) or lags more
+    than 48 hours; exit 2 when the stack has no vault.
+    """
+    stack = gateway()
+    bucket = stack.parameters.get("VaultBucketName", "")
+    if not bucket:
+        runtime.error(f"stack {stack.stack_name!r} has no vault: VaultBucketName is empty (docs/vault.md sets one up)")
+        return EXIT_USAGE
+    region = stack.parameters.get("VaultRegion") or stack.region
+    report: dict[str, object] = {"bucket": bucket, "region": region}
+    try:
+        state = vault_state(stack.session, bucket, region, stack.parameters.get("SnapshotBasePath", ""))
+    except (VaultIncompleteError, VaultUnreadableError) as exc:
+        report.update(problem=f"{type(exc).__name__}: {exc}")
+        return _show(runtime, report, EXIT_RUN_FAILED)
+    lag = lag_hours(state.pop("newest_end_millis"), runtime.now())
+    report.update(state, lag_hours=lag)
+    stale = lag is not None and lag > STALE_AFTER_HOURS
+    if stale:
+        report["problem"] = f"the vault's newest snapshot ended {lag} hours ago (more than {STALE_AFTER_HOURS:.0f})"
+    return _show(runtime, report, EXIT_RUN_FAILED if stale else EXIT_OK)
+
+
+def _show(runtime: Runtime, report: dict[str, object], code: int) -> int:
+    if runtime.as_json:
+        runtime.emit_json(report)
+        return code
+    lines = [f"vault           s3://{report['bucket']} ({report['region']})"]
+    if "generation" in report:
+        lag = report.get("lag_hours")
+        lines += [
+            f"newest snapshot {report['newest_snapshot'] or '(none)'}",
+            f"lag             {'unknown' if lag is None else f'{lag} h'}",
+            f"snapshots       {report['snapshots']} (generation {report['generation']}, {report['objects']} objects)",
+            f"retention       {report['retention_mode'] or 'no Object Lock'}"
+            + (f", {report['retention_days']} days" if report.get("retention_days") else ""),
+        ]
+    if "problem" in report:
+        lines.append(f"problem         {report['problem']}")
+    click.echo("\n".join(lines), file=runtime.out)
+    return code
