@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 
 from snapshot_sentinel.identity import snapshot_metadata
+from snapshot_sentinel.wording import counted
 from tests.emulator import EmulatedDomain, EmulatorCredentials, RecoveryProgress, SnapshotProgress, serve
 from tests.support.cli import Sentinel, publish_schedule, publish_stack
 from tests.support.sns_confirmation import EmailConfirmations
@@ -96,7 +97,8 @@ def describe(call: Invocation) -> str:
     if call.function == "CheckRestoreFunction":
         primaries = result.get("primaries", {})
         return (
-            f"health + _recovery: {result.get('counts', {}).get('done')}/{result.get('targets_count')} indices done,"
+            f"health + _recovery: {result.get('counts', {}).get('done')} of"
+            f" {counted(int(result.get('targets_count') or 0), 'index')} done,"
             f" primaries {primaries.get('done')}/{primaries.get('total')}"
         )
     if call.function == "ReportRestoreFunction":

@@ -14,7 +14,6 @@ is registered, and registers a missing one again exactly as the stack does (and 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -31,6 +30,7 @@ from sentinel_cli.commands import (
     follow,
     stack_options,
 )
+from sentinel_cli.domain_advice import domain_refusal_fix
 from sentinel_cli.errors import (
     EXIT_OK,
     EXIT_RUN_FAILED,
@@ -52,18 +52,6 @@ DEFAULT_RPO_HOURS = 26.0
 DEFAULT_DRILL_STALE_DAYS = 8.0
 RECENT_DRILLS = 20
 """Drill runs looked at for the newest finished one and the newest pass."""
-_BACKEND_ROLES = re.compile(r"backend_roles=\[([^\]]*)\]")
-_FGAC_USER = re.compile(r"User \[name=([^,\]]+)")
-_IAM_USER = re.compile(r"User: (arn:[^ ]+) is not authorized to perform: ([^ ]+)")
-_UNREACHABLE = {
-    "EndpointNotResolvedError",
-    "EndpointRefusedError",
-    "EndpointTlsError",
-    "EndpointNotApiError",
-    "DomainConnectionError",
-    "GatewayTimeoutError",
-    "DomainUnavailableError",
-}
 
 
 @dataclass(frozen=True)
@@ -148,16 +136,6 @@ def check_alerts(stack: AwsGateway) -> Check:
     return Check("Alerts", OK, f"confirmed, with authenticated unsubscribe: {confirmed}")
 
 
-def _fgac_fix(cause: str) -> str:
-    roles = [role.strip() for listed in _BACKEND_ROLES.findall(cause) for role in listed.split(",") if role.strip()]
-    who = ", ".join(dict.fromkeys(roles or _FGAC_USER.findall(cause))) or "the stack's function roles"
-    return (
-        "fine-grained access control refused the stack's function: in OpenSearch Dashboards, Security, Roles, "
-        f"map {who} as a backend role of manage_snapshots (docs/operations.md, 'Access denied'); restores and "
-        "drills also need a role allowed to create and delete indices"
-    )
-
-
 def _repository_failure(view: RunView, repository: str) -> Check:
     error = view.error or view.status
     cause = view.cause or ""
@@ -168,35 +146,7 @@ def _repository_failure(view: RunView, repository: str) -> Check:
     if view.alert and "AlertTopic" not in said:
         said += " (its alert went to AlertTopic)"
     detail = f"the retention dry run {view.name} ended {view.status}: {said}"
-    if error == "RepositoryMissingError":
-        fix = (
-            f"repository {repository} is not registered on the domain: the next backup registers it again as the "
-            "stack did (start one now: sentinel backup --wait); if it cannot, its alert says why"
-        )
-    elif error == "AuthorizationError" and "security_exception" in cause:
-        fix = _fgac_fix(cause)
-    elif error == "AuthorizationError" and "iam:PassRole" in cause:
-        fix = (
-            "registering the repository needs iam:PassRole on the stack's SnapshotRoleArn: deploy this version of "
-            "the stack (its roles have it), and with fine-grained access control map the role that registers "
-            "as a backend role of manage_snapshots"
-        )
-    elif error == "AuthorizationError":
-        user = _IAM_USER.search(cause)
-        who = f"{user.group(1)} ({user.group(2)})" if user else "the stack's function roles"
-        fix = (
-            f"the domain refused {who}: let the domain's access policy allow the stack's function roles "
-            "(es:ESHttpGet, es:ESHttpPut, es:ESHttpPost, es:ESHttpDelete on the domain); see docs/operations.md, "
-            "'Access denied'"
-        )
-    elif error in _UNREACHABLE:
-        fix = (
-            "the stack's functions cannot reach the domain: check the DomainEndpoint parameter and, for a VPC "
-            "domain, SubnetIds and SecurityGroupIds (HTTPS 443 from the functions to the domain)"
-        )
-    else:
-        fix = f"follow the run for the whole story: sentinel watch {view.name}"
-    return Check("Repository", FAIL, detail, fix)
+    return Check("Repository", FAIL, detail, domain_refusal_fix(error, cause, repository, view.name))
 
 
 def check_repository(runtime: Runtime, stack: AwsGateway) -> Check:

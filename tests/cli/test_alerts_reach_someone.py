@@ -3,9 +3,13 @@ confirms one from its email's link so that a click on "unsubscribe" cannot silen
 
 from __future__ import annotations
 
+from unittest import mock
+
 import boto3
 import pytest
 
+from sentinel_cli.errors import AccessDeniedError
+from sentinel_cli.gateway import AwsGateway
 from tests.emulator import SnapshotProgress
 from tests.support.sns_confirmation import EmailConfirmations
 from tests.support.stack import REGION
@@ -150,3 +154,23 @@ def test_a_subscription_confirmed_by_a_click_reaches_someone_but_is_flagged(sent
     assert subscription["authenticated_unsubscribe"] is False
     assert "one click (not protected)" in text.stdout
     assert "anyone with an alert email can unsubscribe it" in text.stdout
+
+
+def test_status_without_permission_to_list_subscriptions_says_so_and_judges_the_rest(sentinel, backed_up):
+    denied = AccessDeniedError("sns list_subscriptions_by_topic was denied (AuthorizationError: not authorized)")
+
+    with mock.patch.object(AwsGateway, "subscriptions", side_effect=denied):
+        code, report = sentinel.json("status")
+
+    assert code == 0
+    assert report["alerts"]["subscriptions"] is None
+    assert report["unknown"] == [f"the alert subscriptions are unknown: {denied}"]
+
+
+def test_a_state_machine_without_runs_is_a_sentence_not_an_empty_table(sentinel, backed_up):
+    text = sentinel("status")
+
+    assert "DrillStateMachine: no runs yet" in text.stdout
+    assert "RestoreStateMachine: no runs yet" in text.stdout
+    assert "DrillStateMachine: last runs" not in text.stdout
+    assert "BackupStateMachine: last runs" in text.stdout
