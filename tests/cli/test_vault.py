@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from tests.statemachine.conftest import NIGHTLY_START
+from tests.support.cli import publish_stack
 from tests.support.repository import RepositoryWriter
 from tests.support.stack import REHEARSAL_BUCKET
 
@@ -64,3 +65,13 @@ def test_a_vault_missing_a_file_its_index_latest_reaches_exits_1_naming_it(senti
 
     assert code == 1
     assert "VaultIncompleteError" in report["problem"] and "snap-U2ht-1.dat" in report["problem"]
+
+
+def test_vault_on_a_stack_without_one_exits_2_and_says_how_to_set_one_up(sentinel, stack):
+    stack.parameters["VaultBucketName"] = ""
+    publish_stack(stack, update=True)
+
+    result = sentinel("vault")
+
+    assert result.exit_code == 2
+    assert "VaultBucketName is empty" in result.output

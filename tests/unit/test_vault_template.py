@@ -154,3 +154,17 @@ def test_the_backup_stack_grants_nothing_on_the_vault_but_list_read_and_write() 
         "s3:PutObjectTagging",
         "s3:AbortMultipartUpload",
     }
+
+
+def test_without_a_vault_bucket_the_backup_stack_creates_nothing_of_the_copy() -> None:
+    template = load_template()
+    resolver = Resolver(template, {"DomainEndpoint": "https://search-x.us-east-1.es.amazonaws.com"}, {})
+    vault_resources = [name for name in template["Resources"] if "Vault" in name]
+
+    assert {"VaultCopyStateMachine", "VaultCopierRole", "NoRecentVaultCopyAlarm"} <= set(vault_resources)
+    for name in vault_resources:
+        assert template["Resources"][name].get("Condition") == "HasVault", name
+    assert resolver.condition("HasVault") is False
+    assert Resolver(
+        template, {"DomainEndpoint": "https://search-x.us-east-1.es.amazonaws.com", "VaultBucketName": "v"}, {}
+    ).condition("HasVault")
