@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from snapshot_sentinel.endings import Ending, message_attributes, render_ending, sns_message
+from snapshot_sentinel.endings import Ending, report_ending
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
 from snapshot_sentinel.wiring import aws_client
@@ -22,22 +22,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = AlertSettings.from_env(os.environ)
     ending = Ending.from_event(event)
     logger.append_keys(domain=settings.domain_name, execution=ending.execution_arn, status=ending.status)
-    if ending.already_alerted:
-        logger.info("ending already alerted by the run itself", extra={"error": ending.error})
-        return {"published": False, "reason": "the run's own alert was sent"}
-    alert = render_ending(
+    result = report_ending(
+        aws_client("sns", settings.region),
+        settings.topic_arn,
         ending,
         domain=settings.domain_name,
         endpoint=settings.endpoint,
         repository=settings.repository,
         region=settings.region,
     )
-    response = aws_client("sns", settings.region).publish(
-        TopicArn=settings.topic_arn,
-        Subject=alert.subject,
-        Message=sns_message(alert),
-        MessageStructure="json",
-        MessageAttributes=message_attributes(alert),
-    )
-    logger.warning("last-resort alert published", extra={"error": ending.error, "message_id": response["MessageId"]})
-    return {"published": True, "message_id": response["MessageId"], "subject": alert.subject}
+    if result["published"]:
+        logger.warning("last-resort alert published", extra={"error": ending.error, "message_id": result["message_id"]})
+    else:
+        logger.info("ending already alerted by the run itself", extra={"error": ending.error})
+    return result

@@ -10,17 +10,18 @@ older definition. The decision is made in code, not in the rule's pattern: for T
 ABORTED the event's ``cause`` can be null or absent, and a pattern that misjudged that would drop
 the very alerts this exists for.
 
-Pure: the handler publishes the :class:`EndingAlert` this module returns.
+:func:`report_ending` publishes the :class:`EndingAlert` through the one ``Publish`` and envelope of
+:mod:`snapshot_sentinel.alerts.sns`; everything else here is pure.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
+from snapshot_sentinel.alerts.sns import envelope, publish, string_attributes
 
 ENDINGS = ("FAILED", "TIMED_OUT", "ABORTED")
 MAX_CAUSE_CHARS = 4_000
@@ -188,19 +189,28 @@ def render_ending(ending: Ending, *, domain: str, endpoint: str, repository: str
 
 
 def sns_message(alert: EndingAlert) -> str:
-    """``MessageStructure=json``: email gets the text with the facts appended, every other protocol the facts."""
-    facts = json.dumps(alert.facts, separators=(",", ":"))
-    return json.dumps(
-        {"default": facts, "email": f"{alert.text}\n\n----- machine-readable facts (JSON) -----\n{facts}\n"}
-    )
+    """The ``Message`` this alert is published as (the one envelope of :mod:`snapshot_sentinel.alerts.sns`)."""
+    return envelope(alert.subject, alert.text, alert.facts)
 
 
 def message_attributes(alert: EndingAlert) -> dict[str, dict[str, str]]:
     """``outcome`` (FAILED, TIMED_OUT, ABORTED), ``domain``, ``repository``, ``kind`` for filter policies."""
-    values = {
-        "outcome": alert.facts["outcome"],
-        "domain": alert.facts["domain"],
-        "repository": alert.facts["repository"],
-        "kind": alert.facts["kind"],
-    }
-    return {key: {"DataType": "String", "StringValue": str(value)} for key, value in values.items() if value}
+    return string_attributes({key: alert.facts[key] for key in ("outcome", "domain", "repository", "kind")})
+
+
+def report_ending(
+    sns: Any, topic_arn: str, ending: Ending, *, domain: str, endpoint: str, repository: str, region: str
+) -> dict[str, Any]:
+    """Publish the alert of ``ending`` unless the run already sent its own; raises AlertNotSentError."""
+    if ending.already_alerted:
+        return {"published": False, "reason": "the run's own alert was sent"}
+    alert = render_ending(ending, domain=domain, endpoint=endpoint, repository=repository, region=region)
+    message_id = publish(
+        sns,
+        topic_arn,
+        subject=alert.subject,
+        text=alert.text,
+        facts=alert.facts,
+        attributes=message_attributes(alert),
+    )
+    return {"published": True, "message_id": message_id, "subject": alert.subject}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, console_url, mapping, text
-from snapshot_sentinel.alerts.sns import envelope, publish
+from snapshot_sentinel.alerts.sns import publish, string_attributes
 from snapshot_sentinel.alerts.text import safe_subject
 
 REGISTERED_AGAIN = "REGISTERED_AGAIN"
@@ -33,7 +33,7 @@ class Notice:
             "repository": self.facts["repository"],
             "kind": KIND,
         }
-        return {key: {"DataType": "String", "StringValue": str(v)[:256]} for key, v in values.items() if v}
+        return string_attributes(values)
 
 
 def render_registered_again(ensured: Mapping[str, Any], *, execution_arn: str, region: str) -> Notice:
@@ -110,7 +110,8 @@ def publish_notice(sns: Any, topic_arn: str, notice: Notice) -> dict[str, Any]:
         sns,
         topic_arn,
         subject=notice.subject,
-        message=envelope(notice.subject, notice.text, notice.facts),
+        text=notice.text,
+        facts=notice.facts,
         attributes=notice.attributes(),
     )
     return {"published": True, "message_id": message_id, "subject": notice.subject, "outcome": REGISTERED_AGAIN}

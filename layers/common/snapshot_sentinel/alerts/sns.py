@@ -1,4 +1,8 @@
-"""The alert in SNS's shape, within SNS's limits, and its one ``Publish``.
+"""The alert in SNS's shape, within SNS's limits, and the one ``Publish`` of the codebase.
+
+Every message AlertTopic carries (the backup alert, the registered-again notice, the restore and
+drill reports, the last-resort alert) goes through :func:`publish`, in the one :func:`envelope`,
+with attributes from :func:`string_attributes`.
 
 SNS refuses subjects of 100 characters or more, with line breaks or control characters, and
 messages over 256 KB. The message carries the facts twice (the JSON ``default`` and the email's
@@ -22,6 +26,9 @@ MESSAGE_BUDGET_BYTES = 240_000
 """What our message may use of SNS's 256 KB, leaving room for the subject and attributes."""
 
 FACTS_SEPARATOR = f"----- machine-readable facts (JSON, schema_version {SCHEMA_VERSION}) -----"
+UNVERSIONED_FACTS_SEPARATOR = "----- machine-readable facts (JSON) -----"
+"""The separator of facts that carry no ``schema_version`` (the restore and drill reports)."""
+ATTRIBUTE_VALUE_MAX_CHARS = 256
 
 
 def render_alert(
@@ -83,22 +90,36 @@ def envelope(subject: str, text: str, facts: Mapping[str, Any]) -> str:
     one by one would only repeat the facts and eat into the 256 KB limit.
     """
     facts_json = json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
-    email = f"{text.rstrip()}\n\n{FACTS_SEPARATOR}\n{facts_json}\n"
+    email = f"{text.rstrip()}\n\n{facts_separator(facts)}\n{facts_json}\n"
     return json.dumps({"default": facts_json, "email": email, "sms": subject}, ensure_ascii=False)
+
+
+def facts_separator(facts: Mapping[str, Any]) -> str:
+    """The line between the email's text and its facts; it names the facts' ``schema_version``."""
+    version = facts.get("schema_version")
+    if version is None:
+        return UNVERSIONED_FACTS_SEPARATOR
+    return f"----- machine-readable facts (JSON, schema_version {version}) -----"
+
+
+def string_attributes(values: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """SNS message attributes for subscription filter policies; empty values are left out."""
+    return {
+        name: {"DataType": "String", "StringValue": value[:ATTRIBUTE_VALUE_MAX_CHARS]}
+        for name, value in values.items()
+        if isinstance(value, str) and value.strip()
+    }
 
 
 def message_attributes(alert: Alert) -> dict[str, dict[str, str]]:
     """SNS message attributes for subscription filter policies (``{"outcome": ["PARTIAL"]}``)."""
-    values = {
-        "outcome": alert.facts.get("outcome"),
-        "domain": alert.facts.get("domain"),
-        "repository": alert.facts.get("repository"),
-    }
-    return {
-        name: {"DataType": "String", "StringValue": str(value)[:256]}
-        for name, value in values.items()
-        if isinstance(value, str) and value.strip()
-    }
+    return string_attributes(
+        {
+            "outcome": alert.facts.get("outcome"),
+            "domain": alert.facts.get("domain"),
+            "repository": alert.facts.get("repository"),
+        }
+    )
 
 
 def publish_alert(sns: Any, topic_arn: str, alert: Alert) -> dict[str, Any]:
@@ -108,7 +129,12 @@ def publish_alert(sns: Any, topic_arn: str, alert: Alert) -> dict[str, Any]:
     ends the execution with that error, so the failure is never reported as an alert that went out.
     """
     message_id = publish(
-        sns, topic_arn, subject=alert.subject, message=sns_message(alert), attributes=message_attributes(alert)
+        sns,
+        topic_arn,
+        subject=alert.subject,
+        text=alert.text,
+        facts=alert.facts,
+        attributes=message_attributes(alert),
     )
     return {
         "published": True,
@@ -120,13 +146,24 @@ def publish_alert(sns: Any, topic_arn: str, alert: Alert) -> dict[str, Any]:
     }
 
 
-def publish(sns: Any, topic_arn: str, *, subject: str, message: str, attributes: Mapping[str, Any]) -> str:
-    """The one ``Publish`` to AlertTopic; its message id. Raises :class:`AlertNotSentError`."""
+def publish(
+    sns: Any,
+    topic_arn: str,
+    *,
+    subject: str,
+    text: str,
+    facts: Mapping[str, Any],
+    attributes: Mapping[str, Any],
+) -> str:
+    """The one ``Publish`` to AlertTopic, in the one :func:`envelope`; its message id.
+
+    Raises :class:`AlertNotSentError`: the state machine retries it, then ends the execution with it.
+    """
     try:
         response = sns.publish(
             TopicArn=topic_arn,
             Subject=subject,
-            Message=message,
+            Message=envelope(subject, text, facts),
             MessageStructure="json",
             MessageAttributes=dict(attributes),
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
+from snapshot_sentinel.alerts.sns import envelope, string_attributes
 from snapshot_sentinel.clock import parse_timestamp
 from snapshot_sentinel.common_fields import quotable_input
 from snapshot_sentinel.wording import counted
@@ -29,7 +30,8 @@ FACTS_INDICES_MAX = 500
 MEASURED_BYTES_MAX = 64 * 1024
 """What the measurement of the restored indices may add to the execution's state (256 KB in all)."""
 CAUSE_MAX_CHARS = 900
-FACTS_SEPARATOR = "----- machine-readable facts (JSON) -----"
+OUTPUT_INDICES_MAX = 50
+"""The indices the step's output keeps of the report's facts (the execution's output stays small)."""
 
 
 @dataclass(frozen=True)
@@ -42,18 +44,27 @@ class RestoreReport:
     cause: str | None = None
 
     def sns_message(self) -> str:
-        """``Message`` for ``publish(MessageStructure="json")``: email gets text + facts, the rest JSON."""
-        compact = json.dumps(self.facts, ensure_ascii=False, separators=(",", ":"))
-        email = f"{self.text.rstrip()}\n\n{FACTS_SEPARATOR}\n{compact}\n"
-        return json.dumps({"default": compact, "email": email, "sms": self.subject}, ensure_ascii=False)
+        """The ``Message`` this report is published as (the one envelope of :mod:`snapshot_sentinel.alerts.sns`)."""
+        return envelope(self.subject, self.text, self.facts)
 
     def attributes(self) -> dict[str, dict[str, str]]:
-        values = {"outcome": self.outcome, "domain": self.facts.get("domain"), "kind": "restore"}
-        return {k: {"DataType": "String", "StringValue": str(v)[:256]} for k, v in values.items() if v}
+        """``outcome``, ``domain`` and ``kind`` (``restore`` or ``drill``) for subscription filter policies."""
+        return string_attributes(
+            {"outcome": self.outcome, "domain": self.facts.get("domain"), "kind": self.facts.get("kind")}
+        )
 
     def result(self) -> dict[str, Any]:
         """The step's output: what the Choice and Fail states read."""
         return {"outcome": self.outcome, "subject": self.subject, "error": self.error, "cause": self.cause}
+
+    def bounded_facts(self) -> dict[str, Any]:
+        """What the execution's output keeps of the facts: everything but the plan and the long per-index list."""
+        facts = dict(self.facts)
+        indices = facts.pop("indices", None)
+        if indices is not None:
+            facts["indices_sample"] = indices[:OUTPUT_INDICES_MAX]
+        facts.pop("plan", None)
+        return facts
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -359,6 +370,15 @@ def render_failure(run: Mapping[str, Any], *, domain: str, region: str) -> Resto
     if facts["execution"]["console_url"]:
         lines += ["", f"Execution: {facts['execution']['console_url']}"]
     return RestoreReport(facts["outcome"], subject, "\n".join(lines), facts, error=error, cause=_cause(error, message))
+
+
+def render_report(path: str, run: Mapping[str, Any], *, domain: str, region: str) -> RestoreReport:
+    """The report of the way the run went: ``restored``, ``dry_run`` or (anything else) ``failed``."""
+    if path == "dry_run":
+        return render_plan(run, domain=domain, region=region)
+    if path != "restored":
+        return render_failure(run, domain=domain, region=region)
+    return render_success(run, _mapping(run.get("measured")), domain=domain, region=region)
 
 
 def restore_metrics(report: RestoreReport) -> dict[str, tuple[float, str]]:

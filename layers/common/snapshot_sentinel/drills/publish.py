@@ -1,0 +1,21 @@
+"""Publish a drill's report (``[DRILL OK]`` or ``[DRILL FAILED]``) to AlertTopic, through the one
+``Publish`` and envelope; a publish that fails raises AlertNotSentError."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from snapshot_sentinel.drills.report import render_drill
+from snapshot_sentinel.restore.publish import publish_report
+from snapshot_sentinel.restore.report import RestoreReport
+
+
+def report_drill(
+    sns: Any, topic_arn: str, event: Mapping[str, Any], *, domain: str, region: str
+) -> tuple[RestoreReport, dict[str, Any]]:
+    """Render and publish the report of the drill in ``event`` (``run`` and ``execution_id``); the report
+    and the step's output (what the Choice and Fail states read, and the message id)."""
+    run = {**(event.get("run") or {}), "execution_id": event.get("execution_id")}
+    report = render_drill(run, domain=domain, region=region)
+    return report, publish_report(sns, topic_arn, report)
