@@ -15,25 +15,11 @@ from unittest import mock
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
 from snapshot_sentinel.drills.plan import drill_stamp
-from tests.emulator import SnapshotProgress
-from tests.statemachine.conftest import REPOSITORY
+from tests.support.drills import backed_up, drill_indices
 from tests.support.stack import _load_handler
 from tests.support.template import function_code_dir
 
 DRILL = "DrillStateMachine"
-
-
-def backed_up(stack, domain):
-    domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
-    run = stack.run({})
-    assert run.status == "SUCCEEDED", run.cause
-    [snapshot] = domain.snapshots(REPOSITORY)
-    domain.clear_requests()
-    return snapshot
-
-
-def drill_indices(domain):
-    return sorted(name for name in domain.index_names() if name.startswith("drill-"))
 
 
 class HoldFirstWaiter:

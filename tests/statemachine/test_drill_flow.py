@@ -9,8 +9,9 @@ import json
 import pytest
 
 from snapshot_sentinel.drills.plan import drill_prefix, drill_stamp
-from tests.emulator import Fault, RecoveryProgress, SnapshotProgress
+from tests.emulator import Fault, RecoveryProgress
 from tests.statemachine.conftest import REPOSITORY
+from tests.support.drills import backed_up, drill_indices
 from tests.support.stack import _load_handler
 from tests.support.template import function_code_dir
 
@@ -27,20 +28,6 @@ def names_of(stack, snapshot, execution_name):
     machine = stack.state_machine_arns[DRILL]
     execution = machine.replace(":stateMachine:", ":execution:") + f":{execution_name}"
     return drill_prefix(snapshot.start_time, execution)
-
-
-def backed_up(stack, domain):
-    """A nightly run of the real BackupStateMachine (catalog counts recorded); returns its snapshot."""
-    domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
-    run = stack.run({})
-    assert run.status == "SUCCEEDED", run.cause
-    [snapshot] = domain.snapshots(REPOSITORY)
-    domain.clear_requests()
-    return snapshot
-
-
-def drill_indices(domain):
-    return sorted(name for name in domain.index_names() if name.startswith("drill-"))
 
 
 def restore_bodies(domain):
