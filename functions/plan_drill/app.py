@@ -12,7 +12,7 @@ from snapshot_sentinel.drills.catalog import Catalog
 from snapshot_sentinel.drills.steps import drill_settings, plan_drill
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import SnapshotSettings, drill_domain_settings
-from snapshot_sentinel.wiring import dynamodb_client, domain_client
+from snapshot_sentinel.wiring import domain_client, dynamodb_client
 
 
 @logger.inject_lambda_context(clear_state=True)

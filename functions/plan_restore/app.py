@@ -12,7 +12,7 @@ from snapshot_sentinel import clock
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.restore.steps import plan_step, restore_run
 from snapshot_sentinel.settings import SnapshotSettings
-from snapshot_sentinel.wiring import dynamodb_client, domain_client
+from snapshot_sentinel.wiring import domain_client, dynamodb_client
 
 
 @logger.inject_lambda_context(clear_state=True)

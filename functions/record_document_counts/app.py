@@ -16,7 +16,7 @@ from snapshot_sentinel.drills.catalog import Catalog, record_phase
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import CatalogSettings
-from snapshot_sentinel.wiring import dynamodb_client, domain_client
+from snapshot_sentinel.wiring import domain_client, dynamodb_client
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -13,7 +13,7 @@ from snapshot_sentinel import clock
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.restore.steps import restore_run, start_restore
 from snapshot_sentinel.settings import SnapshotSettings
-from snapshot_sentinel.wiring import dynamodb_client, domain_client
+from snapshot_sentinel.wiring import domain_client, dynamodb_client
 
 
 @logger.inject_lambda_context(clear_state=True)

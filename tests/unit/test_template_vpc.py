@@ -9,8 +9,8 @@ The services each function calls are read from its code, not declared: the handl
 ``snapshot_sentinel`` module it imports (transitively) are parsed, and each literal
 ``boto3.client("<service>")`` counts, as does a call of a ``snapshot_sentinel.wiring`` factory
 (``sns_client(...)`` is SNS; the factories are counted where they are called, not where they are
-defined), a ``domain_client(...)`` is the domain. A custom resource's function (its ServiceToken) answers CloudFormation with an HTTP PUT
-to the request's pre-signed S3 URL: that is S3.
+defined), a ``domain_client(...)`` is the domain. A custom resource's function (its ServiceToken)
+answers CloudFormation with an HTTP PUT to the request's pre-signed S3 URL: that is S3.
 """
 
 from __future__ import annotations
