@@ -18,8 +18,8 @@ from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_du
 from snapshot_sentinel.alerts.json_values import mapping
 from snapshot_sentinel.alerts.sns import envelope, string_attributes
 from snapshot_sentinel.clock import parse_timestamp
-from snapshot_sentinel.common_fields import quotable_input
-from snapshot_sentinel.wording import counted
+from snapshot_sentinel.inputs import quotable_input
+from snapshot_sentinel.naming import counted
 
 RESTORED = "RESTORED"
 PLANNED = "PLANNED"
