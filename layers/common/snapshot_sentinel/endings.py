@@ -25,6 +25,7 @@ from snapshot_sentinel.alerts.sns import envelope, publish, string_attributes
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 ENDINGS = ("FAILED", "TIMED_OUT", "ABORTED")
 MAX_CAUSE_CHARS = 4_000
@@ -196,7 +197,7 @@ def sns_message(alert: EndingAlert) -> str:
     return envelope(alert.subject, alert.text, alert.facts)
 
 
-def message_attributes(alert: EndingAlert) -> dict[str, dict[str, str]]:
+def message_attributes(alert: EndingAlert) -> dict[str, MessageAttributeValueTypeDef]:
     """``outcome`` (FAILED, TIMED_OUT, ABORTED), ``domain``, ``repository``, ``kind`` for filter policies."""
     return string_attributes({key: alert.facts[key] for key in ("outcome", "domain", "repository", "kind")})
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
 from snapshot_sentinel.alerts.json_values import mapping
@@ -20,6 +20,9 @@ from snapshot_sentinel.alerts.sns import envelope, string_attributes
 from snapshot_sentinel.clock import parse_timestamp
 from snapshot_sentinel.inputs import quotable_input
 from snapshot_sentinel.naming import counted
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 RESTORED = "RESTORED"
 PLANNED = "PLANNED"
@@ -48,7 +51,7 @@ class RestoreReport:
         """The ``Message`` this report is published as (the one envelope of :mod:`snapshot_sentinel.alerts.sns`)."""
         return envelope(self.subject, self.text, self.facts)
 
-    def attributes(self) -> dict[str, dict[str, str]]:
+    def attributes(self) -> dict[str, MessageAttributeValueTypeDef]:
         """``outcome``, ``domain`` and ``kind`` (``restore`` or ``drill``) for subscription filter policies."""
         return string_attributes(
             {"outcome": self.outcome, "domain": self.facts.get("domain"), "kind": self.facts.get("kind")}
