@@ -67,7 +67,7 @@ def _time(value: Any) -> datetime | None:
         return datetime.fromtimestamp(value / 1000, tz=UTC)
     if isinstance(value, str) and value:
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return datetime.fromisoformat(value)
         except ValueError:
             return None
     return None
@@ -164,8 +164,10 @@ def render_ending(ending: Ending, *, domain: str, endpoint: str, repository: str
         lines.append(f"    {url}")
     lines += [
         f"    aws stepfunctions describe-execution --execution-arn {ending.execution_arn}",
-        f"    aws stepfunctions get-execution-history --execution-arn {ending.execution_arn} "
-        "--reverse-order --max-items 25",
+        (
+            f"    aws stepfunctions get-execution-history --execution-arn {ending.execution_arn} "
+            "--reverse-order --max-items 25"
+        ),
         f"  See which snapshots exist: GET _cat/snapshots/{repository}?v&s=start_epoch",
         "",
         "This alert comes from the stack's last-resort rule (EventBridge, Step Functions Execution Status Change):",
