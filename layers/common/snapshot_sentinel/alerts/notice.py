@@ -1,7 +1,7 @@
 """The message a run publishes when it registered the repository again: the run goes on, but a
 registration does not vanish on its own, and someone should find out why.
 
-Pure: the Ensure repository step's result in (:meth:`snapshot_sentinel.healing.Ensured.to_dict`),
+Pure: the Ensure repository step's result in (:meth:`snapshot_sentinel.repository.healing.Ensured.to_dict`),
 a subject, a text and JSON facts out, published through the one envelope of :mod:`.sns`.
 """
 
@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, console_url, mapping, text
+from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, console_url
+from snapshot_sentinel.alerts.json_values import mapping, text
 from snapshot_sentinel.alerts.sns import publish, string_attributes
 from snapshot_sentinel.alerts.text import safe_subject
 
