@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, SCHEMA_VERSION, console_url, safe_subject
-from snapshot_sentinel.alerts.facts import clip, mapping, text
+from snapshot_sentinel.alerts.json_values import clip, mapping, text
 
 VAULT_COPY_SUCCEEDED = "VaultCopySucceeded"
 VAULT_LAG_HOURS = "VaultLagHours"
