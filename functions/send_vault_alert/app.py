@@ -17,7 +17,7 @@ from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings, VaultSettings
 from snapshot_sentinel.vault.publish import alert_copy_failure
 from snapshot_sentinel.vault.steps import Location
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import sns_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -27,7 +27,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     vault = VaultSettings.from_env(os.environ)
     logger.append_keys(domain=vault.domain_name, vault=vault.vault_bucket, execution=event.get("execution_id"))
     alert, result = alert_copy_failure(
-        aws_client("sns", alert_settings.region),
+        sns_client(alert_settings.region),
         alert_settings.topic_arn,
         event,
         domain=vault.domain_name,

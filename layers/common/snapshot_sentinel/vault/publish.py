@@ -4,11 +4,14 @@ of :mod:`snapshot_sentinel.alerts.sns`; a publish that fails raises AlertNotSent
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts.sns import publish, string_attributes
 from snapshot_sentinel.vault.report import VaultCopyAlert, render_copy_failure
 from snapshot_sentinel.vault.steps import Location
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
 
 
 def s3_location(location: Location) -> str:
@@ -16,7 +19,7 @@ def s3_location(location: Location) -> str:
 
 
 def alert_copy_failure(
-    sns: Any,
+    sns: SNSClient,
     topic_arn: str,
     event: Mapping[str, Any],
     *,
