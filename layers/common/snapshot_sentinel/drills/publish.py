@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from snapshot_sentinel.drills.report import render_drill
+from snapshot_sentinel.restore.outcome import RestoreReport
 from snapshot_sentinel.restore.publish import publish_report
-from snapshot_sentinel.restore.report import RestoreReport
 
 
 def report_drill(

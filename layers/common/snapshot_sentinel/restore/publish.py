@@ -11,7 +11,8 @@ from typing import Any
 
 from snapshot_sentinel.alerts.sns import publish
 from snapshot_sentinel.observability import logger
-from snapshot_sentinel.restore.report import RestoreReport, render_report
+from snapshot_sentinel.restore.outcome import RestoreReport
+from snapshot_sentinel.restore.report import render_report
 
 
 def publish_report(sns: Any, topic_arn: str, report: RestoreReport) -> dict[str, Any]:
