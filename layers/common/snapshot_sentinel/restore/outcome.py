@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX
+from snapshot_sentinel.alerts.json_values import mapping
 from snapshot_sentinel.alerts.sns import envelope, string_attributes
 from snapshot_sentinel.clock import parse_timestamp
 
@@ -58,8 +59,8 @@ class RestoreReport:
 def read_error(run: Mapping[str, Any]) -> tuple[str, str] | None:
     """The error a Catch put in ``run["error"]`` (``{"Error", "Cause"}``), as its name and message: a
     Lambda's JSON Cause gives its ``errorMessage``. None when the run caught nothing."""
-    error = run.get("error")
-    if not isinstance(error, Mapping) or not error:
+    error = mapping(run.get("error"))
+    if not error:
         return None
     name = str(error.get("Error") or "UnknownError")
     cause = str(error.get("Cause") or "")
