@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX
 from snapshot_sentinel.alerts.json_values import mapping
 from snapshot_sentinel.alerts.sns import envelope, string_attributes
 from snapshot_sentinel.clock import parse_timestamp
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 CAUSE_MAX_CHARS = 900
 OUTPUT_INDICES_MAX = 50
@@ -36,7 +39,7 @@ class RestoreReport:
         """The ``Message`` this report is published as (the one envelope of :mod:`snapshot_sentinel.alerts.sns`)."""
         return envelope(self.subject, self.text, self.facts)
 
-    def attributes(self) -> dict[str, dict[str, str]]:
+    def attributes(self) -> dict[str, MessageAttributeValueTypeDef]:
         """``outcome``, ``domain`` and ``kind`` (``restore`` or ``drill``) for subscription filter policies."""
         return string_attributes(
             {"outcome": self.outcome, "domain": self.facts.get("domain"), "kind": self.facts.get("kind")}

@@ -56,8 +56,10 @@ def _common_facts(run: Mapping[str, Any], outcome: str, domain: str, region: str
 def _plan_lines(plan: Mapping[str, Any]) -> list[str]:
     counts = mapping(plan.get("counts"))
     lines = [
-        f"Plan: restore {counts.get('restore', 0)} of {counted(int(counts.get('in_snapshot', 0)), 'index')}"
-        f" (replacing {counts.get('replace', 0)} existing), skip {counts.get('skip', 0)}.",
+        (
+            f"Plan: restore {counts.get('restore', 0)} of {counted(int(counts.get('in_snapshot', 0)), 'index')}"
+            f" (replacing {counts.get('replace', 0)} existing), skip {counts.get('skip', 0)}."
+        ),
     ]
     for pair in plan.get("restore_sample") or []:
         source, target = pair.get("source"), pair.get("target")
@@ -73,8 +75,7 @@ def _plan_lines(plan: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"  {advice.get('index')}: restore it from {older}" if older else f"  {advice.get('index')}: no older copy"
         )
-    for warning in plan.get("warnings") or []:
-        lines.append(f"Warning: {warning}")
+    lines.extend(f"Warning: {warning}" for warning in plan.get("warnings") or [])
     lines.extend(_alias_lines(plan))
     return lines
 
@@ -164,8 +165,10 @@ def render_success(
         f"{docs:,} docs, {human_size(size)}" if measured else "docs and size not measured: the domain did not answer"
     )
     lines = [
-        f"Restored {counted(count, 'index')} ({figures}) from snapshot {facts['snapshot']} "
-        f"in repository {facts['repository']} on {domain}.",
+        (
+            f"Restored {counted(count, 'index')} ({figures}) from snapshot {facts['snapshot']} "
+            f"in repository {facts['repository']} on {domain}."
+        ),
         f"Restore time (RTO): {took}, from the restore request until every primary was active and every "
         "recovery DONE" + (f"; whole run {human_duration(total)}." if total is not None else "."),
     ]
@@ -205,8 +208,10 @@ def render_plan(run: Mapping[str, Any], *, domain: str, region: str) -> RestoreR
         f", {counts.get('skip', 0)} skipped"
     )
     lines = [
-        f"Dry run: nothing on {domain} changed. Snapshot {facts['snapshot']} ({facts['snapshot_why']}), "
-        f"repository {facts['repository']}.",
+        (
+            f"Dry run: nothing on {domain} changed. Snapshot {facts['snapshot']} ({facts['snapshot_why']}), "
+            f"repository {facts['repository']}."
+        ),
         "",
         *_plan_lines(plan),
         "",
@@ -249,17 +254,21 @@ def _set_aside_lines(run: Mapping[str, Any], facts: dict[str, Any]) -> list[str]
         if reopened.get("reopened_count"):
             first = ", ".join(reopened.get("reopened_sample") or [])
             return [
-                f"The {counted(int(reopened['reopened_count']), 'index')} set aside for the restore "
-                f"{'was' if reopened['reopened_count'] == 1 else 'were'} opened again as "
-                f"{'it was' if reopened['reopened_count'] == 1 else 'they were'} (first: {first}); nothing was "
-                "restored over them.",
+                (
+                    f"The {counted(int(reopened['reopened_count']), 'index')} set aside for the restore "
+                    f"{'was' if reopened['reopened_count'] == 1 else 'were'} opened again as "
+                    f"{'it was' if reopened['reopened_count'] == 1 else 'they were'} (first: {first}); nothing was "
+                    "restored over them."
+                ),
                 "",
             ]
     elif set_aside and run.get("reopen_error"):
         first = ", ".join(set_aside.get("closed_sample") or [])
         return [
-            f"The indices set aside (closed) for the restore could not be opened again: open them with POST "
-            f"<index>/_open (first: {first}).",
+            (
+                f"The indices set aside (closed) for the restore could not be opened again: open them with POST "
+                f"<index>/_open (first: {first})."
+            ),
             "",
         ]
     return []
