@@ -13,11 +13,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from snapshot_sentinel.alerts.last_resort import last_resort_alert
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import sns_client
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = AlertSettings.from_env(os.environ)
-    return last_resort_alert(aws_client("sns", settings.region), settings, event)
+    return last_resort_alert(sns_client(settings.region), settings, event)

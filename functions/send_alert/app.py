@@ -28,7 +28,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from snapshot_sentinel.alerts.steps import send_alert
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
-from snapshot_sentinel.wiring import alert_domain_client, aws_client
+from snapshot_sentinel.wiring import alert_domain_client, sns_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -39,7 +39,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     result = send_alert(
         event,
         settings,
-        sns=aws_client("sns", settings.region),
+        sns=sns_client(settings.region),
         connect=lambda: alert_domain_client(settings.domain, os.environ),
     )
     logger.info(

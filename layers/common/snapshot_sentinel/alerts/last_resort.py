@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts.console import console_url
 from snapshot_sentinel.alerts.facts import ALERTED_CAUSE_SUFFIX
@@ -27,6 +27,9 @@ from snapshot_sentinel.alerts.sns import envelope, publish, string_attributes
 from snapshot_sentinel.alerts.text import human_duration, safe_subject
 from snapshot_sentinel.observability import logger
 from snapshot_sentinel.settings import AlertSettings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
 
 ENDINGS = ("FAILED", "TIMED_OUT", "ABORTED")
 MAX_CAUSE_CHARS = 4_000
@@ -204,7 +207,7 @@ def message_attributes(alert: EndingAlert) -> dict[str, dict[str, str]]:
 
 
 def report_ending(
-    sns: Any, topic_arn: str, ending: Ending, *, domain: str, endpoint: str, repository: str, region: str
+    sns: SNSClient, topic_arn: str, ending: Ending, *, domain: str, endpoint: str, repository: str, region: str
 ) -> dict[str, Any]:
     """Publish the alert of ``ending`` unless the run already sent its own; raises AlertNotSentError."""
     if ending.already_alerted:
@@ -221,7 +224,7 @@ def report_ending(
     return {"published": True, "message_id": message_id, "subject": alert.subject}
 
 
-def last_resort_alert(sns: Any, settings: AlertSettings, event: Any) -> dict[str, Any]:
+def last_resort_alert(sns: SNSClient, settings: AlertSettings, event: Any) -> dict[str, Any]:
     """LastResortAlertFunction: read the EventBridge event and alert unless the run already did;
     raises AlertNotSentError when SNS refuses (Lambda then retries the event)."""
     ending = Ending.from_event(event)

@@ -9,7 +9,7 @@ domain is out of the alert function's reach).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts.facts import Domain
 from snapshot_sentinel.alerts.lookup import alert_for
@@ -19,12 +19,15 @@ from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.observability import logger
 from snapshot_sentinel.settings import AlertSettings
 
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+
 
 def send_alert(
     event: Mapping[str, Any],
     settings: AlertSettings,
     *,
-    sns: Any,
+    sns: SNSClient,
     connect: Callable[[], DomainClient],
 ) -> dict[str, Any]:
     """Publish the notice or the alert ``event`` calls for; the result carries ``subject`` and
