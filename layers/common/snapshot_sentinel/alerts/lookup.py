@@ -16,8 +16,8 @@ from snapshot_sentinel.alerts.facts import VALIDATING_INPUT, Domain, DomainRead,
 from snapshot_sentinel.alerts.sns import render_alert
 from snapshot_sentinel.alerts.text import Alert
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.identity import is_full_backup
 from snapshot_sentinel.models import SUCCESS, SnapshotInfo
+from snapshot_sentinel.ownership import is_full_backup
 
 IN_VPC = (
     "the domain is in a VPC and the alert function runs outside it, so that an alert never depends on "
@@ -32,17 +32,17 @@ def read_domain(client: DomainClient, repository: str, snapshot: str | None, *, 
     if snapshot:
         try:
             found = client.get_snapshot(repository, snapshot)
-        except Exception as exc:  # the alert goes out with the run's own facts
+        except Exception as exc:  # noqa: BLE001 the alert goes out with the run's own facts
             problem = f"reading GET _snapshot/{repository}/{snapshot} failed ({type(exc).__name__}: {exc})"
     try:
         latest = latest_full_backup(client.list_snapshots(repository, f"{prefix}-*"), prefix=prefix, stack=stack)
-    except Exception:  # the alert then says how to find it by hand
+    except Exception:  # noqa: BLE001 the alert then says how to find it by hand
         latest = None
     return DomainRead(snapshot=found, latest_full_backup=latest, problem=problem)
 
 
 def latest_full_backup(snapshots: Iterable[SnapshotInfo], *, prefix: str, stack: str) -> SnapshotInfo | None:
-    """The newest SUCCESS full backup of this stack (:func:`snapshot_sentinel.identity.is_full_backup`).
+    """The newest SUCCESS full backup of this stack (:func:`snapshot_sentinel.ownership.is_full_backup`).
 
     Managed by the ownership rule (the exact managed name, metadata naming this stack; the name
     alone on an engine that stores no metadata) and not ``"scope": "subset"``; a snapshot from

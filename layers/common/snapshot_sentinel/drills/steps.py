@@ -18,8 +18,7 @@ from urllib.parse import quote
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.clock import parse_timestamp
-from snapshot_sentinel.common_fields import input_size
+from snapshot_sentinel.clock import DRILL, Progress, parse_timestamp, wait_facts
 from snapshot_sentinel.drills.catalog import Catalog, live_counts
 from snapshot_sentinel.drills.counts import count_rule
 from snapshot_sentinel.drills.errors import (
@@ -36,13 +35,12 @@ from snapshot_sentinel.drills.plan import (
     sample_indices,
 )
 from snapshot_sentinel.errors import UNANSWERED, InvalidInputError
+from snapshot_sentinel.inputs import input_size
 from snapshot_sentinel.models import SUCCESS, iso
+from snapshot_sentinel.naming import counted
 from snapshot_sentinel.observability import logger
-from snapshot_sentinel.polling import DRILL, Progress, wait_facts
-from snapshot_sentinel.restore.cluster import RestoreDomain
+from snapshot_sentinel.restore.cluster import RestoreDomain, allocation_reason
 from snapshot_sentinel.restore.plan import choose_default_snapshot
-from snapshot_sentinel.restore.steps import _allocation_reason
-from snapshot_sentinel.wording import counted
 
 INPUT_KEYS = ("snapshot_name", "indices", "keep_restored")
 WAITING_SAMPLE = 10
@@ -134,7 +132,7 @@ def plan_drill(
     catalog_note = "recorded"
     try:
         recorded = catalog.read(snapshot.name)
-    except Exception as exc:  # an unreadable catalog costs the count check, never the drill
+    except Exception as exc:  # noqa: BLE001 an unreadable catalog costs the count check, never the drill
         recorded, catalog_note = {}, f"unreadable ({type(exc).__name__}): counts not checked"
     if not recorded and catalog_note == "recorded":
         catalog_note = "missing"
@@ -266,7 +264,7 @@ def check_drill(
 ) -> dict[str, Any]:
     """One check: every target's primaries active (replicas are 0)? A primary that cannot be
     allocated fails the drill at once; the deadline fails it too. While it runs, ``_recovery``'s
-    bytes give the next wait (:mod:`snapshot_sentinel.polling`)."""
+    bytes give the next wait (:mod:`snapshot_sentinel.clock`)."""
     domain = RestoreDomain(client)
     names = targets(plan)
     health = domain.index_health(names)
@@ -286,7 +284,7 @@ def check_drill(
             waiting.append({"index": name, "status": entry.get("status"), "active": active, "primaries": primaries})
     for index, shard in unassigned[:EXPLAINS_PER_CHECK]:
         try:
-            decisive, reason = _allocation_reason(domain.primary_allocation(index, shard))
+            decisive, reason = allocation_reason(domain.primary_allocation(index, shard))
         except errors.DomainError as exc:
             decisive, reason = False, f"allocation explain failed: {exc}"
         if decisive:
@@ -460,10 +458,3 @@ def drill_settings(
         max_wait=timedelta(minutes=max_wait),
         poll_interval_seconds=poll_seconds,
     )
-
-
-def restored_seconds(started: Any, finished: Any) -> float | None:
-    try:
-        return (parse_timestamp(str(finished)) - parse_timestamp(str(started))).total_seconds()
-    except (TypeError, ValueError):
-        return None
