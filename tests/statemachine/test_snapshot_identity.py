@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests.emulator import Fault, SnapshotProgress
-from tests.statemachine.conftest import REPOSITORY
+from tests.support.constants import REPOSITORY
 
 OURS = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:earlier", "scope": "full"}
 SNAPSHOT_PATH = rf"^/_snapshot/{REPOSITORY}/nightly-[^/]*$"

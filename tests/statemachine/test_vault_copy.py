@@ -13,8 +13,8 @@ import pytest
 from snapshot_sentinel.vault.steps import read_blob
 from snapshot_sentinel.vault.verify import verify_vault
 from tests.emulator import SnapshotProgress
+from tests.support.constants import BUCKET
 from tests.support.repository import RepositoryWriter
-from tests.support.stack import REHEARSAL_BUCKET
 
 VAULT = "sentinel-vault"
 VAULT_REGION = "us-west-2"
@@ -29,7 +29,7 @@ def parameters() -> dict[str, object]:
 @pytest.fixture
 def buckets(stack: Any) -> tuple[Any, Any]:
     source = boto3.client("s3", region_name="us-east-1")
-    source.create_bucket(Bucket=REHEARSAL_BUCKET)
+    source.create_bucket(Bucket=BUCKET)
     vault = boto3.client("s3", region_name=VAULT_REGION)
     vault.create_bucket(Bucket=VAULT, CreateBucketConfiguration={"LocationConstraint": VAULT_REGION})
     return source, vault
@@ -58,7 +58,7 @@ def test_a_nightly_success_is_followed_by_a_copy_that_leaves_the_vault_a_whole_r
     domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
     backup = stack.run({})
     assert backup.status == "SUCCEEDED", backup.cause
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs-2026.11.28": 2, ".kibana_1": 1})
 
     copy = stack.run({}, state_machine=COPY)
@@ -73,7 +73,7 @@ def test_a_nightly_success_is_followed_by_a_copy_that_leaves_the_vault_a_whole_r
 
 def test_a_copy_killed_after_a_batch_keeps_the_previous_generation_and_converges_when_started_again(stack, buckets):
     source, vault = buckets
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     repository.snapshot("nightly-2026-11-27t02-00-00z", {"logs": 2})
     assert stack.run({}, state_machine=COPY).status == "SUCCEEDED"
     repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs": 3, "orders": 2})
@@ -122,7 +122,7 @@ def the_ending_event(stack: Any, run: Any) -> dict[str, Any]:
 
 def test_one_failed_data_batch_fails_the_copy_with_its_own_alert_and_the_last_resort_stays_quiet(stack, buckets):
     source, vault = buckets
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     repository.snapshot("nightly-2026-11-27t02-00-00z", {"logs": 2})
     assert stack.run({}, state_machine=COPY).status == "SUCCEEDED"
     stack.read_alerts()
@@ -162,7 +162,7 @@ def test_one_failed_data_batch_fails_the_copy_with_its_own_alert_and_the_last_re
 
 def test_a_vault_missing_a_file_fails_the_copy_with_an_alert_naming_the_file(stack, buckets):
     source, _ = buckets
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs": 1})
     copy_batch = stack.handler("CopyVaultBatchFunction")
 

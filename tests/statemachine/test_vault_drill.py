@@ -19,25 +19,18 @@ import copy
 import json
 
 import boto3
-import pytest
 
 from snapshot_sentinel.vault.steps import read_blob
 from snapshot_sentinel.vault.verify import verify_vault
 from tests.emulator import EmulatedDomain, EmulatorCredentials, S3Store, SnapshotProgress, serve
+from tests.support.constants import BUCKET, REPOSITORY
 from tests.support.repository import RepositoryWriter
-from tests.support.stack import REHEARSAL_BUCKET, RehearsalStack, VirtualClock
+from tests.support.stack import RehearsalStack, VirtualClock
 
-REPOSITORY = "nightly-backups"
 VAULT = "sentinel-vault"
 VAULT_REGION = "us-west-2"
 DRILL = "DrillStateMachine"
 COPY = "VaultCopyStateMachine"
-
-
-@pytest.fixture
-def store() -> S3Store:
-    """The buckets the emulated domains' repositories live in (production's and, later, the vault)."""
-    return S3Store()
 
 
 def copied_into_the_vault(stack: RehearsalStack, production: EmulatedDomain, store: S3Store) -> tuple[str, ...]:
@@ -46,8 +39,8 @@ def copied_into_the_vault(stack: RehearsalStack, production: EmulatedDomain, sto
     source = boto3.client("s3", region_name="us-east-1")
     vault = boto3.client("s3", region_name=VAULT_REGION)
     vault.create_bucket(Bucket=VAULT, CreateBucketConfiguration={"LocationConstraint": VAULT_REGION})
-    source.create_bucket(Bucket=REHEARSAL_BUCKET)
-    writer = RepositoryWriter(source, REHEARSAL_BUCKET)
+    source.create_bucket(Bucket=BUCKET)
+    writer = RepositoryWriter(source, BUCKET)
     records = production.snapshots(REPOSITORY)
     for record in records:
         contents = production.snapshot_contents(REPOSITORY, record.name)
@@ -72,7 +65,7 @@ def test_a_drill_in_the_recovery_region_picks_the_newest_backup_from_the_vault_a
 ):
     # Given production, backed up nightly by its stack and copied into the vault after each backup
     production = EmulatedDomain(region="us-east-1", credentials=credentials, indices=(), clock=clock.now, s3=store)
-    production.register_repository(REPOSITORY, bucket=REHEARSAL_BUCKET)
+    production.register_repository(REPOSITORY, bucket=BUCKET)
     production.create_index("orders", shards=2, docs=1_000, mapping={"properties": {"total": {"type": "double"}}})
     production.create_index("logs-2026.11.28", docs=300)
     with (

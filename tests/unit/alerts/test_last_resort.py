@@ -13,8 +13,7 @@ from moto.events.models import EventPattern
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX
 from snapshot_sentinel.alerts.last_resort import Ending, message_attributes, render_ending, sns_message
-from tests.support.template import load_template
-from tests.unit.test_template import resolver
+from tests.support.template import load_template, resolver
 
 ACCOUNT = "123456789012"
 BACKUP = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:BackupStateMachine-Xq2Pz7cVb1Lk"
