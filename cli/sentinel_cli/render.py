@@ -22,7 +22,7 @@ from rich.text import Text
 from sentinel_cli.checks import FAIL, OK, WARN, Check
 from sentinel_cli.errors import EXIT_OK, EXIT_RUN_FAILED, EXIT_WARNINGS
 from sentinel_cli.runs import BACKUP, RunView
-from snapshot_sentinel.wording import counted
+from snapshot_sentinel.naming import counted
 
 if TYPE_CHECKING:
     from sentinel_cli.alert_reach import AlertReach

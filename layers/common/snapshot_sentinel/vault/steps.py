@@ -11,15 +11,19 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from snapshot_sentinel.vault.errors import VaultIncompleteError, VaultSourceChangedError, VaultUnreadableError
 from snapshot_sentinel.vault.plan import INDEX_LATEST, StoredObject, plan_copy
 from snapshot_sentinel.vault.report import lag_hours
 from snapshot_sentinel.vault.verify import read_generation, verify_vault
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef, CopySourceTypeDef
+
 SINGLE_COPY_LIMIT = 5 * 1024**3
-CHECKSUM = "SHA256"
+CHECKSUM: Final = "SHA256"
 """S3 refuses a write into an Object Lock bucket with a default retention unless it carries Content-MD5
 or a checksum (MissingUploadObjectWithObjectLockHeaders): every copy asks S3 for a SHA-256 checksum."""
 PART_SIZE = 512 * 1024**2
@@ -31,7 +35,7 @@ def with_slash(prefix: str) -> str:
     return f"{prefix}/" if prefix else ""
 
 
-def list_repository(s3: Any, bucket: str, base_path: str) -> list[StoredObject]:
+def list_repository(s3: S3Client, bucket: str, base_path: str) -> list[StoredObject]:
     """Every object under the repository's base path, keys relative to it."""
     prefix = with_slash(base_path)
     found: list[StoredObject] = []
@@ -41,7 +45,7 @@ def list_repository(s3: Any, bucket: str, base_path: str) -> list[StoredObject]:
     return found
 
 
-def read_blob(s3: Any, bucket: str, base_path: str, key: str) -> bytes | None:
+def read_blob(s3: S3Client, bucket: str, base_path: str, key: str) -> bytes | None:
     """A small blob's bytes, or None when it does not exist."""
     try:
         body = s3.get_object(Bucket=bucket, Key=with_slash(base_path) + key)["Body"]
@@ -70,7 +74,7 @@ class BatchCopied:
 
 
 def copy_batch(
-    vault_s3: Any,
+    vault_s3: S3Client,
     source: Location,
     vault: Location,
     keys: Sequence[str],
@@ -84,7 +88,7 @@ def copy_batch(
     ``index.latest`` is copied only if it still has ``latest_etag`` (the one the copy was planned
     from): one that moved on raises :class:`VaultSourceChangedError` and the vault keeps its pointer."""
     for key, size in zip(keys, sizes, strict=True):
-        copy_source = {"Bucket": source.bucket, "Key": source.key(key)}
+        copy_source: CopySourceTypeDef = {"Bucket": source.bucket, "Key": source.key(key)}
         if size > SINGLE_COPY_LIMIT:
             _copy_in_parts(vault_s3, copy_source, vault.bucket, vault.key(key), size)
         elif key == INDEX_LATEST and latest_etag:
@@ -111,9 +115,9 @@ def copy_batch(
 
 
 def prepare_copy(
-    source_s3: Any,
-    vault_s3: Any,
-    manifest_s3: Any,
+    source_s3: S3Client,
+    vault_s3: S3Client,
+    manifest_s3: S3Client,
     source: Location,
     vault: Location,
     manifest_bucket: str,
@@ -161,7 +165,7 @@ def prepare_copy(
     }
 
 
-def verify_copy(vault_s3: Any, vault: Location, now: datetime, *, brought: int | None = None) -> dict[str, Any]:
+def verify_copy(vault_s3: S3Client, vault: Location, now: datetime, *, brought: int | None = None) -> dict[str, Any]:
     """List the vault and verify its newest generation is whole (raises naming what is missing), and that
     it is at least ``brought``, the generation the copy planned: a batch that failed without failing
     its map (a tolerated failure) leaves the vault whole but behind, which is a failed copy too."""
@@ -177,10 +181,10 @@ def verify_copy(vault_s3: Any, vault: Location, now: datetime, *, brought: int |
     return {**generation.to_dict(), "lag_hours": lag_hours(generation.newest_end_millis, now)}
 
 
-def _copy_in_parts(vault_s3: Any, copy_source: dict[str, str], bucket: str, key: str, size: int) -> None:
+def _copy_in_parts(vault_s3: S3Client, copy_source: CopySourceTypeDef, bucket: str, key: str, size: int) -> None:
     upload_id = vault_s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm=CHECKSUM)["UploadId"]
     try:
-        parts = []
+        parts: list[CompletedPartTypeDef] = []
         for number, start in enumerate(range(0, size, PART_SIZE), start=1):
             end = min(start + PART_SIZE, size) - 1
             answer = vault_s3.upload_part_copy(
@@ -192,7 +196,7 @@ def _copy_in_parts(vault_s3: Any, copy_source: dict[str, str], bucket: str, key:
                 CopySourceRange=f"bytes={start}-{end}",
             )
             result = answer["CopyPartResult"]
-            part = {"PartNumber": number, "ETag": result["ETag"]}
+            part: CompletedPartTypeDef = {"PartNumber": number, "ETag": result["ETag"]}
             if result.get("ChecksumSHA256"):
                 part["ChecksumSHA256"] = result["ChecksumSHA256"]
             parts.append(part)
