@@ -91,10 +91,9 @@ def test_a_copy_killed_after_a_batch_keeps_the_previous_generation_and_converges
     stack.replace_handler("CopyVaultBatchFunction", killed_after_three_batches)
     killed = stack.run({}, state_machine=COPY)
 
-    # AWS fails the Distributed Map on the first failed batch (ToleratedFailurePercentage 0); moto's map
-    # tolerates it and goes on, so here the verify step is what fails the copy: the vault is behind.
+    # A batch that fails after its retries fails its tier's map (ToleratedFailureCount 0): no later tier runs.
     assert killed.status == "FAILED"
-    assert killed.error == "VaultIncompleteError"
+    assert killed.error == "VaultBatchFailedError"
     assert generations_seen == [0, 0, 0]
     assert vault_generation(vault) == 0
 
@@ -104,3 +103,81 @@ def test_a_copy_killed_after_a_batch_keeps_the_previous_generation_and_converges
     assert resumed.status == "SUCCEEDED", resumed.cause
     assert vault_keys(vault) == repository.keys()
     assert vault_generation(vault) == 1
+
+
+def the_ending_event(stack: Any, run: Any) -> dict[str, Any]:
+    """The status-change event EventBridge hands the last-resort rule for this execution's end."""
+    return {
+        "detail-type": "Step Functions Execution Status Change",
+        "source": "aws.states",
+        "detail": {
+            "executionArn": run.arn,
+            "stateMachineArn": stack.state_machine_arns[COPY],
+            "status": run.status,
+            "error": run.error,
+            "cause": run.cause,
+        },
+    }
+
+
+def test_one_failed_data_batch_fails_the_copy_with_its_own_alert_and_the_last_resort_stays_quiet(stack, buckets):
+    source, vault = buckets
+    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository.snapshot("nightly-2026-11-27t02-00-00z", {"logs": 2})
+    assert stack.run({}, state_machine=COPY).status == "SUCCEEDED"
+    stack.read_alerts()
+    repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs": 3, "orders": 2})
+    stack._environments["PlanVaultCopyFunction"]["VAULT_BATCH_OBJECTS"] = "2"
+    copy_batch = stack.handler("CopyVaultBatchFunction")
+
+    def a_data_batch_is_refused(event: Any, context: Any) -> Any:
+        if event["tier"] == 0 and any(key.startswith("indices/I-orders/1/") for key in event["keys"]):
+            raise RuntimeError("AccessDenied: the vault refused the copy")
+        return copy_batch(event, context)
+
+    stack.replace_handler("CopyVaultBatchFunction", a_data_batch_is_refused)
+    copy = stack.run({}, state_machine=COPY)
+
+    # Every other batch copied, index-N and index.latest included, would leave a vault whose newest generation
+    # names data it lacks and still verifies (verification reads metadata, not every data blob).
+    assert copy.status == "FAILED"
+    refused = [call.event["keys"] for call in copy.calls("CopyVaultBatchFunction") if call.error]
+    assert refused == [["indices/I-orders/1/__U2-00z-1"]]
+    assert copy.error == "VaultBatchFailedError"
+    assert copy.cause.startswith("VaultBatchFailedError: States.ExceedToleratedFailureThreshold: ")
+    assert copy.cause.endswith("Alert sent to AlertTopic.")
+    assert vault_generation(vault) == 0, "the vault still restores the generation it had"
+    assert not copy.calls("VerifyVaultFunction")
+    [alert] = copy.alerts
+    assert alert["subject"] == "[VAULT COPY FAILED] 127.0.0.1: VaultBatchFailedError"
+    assert "while copying a tier's batches" in alert["email"]
+    assert f"Vault:       s3://{VAULT} ({VAULT_REGION})" in alert["email"]
+    assert "start VaultCopyStateMachine again" in alert["email"]
+    assert alert["attributes"]["kind"]["Value"] == "vault_copy_failed"
+    assert json.loads(alert["message"])["plan"]["generation"] == 1
+
+    assert stack.invoke("LastResortAlertFunction", the_ending_event(stack, copy))["published"] is False
+    assert stack.read_alerts() == []
+
+
+def test_a_vault_missing_a_file_fails_the_copy_with_an_alert_naming_the_file(stack, buckets):
+    source, _ = buckets
+    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs": 1})
+    copy_batch = stack.handler("CopyVaultBatchFunction")
+
+    def the_snapshot_info_never_arrives(event: Any, context: Any) -> Any:
+        kept = [(k, s) for k, s in zip(event["keys"], event["sizes"], strict=True) if not k.startswith("snap-")]
+        return copy_batch({**event, "keys": [k for k, _ in kept], "sizes": [s for _, s in kept]}, context)
+
+    stack.replace_handler("CopyVaultBatchFunction", the_snapshot_info_never_arrives)
+    copy = stack.run({}, state_machine=COPY)
+
+    assert copy.status == "FAILED"
+    assert copy.error == "VaultIncompleteError"
+    [alert] = copy.alerts
+    assert alert["subject"] == "[VAULT COPY FAILED] 127.0.0.1: VaultIncompleteError"
+    [missing] = [key for key in repository.keys() if key.startswith("snap-")]  # noqa: SIM118 (not a dict)
+    assert missing in alert["email"], "the alert names the file the vault lacks"
+    assert "while verifying" in alert["email"]
+    assert stack.invoke("LastResortAlertFunction", the_ending_event(stack, copy))["published"] is False

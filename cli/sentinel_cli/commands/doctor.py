@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -32,6 +32,9 @@ from sentinel_cli.errors import AccessDeniedError, AwsCallError, NotDeployedErro
 from sentinel_cli.following import execution_name, follow
 from sentinel_cli.gateway import AwsGateway
 from sentinel_cli.runs import DRILL, LISTING_INPUT, SUCCESS_SEARCH_LIMIT, RunView
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.literals import ExecutionStatusType
 
 EXPECTED_OUTPUTS = ("BackupStateMachineArn", "RestoreStateMachineArn", "DrillStateMachineArn", "AlertTopicArn")
 DEFAULT_RPO_HOURS = 26.0
@@ -190,8 +193,10 @@ def is_full_backup(run_input: Any) -> bool:
     return not (data.get("retention_only") or data.get("indices"))
 
 
-def _newest(stack: AwsGateway, arn: str, wanted: Callable[[dict[str, Any]], bool], **kwargs: Any) -> Iterator[Any]:
-    for summary in islice(stack.executions(arn, **kwargs), SUCCESS_SEARCH_LIMIT):
+def _newest(
+    stack: AwsGateway, arn: str, wanted: Callable[[dict[str, Any]], bool], *, status: ExecutionStatusType | None = None
+) -> Iterator[dict[str, Any]]:
+    for summary in islice(stack.executions(arn, status=status), SUCCESS_SEARCH_LIMIT):
         described = stack.describe_execution(summary["executionArn"])
         if wanted(described):
             yield described

@@ -118,7 +118,7 @@ for noisy in ("urllib3", "botocore", "requests_aws4auth"):
 def write_metrics_line(line: str) -> None:
     """Where an EMF line goes: stdout, which Lambda ships to CloudWatch Logs, where CloudWatch
     extracts the metrics. (The test harness collects these lines instead of printing them.)"""
-    print(line, flush=True)
+    print(line, flush=True)  # noqa: T201 the EMF line must be stdout alone, not a log record
 
 
 def publish_metrics(
@@ -142,7 +142,7 @@ def publish_metrics(
         document = metrics.serialize_metric_set()
         if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() not in ("1", "true"):
             write_metrics_line(json.dumps(document, separators=(",", ":")))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 metrics must not fail a backup
         logger.warning("metrics not written", extra={"error": f"{type(exc).__name__}: {exc}"})
     finally:
         metrics.clear_metrics()
@@ -166,6 +166,10 @@ Metric = tuple[float, str]
 
 FINAL_STATES = frozenset({"SUCCESS", "PARTIAL", "FAILED", "INCOMPATIBLE"})
 
+BACKUP_PURPOSE = "backup"
+"""The ``purpose`` of a check of the backup state machine's snapshot (the restore's safety snapshot
+is checked with ``safety_snapshot``)."""
+
 
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -173,14 +177,16 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def snapshot_metrics(facts: Mapping[str, Any]) -> dict[str, Metric]:
-    """The metrics of a snapshot that reached a final state; nothing while it still runs.
+def snapshot_metrics(facts: Mapping[str, Any], *, purpose: str = BACKUP_PURPOSE) -> dict[str, Metric]:
+    """The metrics of a backup's snapshot that reached a final state; nothing while it still runs,
+    and nothing for a snapshot of another ``purpose`` (a restore's safety snapshot: the restore
+    reports it).
 
     Every final state emits all three outcome counters (1 for its own, 0 for the others), so a
     night's outcome is one data point in each and ``Sum`` over any window counts nights.
     """
     state = str(facts.get("state", ""))
-    if state not in FINAL_STATES:
+    if purpose != BACKUP_PURPOSE or state not in FINAL_STATES:
         return {}
     metrics: dict[str, Metric] = {
         SNAPSHOT_SUCCEEDED: (1.0 if state == "SUCCESS" else 0.0, COUNT),

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from snapshot_sentinel.alerts.facts import VALIDATING_INPUT, Domain, DomainRead, read_facts
+from snapshot_sentinel.alerts.facts import VALIDATING_INPUT, Domain, DomainRead
+from snapshot_sentinel.alerts.input import read_facts
 from snapshot_sentinel.alerts.sns import render_alert
 from snapshot_sentinel.alerts.text import Alert
 from snapshot_sentinel.client import DomainClient
@@ -32,11 +33,11 @@ def read_domain(client: DomainClient, repository: str, snapshot: str | None, *, 
     if snapshot:
         try:
             found = client.get_snapshot(repository, snapshot)
-        except Exception as exc:  # the alert goes out with the run's own facts
+        except Exception as exc:  # noqa: BLE001 the alert goes out with the run's own facts
             problem = f"reading GET _snapshot/{repository}/{snapshot} failed ({type(exc).__name__}: {exc})"
     try:
         latest = latest_full_backup(client.list_snapshots(repository, f"{prefix}-*"), prefix=prefix, stack=stack)
-    except Exception:  # the alert then says how to find it by hand
+    except Exception:  # noqa: BLE001 the alert then says how to find it by hand
         latest = None
     return DomainRead(snapshot=found, latest_full_backup=latest, problem=problem)
 

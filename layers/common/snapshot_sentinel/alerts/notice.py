@@ -11,13 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, console_url
+from snapshot_sentinel.alerts.console import console_url
+from snapshot_sentinel.alerts.facts import SCHEMA_VERSION
 from snapshot_sentinel.alerts.json_values import mapping, text
 from snapshot_sentinel.alerts.sns import publish, string_attributes
 from snapshot_sentinel.alerts.text import safe_subject
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 REGISTERED_AGAIN = "REGISTERED_AGAIN"
 KIND = "repository_registered_again"
@@ -29,7 +31,7 @@ class Notice:
     text: str
     facts: dict[str, Any]
 
-    def attributes(self) -> dict[str, dict[str, str]]:
+    def attributes(self) -> dict[str, MessageAttributeValueTypeDef]:
         """The same filter-policy attributes as every alert (``outcome``, ``domain``, ``repository``) and ``kind``."""
         values = {
             "outcome": REGISTERED_AGAIN,

@@ -17,12 +17,14 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, Domain, DomainRead, Failure, read_facts
+from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, Domain, DomainRead, Failure
+from snapshot_sentinel.alerts.input import read_facts
 from snapshot_sentinel.alerts.text import Alert, render
 from snapshot_sentinel.errors import AlertNotSentError
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 SNS_MESSAGE_MAX_BYTES = 262_144
 MESSAGE_BUDGET_BYTES = 240_000
@@ -105,7 +107,7 @@ def facts_separator(facts: Mapping[str, Any]) -> str:
     return f"----- machine-readable facts (JSON, schema_version {version}) -----"
 
 
-def string_attributes(values: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+def string_attributes(values: Mapping[str, Any]) -> dict[str, MessageAttributeValueTypeDef]:
     """SNS message attributes for subscription filter policies; empty values are left out."""
     return {
         name: {"DataType": "String", "StringValue": value[:ATTRIBUTE_VALUE_MAX_CHARS]}
@@ -114,7 +116,7 @@ def string_attributes(values: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     }
 
 
-def message_attributes(alert: Alert) -> dict[str, dict[str, str]]:
+def message_attributes(alert: Alert) -> dict[str, MessageAttributeValueTypeDef]:
     """SNS message attributes for subscription filter policies (``{"outcome": ["PARTIAL"]}``)."""
     return string_attributes(
         {
@@ -156,7 +158,7 @@ def publish(
     subject: str,
     text: str,
     facts: Mapping[str, Any],
-    attributes: Mapping[str, Any],
+    attributes: Mapping[str, MessageAttributeValueTypeDef],
 ) -> str:
     """The one ``Publish`` to AlertTopic, in the one :func:`envelope`; its message id.
 

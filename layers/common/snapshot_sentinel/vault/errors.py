@@ -23,3 +23,15 @@ class VaultUnreadableError(SentinelError):
 class VaultSourceChangedError(SentinelError):
     """The source repository's ``index.latest`` changed while the copy ran (something wrote the
     repository): the vault keeps the generation it had; the next copy brings the new one."""
+
+
+class VaultBatchFailedError(SentinelError):
+    """A batch of server-side copies failed after its retries, so its tier's Distributed Map failed
+    (``States.ExceedToleratedFailureThreshold``) and no later tier ran: the vault keeps its previous
+    generation. The copy's execution ends with this name (a Fail state may not end with ``States.*``);
+    its Cause keeps the service's."""
+
+
+class VaultCopyFailedError(SentinelError):
+    """A step of the copy ended with one of Step Functions' own errors (``States.Timeout``,
+    ``States.Runtime``, ...): the execution ends with this name, its Cause keeps the service's."""

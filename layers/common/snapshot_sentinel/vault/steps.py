@@ -38,11 +38,11 @@ def with_slash(prefix: str) -> str:
 def list_repository(s3: S3Client, bucket: str, base_path: str) -> list[StoredObject]:
     """Every object under the repository's base path, keys relative to it."""
     prefix = with_slash(base_path)
-    found: list[StoredObject] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            found.append(StoredObject(item["Key"][len(prefix) :], int(item["Size"]), item.get("ETag", "")))
-    return found
+    return [
+        StoredObject(item["Key"][len(prefix) :], int(item["Size"]), item.get("ETag", ""))
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for item in page.get("Contents", [])
+    ]
 
 
 def read_blob(s3: S3Client, bucket: str, base_path: str, key: str) -> bytes | None:
