@@ -23,3 +23,8 @@ class VaultUnreadableError(SentinelError):
 class VaultSourceChangedError(SentinelError):
     """The source repository's ``index.latest`` changed while the copy ran (something wrote the
     repository): the vault keeps the generation it had; the next copy brings the new one."""
+
+
+class VaultPlanIncompleteError(SentinelError):
+    """A listing job of the copy's plan wrote no plan (or a batch file it wrote is gone): the plan is
+    not the whole repository, so nothing is copied from it; the next copy lists again."""

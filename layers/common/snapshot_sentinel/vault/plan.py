@@ -25,6 +25,13 @@ a key present in the vault with the source's size is done; ``index.latest`` is c
 content (ETag) differs. ``tests-*`` (the engine's repository verification scratch, deleted by the
 engine) is never copied. An unknown key is copied in tier 0: nothing the engine reads references it.
 
+The plan scales by fanning out over the layout the engine gives the repository: the root's own files
+(tiers 3 to 5, two per snapshot) are planned with the generation pin, and every directory under
+``indices/`` (one per index) is planned on its own (:func:`listing_prefixes`), each listing job seeing
+only its prefix on both sides; the batches of all jobs are then packed per tier (:func:`pack_batches`).
+Tiers are global, so the union of the per-prefix plans is the plan of the whole listing (the property
+tests partition repositories this way).
+
 Deletions on the source are never mirrored: the plan only adds. A blob retention deleted from the
 source may still be referenced by an older ``index-N`` in the vault, and Object Lock keeps it
 within the retention period anyway (the vault's pruning is described in docs/vault.md).
@@ -96,6 +103,43 @@ class CopyPlan:
         for batch in self.batches:
             groups.setdefault(batch.tier, []).append(batch)
         return tuple(tuple(groups[tier]) for tier in sorted(groups))
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """A batch a listing job wrote to the manifest bucket: its key there and what it holds."""
+
+    tier: Tier
+    key: str
+    objects: int
+    bytes: int
+
+
+def listing_prefixes(top_directories: Iterable[str], index_directories: Iterable[str]) -> tuple[str, ...]:
+    """The prefixes planned one listing job each: every directory under ``indices/`` (one per index),
+    and any other top-level directory (its keys are unknown to the engine: tier 0), but never the
+    engine's verification scratch (``tests-*``). Directories end with ``/``, relative to the base path."""
+    others = [d for d in top_directories if d != f"{INDICES_DIR}/" and not d.startswith(VERIFICATION_PREFIX)]
+    return tuple(sorted({*others, *index_directories}))
+
+
+def pack_batches(
+    files: Iterable[BatchFile], *, max_batch_objects: int, max_batch_bytes: int
+) -> dict[Tier, list[list[BatchFile]]]:
+    """The listing jobs' batch files grouped per tier into copy items of at most ``max_batch_objects``
+    objects and ``max_batch_bytes`` bytes (a file larger than that is an item on its own): an index of
+    three blobs does not cost a Lambda of its own, and no item holds more than one batch's worth."""
+    items: dict[Tier, list[list[BatchFile]]] = {}
+    sizes: dict[Tier, tuple[int, int]] = {}
+    for file in files:
+        groups = items.setdefault(file.tier, [])
+        objects, size = sizes.get(file.tier, (0, 0))
+        if not groups or objects + file.objects > max_batch_objects or size + file.bytes > max_batch_bytes:
+            groups.append([])
+            objects, size = 0, 0
+        groups[-1].append(file)
+        sizes[file.tier] = (objects + file.objects, size + file.bytes)
+    return {tier: items[tier] for tier in sorted(items)}
 
 
 def tier_of(key: str) -> Tier | None:
