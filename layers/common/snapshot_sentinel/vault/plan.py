@@ -57,6 +57,9 @@ DEFAULT_BATCH_OBJECTS = 1000
 DEFAULT_BATCH_BYTES = 20 * 1024**3
 """A batch is one Lambda invocation of server-side copies: at a few hundred MB/s per copy, 20 GiB and
 1,000 objects fit well inside the 15-minute Lambda limit (docs/figures.md has the measured rates)."""
+MAX_FILES_PER_ITEM = 100
+"""Batch files per copy item: an item's input (the files' keys) stays ~12 KB, and its Lambda reads at
+most 100 small files before copying."""
 
 
 class Tier(IntEnum):
@@ -124,17 +127,22 @@ def listing_prefixes(top_directories: Iterable[str], index_directories: Iterable
 
 
 def pack_batches(
-    files: Iterable[BatchFile], *, max_batch_objects: int, max_batch_bytes: int
+    files: Iterable[BatchFile],
+    *,
+    max_batch_objects: int = DEFAULT_BATCH_OBJECTS,
+    max_batch_bytes: int = DEFAULT_BATCH_BYTES,
 ) -> dict[Tier, list[list[BatchFile]]]:
     """The listing jobs' batch files grouped per tier into copy items of at most ``max_batch_objects``
-    objects and ``max_batch_bytes`` bytes (a file larger than that is an item on its own): an index of
-    three blobs does not cost a Lambda of its own, and no item holds more than one batch's worth."""
+    objects, ``max_batch_bytes`` bytes and :data:`MAX_FILES_PER_ITEM` files (a file larger than that is
+    an item on its own): an index of three blobs does not cost a Lambda of its own, and no item holds
+    more than one batch's worth (its input, the files' keys, stays a few KB)."""
     items: dict[Tier, list[list[BatchFile]]] = {}
     sizes: dict[Tier, tuple[int, int]] = {}
     for file in files:
         groups = items.setdefault(file.tier, [])
         objects, size = sizes.get(file.tier, (0, 0))
-        if not groups or objects + file.objects > max_batch_objects or size + file.bytes > max_batch_bytes:
+        full = len(groups[-1]) >= MAX_FILES_PER_ITEM if groups else True
+        if full or objects + file.objects > max_batch_objects or size + file.bytes > max_batch_bytes:
             groups.append([])
             objects, size = 0, 0
         groups[-1].append(file)
