@@ -9,8 +9,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from snapshot_sentinel.healing import BACKUP, HealSettings, ensure_registered
 from snapshot_sentinel.observability import logger, tracer
+from snapshot_sentinel.repository.healing import ensure_registered
+from snapshot_sentinel.repository.settings import BACKUP, HealSettings
 from snapshot_sentinel.wiring import domain_client
 
 
@@ -20,8 +21,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = HealSettings.from_env(os.environ, target=str(event.get("domain") or BACKUP))
     logger.append_keys(domain=settings.domain.name, repository=settings.registration.repository)
     ensured = ensure_registered(domain_client(settings.domain, os.environ), settings)
-    if ensured.registered_again:
-        logger.warning("repository registered again", extra={"verified_nodes": ensured.verified_nodes})
-    else:
-        logger.info("repository registered")
+    logger.info(
+        "repository registered",
+        extra={"registered_again": ensured.registered_again, "verified_nodes": ensured.verified_nodes},
+    )
     return ensured.to_dict()

@@ -19,13 +19,17 @@ from datetime import datetime
 from typing import Any
 
 from tests.emulator.actions.aliases import AliasActions
+from tests.emulator.actions.allocation import AllocationActions
 from tests.emulator.actions.cat import CatActions
-from tests.emulator.actions.cluster import ClusterActions
 from tests.emulator.actions.documents import DocumentActions
+from tests.emulator.actions.health import HealthActions
 from tests.emulator.actions.indices import IndexActions
+from tests.emulator.actions.nodes import NodeActions
+from tests.emulator.actions.recovery import RecoveryActions
 from tests.emulator.actions.repositories import RepositoryActions
 from tests.emulator.actions.restore import RestoreActions
 from tests.emulator.actions.root import RootActions
+from tests.emulator.actions.settings import SettingsActions
 from tests.emulator.actions.snapshots import SnapshotActions
 from tests.emulator.engine import DEFAULT_INDICES, Clock, Cluster, S3Store
 from tests.emulator.frontend import FrontEnd
@@ -76,7 +80,11 @@ class EmulatedDomain:
             IndexActions,
             AliasActions,
             DocumentActions,
-            ClusterActions,
+            HealthActions,
+            RecoveryActions,
+            SettingsActions,
+            NodeActions,
+            AllocationActions,
         )
         router = Router([route for area in areas for route in area(self.cluster).routes()])
         self.front_end = FrontEnd(self.cluster, router, credentials=credentials, region=region)

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import requests
 
-from snapshot_sentinel.cfn_response import CustomResourceRequest, Responder
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.observability import logger
+from snapshot_sentinel.repository.cfn_response import CustomResourceRequest, Responder
 from snapshot_sentinel.retention_apply import apply_retention
 from snapshot_sentinel.retention_plan import RetentionPolicy
 from tests.emulator import EmulatedDomain, serve
@@ -101,8 +101,8 @@ def test_a_custom_resource_answer_is_logged_with_the_keys_and_without_its_url(
 def test_the_modules_hold_no_logger_of_their_own() -> None:
     # The stdlib loggers the modules used had no handler and the root logger's WARNING level: the
     # shared logger is what sets INFO, so the modules must not hold loggers of their own.
-    import snapshot_sentinel.cfn_response as cfn_response
     import snapshot_sentinel.client as client
+    import snapshot_sentinel.repository.cfn_response as cfn_response
     import snapshot_sentinel.retention_apply as retention_apply
 
     for module in (client, retention_apply, cfn_response):

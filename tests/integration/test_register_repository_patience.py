@@ -1,6 +1,6 @@
 """Registration waits out what passes on its own, within the time the function has left.
 
-These tests drive snapshot_sentinel.registration.handle_request against the emulated domain with a
+These tests drive snapshot_sentinel.repository.custom_resource.handle_request against the emulated domain with a
 virtual clock: every sleep advances it, so minutes of patience take milliseconds, and what the
 domain does meanwhile (a snapshot finishing) happens at the moment of the sleep.
 """
@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.registration import WORK_MARGIN_SECONDS, Patience, handle_request
+from snapshot_sentinel.repository.custom_resource import WORK_MARGIN_SECONDS, handle_request
+from snapshot_sentinel.repository.patience import Patience
 from tests.emulator import EmulatedDomain, Fault, serve
 from tests.support.cfn_inbox import CloudFormationInbox, cloudformation_inbox
 

@@ -27,7 +27,7 @@ LAYER = ROOT / "layers" / "common"
 DOMAIN = "es"
 GATEWAY_SERVICES = {"s3": "S3", "dynamodb": "DynamoDB"}
 """The only AWS services a VPC serves through gateway endpoints (free, a route in a route table)."""
-CFN_ANSWER = "snapshot_sentinel.cfn_response"
+CFN_ANSWER = "snapshot_sentinel.repository.cfn_response"
 """The module that PUTs a custom resource's answer to CloudFormation's pre-signed S3 URL."""
 
 VPC = {"SubnetIds": "subnet-1,subnet-2", "SecurityGroupIds": "sg-1"}
@@ -153,7 +153,7 @@ def test_the_code_scan_finds_what_the_handlers_call(template: dict[str, Any]) ->
     assert services_called(template, "SendAlertFunction") >= {DOMAIN, "sns"}
     assert services_called(template, "RegisterRepositoryFunction") >= {DOMAIN, "s3"}
     assert services_called(template, "ValidateInputFunction") == set()
-    assert 'event["ResponseURL"]' in (LAYER / "snapshot_sentinel" / "cfn_response.py").read_text()
+    assert 'event["ResponseURL"]' in (LAYER / "snapshot_sentinel" / "repository" / "cfn_response.py").read_text()
     for name in functions(template):
         if answers_cloudformation(template, name):
             assert CFN_ANSWER in modules_reached(template, name), name

@@ -5,7 +5,7 @@ Amazon's ``{"Message"}``/``{"message"}``, non-JSON gateway bodies) and turns eac
 exception of :mod:`snapshot_sentinel.errors`. It never retries and never sleeps: every request is
 sent once, and a transient failure (:data:`snapshot_sentinel.errors.TRANSIENT_ERRORS`) reaches the
 caller at once. The state machine's Retry blocks retry the snapshot steps, and repository
-registration, which has no state machine, waits in :mod:`snapshot_sentinel.registration`.
+registration, which has no state machine, waits in :mod:`snapshot_sentinel.repository.patience`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The message a run publishes when it registered the repository again: the run goes on, but a
 registration does not vanish on its own, and someone should find out why.
 
-Pure: the Ensure repository step's result in (:meth:`snapshot_sentinel.healing.Ensured.to_dict`),
+Pure: the Ensure repository step's result in (:meth:`snapshot_sentinel.repository.healing.Ensured.to_dict`),
 a subject, a text and JSON facts out, published through the one envelope of :mod:`.sns`.
 """
 

@@ -9,7 +9,7 @@ So the nightly backup (and a drill, on the drill domain) starts with one ``GET _
 - registered where this stack keeps its snapshots: nothing to do;
 - registered elsewhere (another bucket or base path, another type): never re-pointed, whatever
   the domain holds there; :class:`RepositoryElsewhereError` stops the run before it writes;
-- not registered: registered again by :func:`registration.register`, the custom resource's own
+- not registered: registered again by :func:`.steps.register`, the custom resource's own
   code, with the settings the custom resource sends (the same type, bucket, base path, region,
   role, read-only flag, server-side encryption, then ``_verify``), and the run says so.
 
@@ -20,66 +20,16 @@ The state machine waits and retries here, not this module: the registration gets
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.observability import logger
-from snapshot_sentinel.registration import Deadline, RepositoryRegistration, register
-from snapshot_sentinel.settings import DomainSettings, drill_domain_settings
-
-BACKUP = "backup"
-DRILL = "drill"
-TARGETS = (BACKUP, DRILL)
-
-
-def _required(environ: Mapping[str, str], name: str) -> str:
-    value = environ.get(name, "").strip()
-    if not value:
-        raise errors.ConfigurationError(f"environment variable {name} is not set; template.yaml sets it")
-    return value
-
-
-@dataclass(frozen=True)
-class HealSettings:
-    """EnsureRepositoryFunction: the domain to look at and the registration the stack gives it there.
-
-    ``target`` ``backup`` is the backed-up domain with the stack's registration (read-only in a
-    RepositoryReadOnly stack); ``drill`` is the drill domain (DrillDomainEndpoint), always read-only
-    with the drill role, or the backed-up domain itself when the stack has no drill domain."""
-
-    target: str
-    domain: DomainSettings
-    registration: RepositoryRegistration
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str], *, target: str) -> HealSettings:
-        if target not in TARGETS:
-            raise errors.InvalidInputError(f'"domain" must be one of {", ".join(TARGETS)}, got {target!r}')
-        domain = DomainSettings.from_env(environ)
-        role_arn = _required(environ, "SNAPSHOT_ROLE_ARN")
-        read_only = environ.get("REPOSITORY_READ_ONLY", "false").strip().lower() or "false"
-        if target == DRILL:
-            drill = drill_domain_settings(domain, environ)
-            if drill is not domain:
-                # One writer per repository: the drill domain only ever holds it read-only.
-                domain, role_arn, read_only = drill, _required(environ, "DRILL_SNAPSHOT_ROLE_ARN"), "true"
-        # The SnapshotRepository resource's own properties, read by its own parser.
-        properties = {
-            "RepositoryName": domain.repository,
-            "Bucket": _required(environ, "SNAPSHOT_BUCKET"),
-            "Region": domain.region,
-            "RoleArn": role_arn,
-            "BasePath": environ.get("SNAPSHOT_BASE_PATH", ""),
-            "ReadOnly": read_only,
-        }
-        try:
-            registration = RepositoryRegistration.from_properties(properties)
-        except errors.InvalidRegistrationError as exc:
-            raise errors.ConfigurationError(f"the stack's repository settings are invalid: {exc}") from exc
-        return cls(target=target, domain=domain, registration=registration)
+from snapshot_sentinel.repository.input import RepositoryRegistration
+from snapshot_sentinel.repository.patience import Deadline
+from snapshot_sentinel.repository.settings import HealSettings
+from snapshot_sentinel.repository.steps import register
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snapshot_sentinel import errors
-from snapshot_sentinel.cfn_response import MAX_RESPONSE_BYTES, CustomResourceRequest, Responder, response_body
 from snapshot_sentinel.client import error_from_response
-from snapshot_sentinel.registration import RepositoryRegistration, check_repository_name, explain
+from snapshot_sentinel.repository.advice import explain
+from snapshot_sentinel.repository.cfn_response import (
+    MAX_RESPONSE_BYTES,
+    CustomResourceRequest,
+    Responder,
+    response_body,
+)
+from snapshot_sentinel.repository.input import RepositoryRegistration, check_repository_name
 from tests.support.cfn_inbox import cloudformation_inbox
 
 ROLE = "arn:aws:iam::123456789012:role/stack-SnapshotRole-X"

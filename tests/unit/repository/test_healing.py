@@ -12,8 +12,8 @@ from snapshot_sentinel import errors
 from snapshot_sentinel.alerts import render_alert
 from snapshot_sentinel.alerts.facts import ENSURING_REPOSITORY
 from snapshot_sentinel.alerts.notice import render_registered_again
-from snapshot_sentinel.healing import HealSettings
-from snapshot_sentinel.registration import RepositoryRegistration
+from snapshot_sentinel.repository.input import RepositoryRegistration
+from snapshot_sentinel.repository.settings import HealSettings
 
 ROLE = "arn:aws:iam::123456789012:role/stack-SnapshotRole-X"
 DRILL_ROLE = "arn:aws:iam::123456789012:role/stack-DrillSnapshotRole-X"
