@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 
-from snapshot_sentinel.identity import snapshot_metadata
-from snapshot_sentinel.wording import counted
+from snapshot_sentinel.naming import counted
+from snapshot_sentinel.ownership import snapshot_metadata
 from tests.emulator import EmulatedDomain, EmulatorCredentials, RecoveryProgress, SnapshotProgress, serve
 from tests.support.cli import Sentinel, publish_schedule, publish_stack
 from tests.support.sns_confirmation import EmailConfirmations

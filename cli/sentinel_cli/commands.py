@@ -34,8 +34,7 @@ from sentinel_cli.gateway import AwsGateway
 from sentinel_cli.runs import RunView, did_the_job, run_kind
 from sentinel_cli.schedule import ScheduleExpressionError, next_run
 from sentinel_cli.subscriptions import alert_reach, render_alert_reach
-from snapshot_sentinel.naming import name_problem
-from snapshot_sentinel.wording import counted
+from snapshot_sentinel.naming import counted, name_problem
 
 DEFAULT_STACK = "snapshot-sentinel"
 BACKUP = "BackupStateMachine"

@@ -30,7 +30,7 @@ from sentinel_cli.commands import (
 from sentinel_cli.errors import EXIT_OK, EXIT_RUN_FAILED, UnknownSnapshotError
 from sentinel_cli.gateway import AwsGateway
 from sentinel_cli.runs import RunView
-from snapshot_sentinel.wording import counted
+from snapshot_sentinel.naming import counted
 
 SNAPSHOT_MISSING = "SnapshotMissingError"
 

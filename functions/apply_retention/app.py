@@ -14,10 +14,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
 from snapshot_sentinel.errors import InvalidInputError
-from snapshot_sentinel.observability import logger, publish_metrics, tracer
+from snapshot_sentinel.observability import logger, publish_metrics, retention_metrics, tracer
 from snapshot_sentinel.retention_apply import apply_retention
 from snapshot_sentinel.retention_plan import RetentionPolicy
-from snapshot_sentinel.run_metrics import retention_metrics
 from snapshot_sentinel.settings import RetentionSettings
 from snapshot_sentinel.wiring import domain_client
 

@@ -11,9 +11,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
-from snapshot_sentinel.observability import logger, publish_metrics, tracer
-from snapshot_sentinel.polling import minimum_wait_seconds
-from snapshot_sentinel.run_metrics import snapshot_dimensions, snapshot_metrics
+from snapshot_sentinel.clock import minimum_wait_seconds
+from snapshot_sentinel.observability import logger, publish_metrics, snapshot_dimensions, snapshot_metrics, tracer
 from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.snapshots import check_snapshot
 from snapshot_sentinel.wiring import domain_client

@@ -23,8 +23,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from snapshot_sentinel.clock import longest_run_events, longest_run_polls
 from snapshot_sentinel.models import SnapshotInfo
-from snapshot_sentinel.polling import longest_run_events, longest_run_polls
 from snapshot_sentinel.retention_apply import apply_retention
 from snapshot_sentinel.retention_plan import RetentionPolicy
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve

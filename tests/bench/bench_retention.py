@@ -29,8 +29,8 @@ from typing import Any
 import requests
 
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.identity import TAKEN_BY
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, PARTIAL, SUCCESS, SnapshotInfo
+from snapshot_sentinel.ownership import TAKEN_BY
 from snapshot_sentinel.retention_apply import RetentionReport, apply_retention
 from snapshot_sentinel.retention_plan import RetentionPolicy, plan_retention
 from tests.emulator import EmulatedDomain, serve

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from snapshot_sentinel import identity
+from snapshot_sentinel import ownership
 from tests.support.template import ROOT, load_template
 
 FUNCTIONS = ROOT / "functions"
@@ -116,7 +116,7 @@ def scoped_metric_names() -> list[str]:
     return sorted(published_metrics()["check_snapshot"])
 
 
-SCOPES_BESIDE_FULL = sorted({identity.SCOPE_SUBSET, identity.SCOPE_NAMED})
+SCOPES_BESIDE_FULL = sorted({ownership.SCOPE_SUBSET, ownership.SCOPE_NAMED})
 
 
 def resources_of(kind: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from snapshot_sentinel.signing import Credentials, signed_session
+from snapshot_sentinel.client import Credentials, signed_session
 from tests.emulator import EmulatorCredentials, Fault
 from tests.engine.conftest import BUCKET, REPOSITORY
 

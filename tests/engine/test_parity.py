@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from snapshot_sentinel.signing import Credentials, signed_session
+from snapshot_sentinel.client import Credentials, signed_session
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress
 from tests.engine.domains import EmulatorDomain, EngineDomain
 

@@ -11,8 +11,7 @@ import pytest
 import requests
 
 from snapshot_sentinel import errors
-from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.signing import Credentials, signed_session
+from snapshot_sentinel.client import Credentials, DomainClient, signed_session
 from tests.emulator import EmulatedDomain, EmulatorCredentials, Fault, SnapshotProgress, serve
 
 REPO = "nightly-backups"

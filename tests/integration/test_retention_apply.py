@@ -14,7 +14,7 @@ import requests
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.identity import TAKEN_BY
+from snapshot_sentinel.ownership import TAKEN_BY
 from snapshot_sentinel.retention_apply import RetentionReport, apply_retention
 from snapshot_sentinel.retention_plan import RetentionPolicy
 from tests.emulator import FAILED, IN_PROGRESS, SUCCESS, EmulatedDomain, Fault, serve

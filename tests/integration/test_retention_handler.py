@@ -12,8 +12,8 @@ import pytest
 
 from functions.apply_retention import app
 from snapshot_sentinel.errors import InvalidInputError
-from snapshot_sentinel.identity import TAKEN_BY
 from snapshot_sentinel.naming import managed_snapshot_name
+from snapshot_sentinel.ownership import TAKEN_BY
 from tests.emulator import SUCCESS, EmulatedDomain, EmulatorCredentials, serve
 from tests.support.lambda_runtime import FakeLambdaContext
 

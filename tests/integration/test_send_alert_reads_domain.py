@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from functions.send_alert import app
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, FACTS_SEPARATOR, SNS_MESSAGE_MAX_BYTES
-from snapshot_sentinel.identity import TAKEN_BY
+from snapshot_sentinel.ownership import TAKEN_BY
 from snapshot_sentinel.wiring import aws_client
 from tests.emulator import PARTIAL, SUCCESS, EmulatedDomain, EmulatorCredentials, serve
 from tests.support.lambda_runtime import FakeLambdaContext

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from snapshot_sentinel.common_fields import MAX_INPUT_BYTES
 from snapshot_sentinel.drills.plan import MAX_PICKS
+from snapshot_sentinel.inputs import MAX_INPUT_BYTES
 from snapshot_sentinel.models import SnapshotInfo
 from snapshot_sentinel.naming import managed_snapshot_name
 from snapshot_sentinel.retention_apply import apply_retention

@@ -109,7 +109,7 @@ def test_a_new_metric_in_a_handler_changes_the_derived_count(tmp_path, monkeypat
     handler.parent.mkdir()
     handler.write_text(
         "from snapshot_sentinel.observability import publish_metrics\n"
-        "from snapshot_sentinel.run_metrics import retention_metrics\n"
+        "from snapshot_sentinel.observability import retention_metrics\n"
         "publish_metrics('d', retention_metrics({}, dry_run=False))\n"
     )
     monkeypatch.setattr(cost_model, "FUNCTIONS", tmp_path)

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snapshot_sentinel import retention_plan
-from snapshot_sentinel.identity import OWNERSHIP_RULE, TAKEN_BY, is_managed, snapshot_metadata
 from snapshot_sentinel.models import SUCCESS, SnapshotInfo
 from snapshot_sentinel.naming import is_managed_name, managed_snapshot_name, name_problem, run_snapshot_name
+from snapshot_sentinel.ownership import OWNERSHIP_RULE, TAKEN_BY, is_managed, snapshot_metadata
 from snapshot_sentinel.retention_plan import Action, RetentionPolicy, plan_retention
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from snapshot_sentinel.common_fields import MAX_POLL_SECONDS, MIN_POLL_SECONDS
-from snapshot_sentinel.polling import (
+from snapshot_sentinel.clock import (
     BACKUP,
     DRILL,
     HISTORY_EVENTS_BUDGET,
@@ -22,6 +21,7 @@ from snapshot_sentinel.polling import (
     predicted_remaining_seconds,
     remaining_text,
 )
+from snapshot_sentinel.inputs import MAX_POLL_SECONDS, MIN_POLL_SECONDS
 from tests.support.asl import history_worst_case, loops, next_states
 from tests.support.template import ROOT, load_template
 

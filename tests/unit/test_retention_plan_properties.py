@@ -19,8 +19,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from snapshot_sentinel.identity import TAKEN_BY
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, INCOMPATIBLE, PARTIAL, SUCCESS, SnapshotInfo
+from snapshot_sentinel.ownership import TAKEN_BY
 from snapshot_sentinel.retention_plan import (
     Action,
     RetentionPlan,

@@ -9,9 +9,9 @@ from urllib.parse import quote
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snapshot_sentinel.identity import snapshot_metadata
 from snapshot_sentinel.models import FAILED, SUCCESS, EngineVersion, SnapshotInfo
 from snapshot_sentinel.naming import managed_snapshot_name
+from snapshot_sentinel.ownership import snapshot_metadata
 from snapshot_sentinel.retention_apply import MAX_NAMES_CHARS, Deferred, RetentionReport, delete_batches
 from snapshot_sentinel.retention_plan import Decision, RetentionPolicy, Rule, plan_retention
 

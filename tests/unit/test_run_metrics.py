@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from snapshot_sentinel.observability import publish_metrics
-from snapshot_sentinel.run_metrics import retention_metrics, snapshot_metrics
+from snapshot_sentinel.observability import publish_metrics, retention_metrics, snapshot_metrics
 
 
 def emf_lines(text: str) -> list[dict]:
@@ -76,9 +75,9 @@ def test_a_metric_that_cannot_be_written_is_logged_not_raised(
 
 
 def test_only_a_full_backup_of_this_stack_writes_the_metric_the_alarm_reads() -> None:
-    from snapshot_sentinel.identity import backup_scope
     from snapshot_sentinel.models import SnapshotInfo
-    from snapshot_sentinel.run_metrics import snapshot_dimensions
+    from snapshot_sentinel.observability import snapshot_dimensions
+    from snapshot_sentinel.ownership import backup_scope
 
     ours = {"taken_by": "snapshot-sentinel", "stack": "prod", "execution_id": "arn:x"}
     nightly = "nightly-2026-11-28t02-00-00z"

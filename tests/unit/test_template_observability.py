@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from snapshot_sentinel import run_metrics
+from snapshot_sentinel import observability
 from snapshot_sentinel.drills.freshness import DAYS_SINCE_DRILL_SUCCEEDED
 from snapshot_sentinel.observability import DOMAIN_DIMENSION, METRICS_NAMESPACE
 from tests.support.template import load_template
@@ -42,7 +42,7 @@ def test_no_recent_backup_alarm_pages_without_a_success_or_without_any_data(temp
     alarm = resolved(template, "NoRecentBackupAlarm", RpoHours=30)
 
     assert alarm["Namespace"] == METRICS_NAMESPACE == "SnapshotSentinel"
-    assert alarm["MetricName"] == run_metrics.SNAPSHOT_SUCCEEDED
+    assert alarm["MetricName"] == observability.SNAPSHOT_SUCCEEDED
     assert alarm["Dimensions"] == [{"Name": DOMAIN_DIMENSION, "Value": DOMAIN}]
     assert alarm["Statistic"] == "Sum"
     # Every hour of the last RpoHours without a SUCCESS (0 or no data at all) breaches: all must breach
@@ -86,13 +86,13 @@ def test_the_dashboard_is_valid_json_and_shows_every_metric_of_the_domain(templa
                 assert line[2:4] == [DOMAIN_DIMENSION, DOMAIN], line
                 shown.add(line[1])
     assert shown == {
-        run_metrics.SNAPSHOT_SUCCEEDED,
-        run_metrics.SNAPSHOT_PARTIAL,
-        run_metrics.SNAPSHOT_FAILED,
-        run_metrics.SNAPSHOT_DURATION_SECONDS,
-        run_metrics.SHARDS_FAILED,
-        run_metrics.SNAPSHOTS_PRUNED,
-        run_metrics.RETENTION_DEFERRED,
+        observability.SNAPSHOT_SUCCEEDED,
+        observability.SNAPSHOT_PARTIAL,
+        observability.SNAPSHOT_FAILED,
+        observability.SNAPSHOT_DURATION_SECONDS,
+        observability.SHARDS_FAILED,
+        observability.SNAPSHOTS_PRUNED,
+        observability.RETENTION_DEFERRED,
         "DrillSucceeded",
         "DrillFailed",
         "DrillRestoreSeconds",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from snapshot_sentinel.wording import counted
+from snapshot_sentinel.naming import counted
 
 
 @pytest.mark.parametrize(

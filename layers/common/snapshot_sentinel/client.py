@@ -1,4 +1,5 @@
-"""A client for the snapshot REST API of an Amazon OpenSearch Service domain.
+"""A client for the snapshot REST API of an Amazon OpenSearch Service domain, and the SigV4-signed
+HTTP session it sends through (signed for ``es`` with the function's own credentials).
 
 It speaks every error dialect the service answers in (engine envelope, plain string ``error``,
 Amazon's ``{"Message"}``/``{"message"}``, non-JSON gateway bodies) and turns each into one
@@ -14,17 +15,54 @@ import json
 import re
 import socket
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlparse
 
 import requests
+from requests_aws4auth import AWS4Auth
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.models import EngineVersion, SnapshotInfo
 from snapshot_sentinel.observability import logger
 
 JsonDoc = dict[str, Any]
+
+SERVICE = "es"
+"""The AWS service every request to the domain is signed for."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key: str
+    secret_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Credentials:
+        """The Lambda's execution-role credentials, session token included."""
+        access_key = environ.get("AWS_ACCESS_KEY_ID", "")
+        secret_key = environ.get("AWS_SECRET_ACCESS_KEY", "")
+        if not access_key or not secret_key:
+            raise errors.ConfigurationError(
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set: the function signs "
+                "its requests to the domain with its own role's credentials"
+            )
+        return cls(access_key, secret_key, environ.get("AWS_SESSION_TOKEN") or None)
+
+
+def signed_session(region: str, credentials: Credentials) -> requests.Session:
+    """A session whose every request is signed for ``es`` in ``region``."""
+    session = requests.Session()
+    session.auth = AWS4Auth(
+        credentials.access_key,
+        credentials.secret_key,
+        region,
+        SERVICE,
+        session_token=credentials.session_token,
+    )
+    return session
 
 
 _ENGINE_TYPES: dict[str, type[errors.DomainError]] = {

@@ -1,4 +1,5 @@
-"""Snapshot names: the domain's validation rules, and the managed name of a run."""
+"""Snapshot names (the domain's validation rules, the managed name of a run) and counted nouns as a
+person writes them ("1 index", "4 indices", "0 blockers"). Pure."""
 
 from __future__ import annotations
 
@@ -77,3 +78,20 @@ def is_managed_name(prefix: str, name: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+PLURALS = {"index": "indices", "replica": "replicas"}
+
+
+def plural(count: int, noun: str) -> str:
+    """``noun`` for ``count`` of it: itself for exactly one, else its plural (of its last word:
+    "restored index" -> "restored indices")."""
+    if count == 1:
+        return noun
+    *before, last = noun.split(" ")
+    return " ".join([*before, PLURALS.get(last, last + "s")])
+
+
+def counted(count: int, noun: str) -> str:
+    """``"1 index"``, ``"4 indices"``: the count and its noun, agreeing."""
+    return f"{count} {plural(count, noun)}"

@@ -4,7 +4,7 @@ A pure function with no I/O, so the property tests can prove every rule over arb
 repositories; it imports only pure modules (never the client, settings or ``requests``). The
 executor (:mod:`snapshot_sentinel.retention_apply`) only ever deletes what a plan marked ``delete``.
 
-Which snapshots are this stack's (:data:`snapshot_sentinel.identity.OWNERSHIP_RULE`):
+Which snapshots are this stack's (:data:`snapshot_sentinel.ownership.OWNERSHIP_RULE`):
 
 A snapshot is managed (only a managed snapshot is ever deleted) if and only if its name is exactly
 <SnapshotPrefix>-<UTC timestamp> in this stack's format, such as nightly-2026-11-28t02-00-00z, and its
@@ -42,8 +42,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from snapshot_sentinel.errors import ConfigurationError
-from snapshot_sentinel.identity import is_subset, not_managed_because
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, PARTIAL, SUCCESS, SnapshotInfo
+from snapshot_sentinel.ownership import is_subset, not_managed_because
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -24,17 +24,17 @@ from typing import Any
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.clock import parse_timestamp
-from snapshot_sentinel.identity import backup_scope, names_stack, snapshot_metadata
-from snapshot_sentinel.models import IN_PROGRESS, SnapshotInfo, iso
-from snapshot_sentinel.observability import logger
-from snapshot_sentinel.polling import (
+from snapshot_sentinel.clock import (
     Progress,
     minimum_wait_seconds,
     next_wait_seconds,
+    parse_timestamp,
     predicted_remaining_seconds,
     remaining_text,
 )
+from snapshot_sentinel.models import IN_PROGRESS, SnapshotInfo, iso
+from snapshot_sentinel.observability import logger
+from snapshot_sentinel.ownership import backup_scope, names_stack, snapshot_metadata
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def take_snapshot(
 ) -> dict[str, Any]:
     """Start the snapshot, adopt this execution's own, or stand down for a duplicate; never waits.
 
-    The checks' wait floor is the backup's (:data:`snapshot_sentinel.polling.BACKUP`) unless the
+    The checks' wait floor is the backup's (:data:`snapshot_sentinel.clock.BACKUP`) unless the
     caller, another state machine with its own history budget, gives ``min_wait_seconds``."""
     where = f"[{request.repository}:{request.name}]"
     floor = min_wait_seconds or minimum_wait_seconds(poll_interval_seconds, max_wait.total_seconds())
@@ -213,7 +213,7 @@ def check_snapshot(
     stack_name: str | None = None,
 ) -> dict[str, Any]:
     """One status check; the Choice state reads ``state``, the Wait state ``next_wait_seconds``,
-    the metrics ``scope`` (:func:`snapshot_sentinel.identity.backup_scope`, by ``prefix`` and
+    the metrics ``scope`` (:func:`snapshot_sentinel.ownership.backup_scope`, by ``prefix`` and
     ``stack_name``: only a full backup of this stack counts as a backup).
 
     ``GET _snapshot/<repo>/<name>`` first: the state and, once finished, shards and failures.

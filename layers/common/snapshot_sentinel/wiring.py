@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from snapshot_sentinel.client import DomainClient
+from snapshot_sentinel.client import Credentials, DomainClient, signed_session
 from snapshot_sentinel.settings import DomainSettings
-from snapshot_sentinel.signing import Credentials, signed_session
 
 
 @cache

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from snapshot_sentinel import errors
+from snapshot_sentinel.alerts.json_values import as_json, clip, integer, mapping, one_line, sequence, text
 from snapshot_sentinel.models import SnapshotInfo, iso
 
 SCHEMA_VERSION = 1
@@ -611,49 +612,3 @@ def state_machine_arn(execution_arn: str) -> str | None:
     if len(parts) < 7 or parts[2] != "states" or parts[5] not in ("execution", "express"):
         return None
     return ":".join([*parts[:5], "stateMachine", parts[6]])
-
-
-# -- tolerant readers of JSON values ----------------------------------------------------------------
-
-
-def mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def sequence(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list | tuple) else ()
-
-
-def text(value: Any) -> str:
-    """A scalar as stripped text ("" for None and containers), always encodable as UTF-8."""
-    if value is None or isinstance(value, Mapping | list | tuple):
-        return ""
-    return str(value).strip().encode("utf-8", "replace").decode("utf-8")
-
-
-def integer(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def as_json(value: Any) -> str:
-    try:
-        dumped = json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
-    except (TypeError, ValueError, RecursionError):
-        dumped = repr(value)
-    return dumped.encode("utf-8", "replace").decode("utf-8")
-
-
-def clip(value: str, limit: int) -> str:
-    if len(value) <= limit:
-        return value
-    kept = max(limit - 40, limit // 2)
-    return f"{value[:kept]} ... [{len(value) - kept} more characters]"
-
-
-def one_line(value: str, limit: int) -> str:
-    return clip(" ".join(value.split()), limit)

@@ -16,8 +16,8 @@ from snapshot_sentinel.alerts.facts import VALIDATING_INPUT, Domain, DomainRead,
 from snapshot_sentinel.alerts.sns import render_alert
 from snapshot_sentinel.alerts.text import Alert
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.identity import is_full_backup
 from snapshot_sentinel.models import SUCCESS, SnapshotInfo
+from snapshot_sentinel.ownership import is_full_backup
 
 IN_VPC = (
     "the domain is in a VPC and the alert function runs outside it, so that an alert never depends on "
@@ -42,7 +42,7 @@ def read_domain(client: DomainClient, repository: str, snapshot: str | None, *, 
 
 
 def latest_full_backup(snapshots: Iterable[SnapshotInfo], *, prefix: str, stack: str) -> SnapshotInfo | None:
-    """The newest SUCCESS full backup of this stack (:func:`snapshot_sentinel.identity.is_full_backup`).
+    """The newest SUCCESS full backup of this stack (:func:`snapshot_sentinel.ownership.is_full_backup`).
 
     Managed by the ownership rule (the exact managed name, metadata naming this stack; the name
     alone on an engine that stores no metadata) and not ``"scope": "subset"``; a snapshot from

@@ -17,8 +17,8 @@ from snapshot_sentinel.alerts.facts import (
     UNKNOWN,
     VALIDATING_INPUT,
     AlertFacts,
-    one_line,
 )
+from snapshot_sentinel.alerts.json_values import one_line
 
 SUBJECT_MAX_CHARS = 99
 

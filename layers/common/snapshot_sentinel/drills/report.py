@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from snapshot_sentinel.alerts import console_url, safe_subject
+from snapshot_sentinel.alerts.json_values import mapping
 from snapshot_sentinel.drills.steps import restored_seconds
 from snapshot_sentinel.restore.report import RestoreReport, _cause, _read_error, _size
 
@@ -52,12 +53,8 @@ _MEANS = {
 }
 
 
-def _m(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
 def render_drill(run: Mapping[str, Any], *, domain: str, region: str) -> RestoreReport:
-    plan, restore, verify, cleanup = (_m(run.get(k)) for k in ("plan", "restore", "verify", "cleanup"))
+    plan, restore, verify, cleanup = (mapping(run.get(k)) for k in ("plan", "restore", "verify", "cleanup"))
     execution = str(run.get("execution_id") or "")
     found = _read_error(run)
     if found is None and verify and not verify.get("passed"):

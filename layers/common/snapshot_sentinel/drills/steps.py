@@ -18,8 +18,7 @@ from urllib.parse import quote
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.clock import parse_timestamp
-from snapshot_sentinel.common_fields import input_size
+from snapshot_sentinel.clock import DRILL, Progress, parse_timestamp, wait_facts
 from snapshot_sentinel.drills.catalog import Catalog, live_counts
 from snapshot_sentinel.drills.counts import count_rule
 from snapshot_sentinel.drills.errors import (
@@ -36,13 +35,13 @@ from snapshot_sentinel.drills.plan import (
     sample_indices,
 )
 from snapshot_sentinel.errors import UNANSWERED, InvalidInputError
+from snapshot_sentinel.inputs import input_size
 from snapshot_sentinel.models import SUCCESS, iso
+from snapshot_sentinel.naming import counted
 from snapshot_sentinel.observability import logger
-from snapshot_sentinel.polling import DRILL, Progress, wait_facts
 from snapshot_sentinel.restore.cluster import RestoreDomain
 from snapshot_sentinel.restore.plan import choose_default_snapshot
 from snapshot_sentinel.restore.steps import _allocation_reason
-from snapshot_sentinel.wording import counted
 
 INPUT_KEYS = ("snapshot_name", "indices", "keep_restored")
 WAITING_SAMPLE = 10
@@ -266,7 +265,7 @@ def check_drill(
 ) -> dict[str, Any]:
     """One check: every target's primaries active (replicas are 0)? A primary that cannot be
     allocated fails the drill at once; the deadline fails it too. While it runs, ``_recovery``'s
-    bytes give the next wait (:mod:`snapshot_sentinel.polling`)."""
+    bytes give the next wait (:mod:`snapshot_sentinel.clock`)."""
     domain = RestoreDomain(client)
     names = targets(plan)
     health = domain.index_health(names)

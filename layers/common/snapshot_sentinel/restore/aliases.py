@@ -33,7 +33,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from snapshot_sentinel.wording import plural
+from snapshot_sentinel.naming import plural
 
 NOTES_MAX = 20
 

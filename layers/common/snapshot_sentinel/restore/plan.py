@@ -38,8 +38,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from snapshot_sentinel.identity import is_full_backup
 from snapshot_sentinel.models import PARTIAL, SUCCESS, SnapshotInfo, iso
+from snapshot_sentinel.ownership import is_full_backup
 from snapshot_sentinel.restore.aliases import AliasPlan, BackupRecord, plan_aliases
 from snapshot_sentinel.restore.selection import Rename, select
 
@@ -194,7 +194,7 @@ def choose_default_snapshot(
     """The newest SUCCESS snapshot a restore takes when no snapshot_name is given, and why.
 
     In the stack's own repository (``managed``) only full backups of this stack count
-    (:func:`snapshot_sentinel.identity.is_full_backup`: managed by the ownership rule, not a subset;
+    (:func:`snapshot_sentinel.ownership.is_full_backup`: managed by the ownership rule, not a subset;
     ``stack_name`` None accepts any stack of this project); in any other repository
     (``cs-automated``...) the newest SUCCESS snapshot does. PARTIAL and FAILED never do. A managed
     snapshot from before the ``scope`` metadata counts as full, and the reason says so.

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
+from snapshot_sentinel.alerts.json_values import mapping
 from snapshot_sentinel.alerts.sns import envelope, string_attributes
 from snapshot_sentinel.clock import parse_timestamp
-from snapshot_sentinel.common_fields import quotable_input
-from snapshot_sentinel.wording import counted
+from snapshot_sentinel.inputs import quotable_input
+from snapshot_sentinel.naming import counted
 
 RESTORED = "RESTORED"
 PLANNED = "PLANNED"
@@ -67,10 +68,6 @@ class RestoreReport:
         return facts
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
 def _seconds(start: Any, end: Any) -> float | None:
     try:
         return (parse_timestamp(str(end)) - parse_timestamp(str(start))).total_seconds()
@@ -88,7 +85,7 @@ def _size(size: int) -> str:
 
 
 def _read_error(run: Mapping[str, Any]) -> tuple[str, str] | None:
-    error = _mapping(run.get("error"))
+    error = mapping(run.get("error"))
     if not error:
         return None
     name = str(error.get("Error") or "UnknownError")
@@ -103,9 +100,9 @@ def _read_error(run: Mapping[str, Any]) -> tuple[str, str] | None:
 
 
 def _common_facts(run: Mapping[str, Any], outcome: str, domain: str, region: str) -> dict[str, Any]:
-    config = _mapping(run.get("config"))
-    plan = _mapping(run.get("plan"))
-    snapshot = _mapping(plan.get("snapshot"))
+    config = mapping(run.get("config"))
+    plan = mapping(run.get("plan"))
+    snapshot = mapping(plan.get("snapshot"))
     execution = str(config.get("execution_id") or run.get("execution_id") or "")
     return {
         "kind": "restore",
@@ -120,7 +117,7 @@ def _common_facts(run: Mapping[str, Any], outcome: str, domain: str, region: str
 
 
 def _plan_lines(plan: Mapping[str, Any]) -> list[str]:
-    counts = _mapping(plan.get("counts"))
+    counts = mapping(plan.get("counts"))
     lines = [
         f"Plan: restore {counts.get('restore', 0)} of {counted(int(counts.get('in_snapshot', 0)), 'index')}"
         f" (replacing {counts.get('replace', 0)} existing), skip {counts.get('skip', 0)}.",
@@ -132,7 +129,7 @@ def _plan_lines(plan: Mapping[str, Any]) -> list[str]:
         lines.append(f"  ... and {counts['restore'] - len(plan['restore_sample'])} more")
     if plan.get("replace_sample"):
         lines.append("Replaced after a safety snapshot: " + ", ".join(plan["replace_sample"]))
-    for reason, count in _mapping(plan.get("skipped_by_reason")).items():
+    for reason, count in mapping(plan.get("skipped_by_reason")).items():
         lines.append(f"  skipped {count}: {reason}")
     for advice in plan.get("advice") or []:
         older = advice.get("older_snapshot")
@@ -146,7 +143,7 @@ def _plan_lines(plan: Mapping[str, Any]) -> list[str]:
 
 
 def _alias_lines(plan: Mapping[str, Any]) -> list[str]:
-    aliases = _mapping(plan.get("aliases"))
+    aliases = mapping(plan.get("aliases"))
     lines = [f"Aliases: {note}" for note in aliases.get("notes") or []]
     if aliases.get("re_added"):
         lines.append(f"Aliases: {aliases['re_added']} alias(es) that had not moved were added back after the restore.")
@@ -163,11 +160,11 @@ def measure(pairs: Sequence[tuple[str, str]], stats: Mapping[str, Mapping[str, A
         {
             "source": source,
             "target": target,
-            "docs": _mapping(stats.get(target)).get("docs"),
-            "primaries": _mapping(stats.get(target)).get("primaries"),
-            "replicas": _mapping(stats.get(target)).get("replicas"),
-            "size_bytes": _mapping(stats.get(target)).get("size_bytes"),
-            "health": _mapping(stats.get(target)).get("health"),
+            "docs": mapping(stats.get(target)).get("docs"),
+            "primaries": mapping(stats.get(target)).get("primaries"),
+            "replicas": mapping(stats.get(target)).get("replicas"),
+            "size_bytes": mapping(stats.get(target)).get("size_bytes"),
+            "health": mapping(stats.get(target)).get("health"),
         }
         for source, target in pairs
     ]
@@ -197,17 +194,17 @@ def render_success(
 
     Without a measurement (the domain did not answer it), the count comes from the plan and the
     report says the figures are missing: the restore itself succeeded."""
-    plan = _mapping(run.get("plan"))
-    progress = _mapping(run.get("restore"))
-    config = _mapping(run.get("config"))
+    plan = mapping(run.get("plan"))
+    progress = mapping(run.get("restore"))
+    config = mapping(run.get("config"))
     facts = _common_facts(run, RESTORED, domain, region)
     rto = _seconds(progress.get("started_at"), progress.get("finished_at"))
     total = _seconds(config.get("execution_start_time"), progress.get("finished_at"))
     indices = [dict(row) for row in measured.get("sample") or [] if isinstance(row, Mapping)]
-    count = int(measured.get("indices", _mapping(plan.get("counts")).get("restore", 0)) or 0)
+    count = int(measured.get("indices", mapping(plan.get("counts")).get("restore", 0)) or 0)
     docs = int(measured.get("docs") or 0)
     size = int(measured.get("size_bytes") or 0)
-    safety = _mapping(run.get("set_aside")).get("safety_snapshot")
+    safety = mapping(run.get("set_aside")).get("safety_snapshot")
     facts.update(
         restored={"indices": count, "docs": docs, "size_bytes": size, "measured": bool(measured)},
         indices=indices[:FACTS_INDICES_MAX],
@@ -216,7 +213,7 @@ def render_success(
         skipped_sample=plan.get("skipped_sample") or [],
         advice=plan.get("advice") or [],
         safety_snapshot=safety,
-        replaced=_mapping(run.get("set_aside")).get("closed_count", 0),
+        replaced=mapping(run.get("set_aside")).get("closed_count", 0),
         aliases=plan.get("aliases") or {},
         restore_started_at=progress.get("started_at"),
         restore_finished_at=progress.get("finished_at"),
@@ -249,7 +246,7 @@ def render_success(
         )
     if count > min(len(indices), TEXT_INDICES_MAX):
         lines.append(f"... and {count - min(len(indices), TEXT_INDICES_MAX)} more (GET _cat/indices lists them)")
-    skipped = _mapping(plan.get("skipped_by_reason"))
+    skipped = mapping(plan.get("skipped_by_reason"))
     if skipped:
         lines.append("")
         lines.extend(f"Skipped {n}: {reason}" for reason, n in skipped.items())
@@ -260,8 +257,8 @@ def render_success(
 
 def render_plan(run: Mapping[str, Any], *, domain: str, region: str) -> RestoreReport:
     """A dry run's report: the plan, nothing changed."""
-    plan = _mapping(run.get("plan"))
-    counts = _mapping(plan.get("counts"))
+    plan = mapping(run.get("plan"))
+    counts = mapping(plan.get("counts"))
     facts = _common_facts(run, PLANNED, domain, region)
     facts["plan"] = dict(plan)
     subject = safe_subject(
@@ -314,8 +311,8 @@ _ADVICE = {
 
 def _set_aside_lines(run: Mapping[str, Any], facts: dict[str, Any]) -> list[str]:
     """What became of the indices a replace closed before the restore went over them."""
-    set_aside = _mapping(run.get("set_aside"))
-    reopened = _mapping(run.get("reopened"))
+    set_aside = mapping(run.get("set_aside"))
+    reopened = mapping(run.get("reopened"))
     if reopened:
         facts["reopened"] = {"count": reopened.get("reopened_count"), "sample": reopened.get("reopened_sample")}
         if reopened.get("reopened_count"):
@@ -339,14 +336,14 @@ def _set_aside_lines(run: Mapping[str, Any], facts: dict[str, Any]) -> list[str]
 
 def render_failure(run: Mapping[str, Any], *, domain: str, region: str) -> RestoreReport:
     """Every failure path's alert, and the Error/Cause the execution ends with."""
-    plan = _mapping(run.get("plan"))
-    safety = _mapping(run.get("safety"))
+    plan = mapping(run.get("plan"))
+    safety = mapping(run.get("safety"))
     found = _read_error(run)
     if found is not None:
         error, message = found
     elif plan.get("action") == "blocked":
         blockers = list(plan.get("blockers") or [])
-        count = _mapping(plan.get("counts")).get("blockers", len(blockers))
+        count = mapping(plan.get("counts")).get("blockers", len(blockers))
         error, message = "RestoreBlockedError", f"{counted(int(count), 'blocker')}: " + "; ".join(blockers[:3])
     elif safety and safety.get("state") != "SUCCESS":
         state = "still running past MaxWaitMinutes" if safety.get("state") == "IN_PROGRESS" else safety.get("state")
@@ -378,7 +375,7 @@ def render_report(path: str, run: Mapping[str, Any], *, domain: str, region: str
         return render_plan(run, domain=domain, region=region)
     if path != "restored":
         return render_failure(run, domain=domain, region=region)
-    return render_success(run, _mapping(run.get("measured")), domain=domain, region=region)
+    return render_success(run, mapping(run.get("measured")), domain=domain, region=region)
 
 
 def restore_metrics(report: RestoreReport) -> dict[str, tuple[float, str]]:

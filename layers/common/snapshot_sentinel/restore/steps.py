@@ -22,12 +22,11 @@ from typing import Any
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.clock import parse_timestamp
+from snapshot_sentinel.clock import RESTORE, Progress, parse_timestamp, wait_facts
 from snapshot_sentinel.drills.catalog import Catalog
 from snapshot_sentinel.errors import UNANSWERED
 from snapshot_sentinel.models import PARTIAL, SUCCESS, SnapshotInfo, iso
-from snapshot_sentinel.naming import managed_snapshot_name
-from snapshot_sentinel.polling import RESTORE, Progress, wait_facts
+from snapshot_sentinel.naming import counted, managed_snapshot_name, plural
 from snapshot_sentinel.restore.aliases import BackupRecord
 from snapshot_sentinel.restore.cluster import RestoreDomain
 from snapshot_sentinel.restore.errors import (
@@ -50,7 +49,6 @@ from snapshot_sentinel.restore.selection import Selection, select
 from snapshot_sentinel.restore.validation import RestoreConfig
 from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.snapshots import TakeRequest, take_snapshot
-from snapshot_sentinel.wording import counted, plural
 
 SAFETY_PREFIX = "pre-restore"
 OLDER_SNAPSHOTS_SEARCHED = 20

@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from snapshot_sentinel.common_fields import (
+from snapshot_sentinel.errors import InvalidInputError
+from snapshot_sentinel.inputs import (
     MAX_POLL_SECONDS,
     MIN_POLL_SECONDS,
     index_parts,
     input_size,
     poll_interval,
 )
-from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.naming import name_problem
 from snapshot_sentinel.restore.selection import Rename, index_name_problem
 
