@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.exceptions
@@ -29,6 +29,18 @@ from sentinel_cli.errors import (
     StackNotFoundError,
     UnknownExecutionError,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_scheduler.type_defs import ListSchedulesInputTypeDef
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sns.type_defs import ListSubscriptionsByTopicInputTypeDef
+    from mypy_boto3_stepfunctions import SFNClient
+    from mypy_boto3_stepfunctions.literals import ExecutionStatusType
+    from mypy_boto3_stepfunctions.type_defs import ListExecutionsInputTypeDef
 
 STATE_MACHINE_OUTPUT_SUFFIX = "StateMachineArn"
 ALARM_RESOURCE_TYPE = "AWS::CloudWatch::Alarm"
@@ -136,7 +148,6 @@ class AwsGateway:
     def __init__(self, session: boto3.session.Session, stack_name: str) -> None:
         self.session = session
         self.stack_name = stack_name
-        self._clients: dict[str, Any] = {}
 
     @classmethod
     def connect(cls, stack_name: str, *, region: str | None = None, profile: str | None = None) -> AwsGateway:
@@ -152,26 +163,45 @@ class AwsGateway:
     def region(self) -> str:
         return str(self.session.region_name or "")
 
-    def _client(self, service: str) -> Any:
-        if service not in self._clients:
-            with aws_errors(f"creating a {service} client", self.stack_name, self.region):
-                self._clients[service] = self.session.client(service, config=CLIENT_CONFIG)
-        return self._clients[service]
+    def _errors(self, what: str) -> AbstractContextManager[None]:
+        return aws_errors(what, self.stack_name, self.region)
 
-    def _call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
-        with aws_errors(f"{service} {operation}", self.stack_name, self.region):
-            result: dict[str, Any] = getattr(self._client(service), operation)(**kwargs)
-            return result
+    # One client per service, built on first use; each typed, so mypy checks every call below.
+
+    @cached_property
+    def _cloudformation(self) -> CloudFormationClient:
+        with self._errors("creating a cloudformation client"):
+            return self.session.client("cloudformation", config=CLIENT_CONFIG)
+
+    @cached_property
+    def _stepfunctions(self) -> SFNClient:
+        with self._errors("creating a stepfunctions client"):
+            return self.session.client("stepfunctions", config=CLIENT_CONFIG)
+
+    @cached_property
+    def _sns(self) -> SNSClient:
+        with self._errors("creating a sns client"):
+            return self.session.client("sns", config=CLIENT_CONFIG)
+
+    @cached_property
+    def _cloudwatch(self) -> CloudWatchClient:
+        with self._errors("creating a cloudwatch client"):
+            return self.session.client("cloudwatch", config=CLIENT_CONFIG)
+
+    @cached_property
+    def _scheduler(self) -> EventBridgeSchedulerClient:
+        with self._errors("creating a scheduler client"):
+            return self.session.client("scheduler", config=CLIENT_CONFIG)
 
     # -- the stack -------------------------------------------------------------------------------
 
     @cached_property
     def _stack(self) -> dict[str, Any]:
-        stacks = self._call("cloudformation", "describe_stacks", StackName=self.stack_name)["Stacks"]
+        with self._errors("cloudformation describe_stacks"):
+            stacks = self._cloudformation.describe_stacks(StackName=self.stack_name)["Stacks"]
         if not stacks:
             raise StackNotFoundError(f"stack {self.stack_name!r} not found in region {self.region}")
-        stack: dict[str, Any] = stacks[0]
-        return stack
+        return dict(stacks[0])
 
     @property
     def stack_status(self) -> str:
@@ -205,8 +235,8 @@ class AwsGateway:
 
     def physical_ids(self, resource_type: str) -> list[str]:
         ids: list[str] = []
-        with aws_errors("cloudformation list_stack_resources", self.stack_name, self.region):
-            paginator = self._client("cloudformation").get_paginator("list_stack_resources")
+        with self._errors("cloudformation list_stack_resources"):
+            paginator = self._cloudformation.get_paginator("list_stack_resources")
             for page in paginator.paginate(StackName=self.stack_name):
                 ids.extend(
                     r["PhysicalResourceId"]
@@ -218,43 +248,40 @@ class AwsGateway:
     # -- executions ------------------------------------------------------------------------------
 
     def start_execution(self, state_machine_arn: str, name: str, run_input: dict[str, Any]) -> str:
-        started = self._call(
-            "stepfunctions",
-            "start_execution",
-            stateMachineArn=state_machine_arn,
-            name=name,
-            input=json.dumps(run_input),
-        )
+        with self._errors("stepfunctions start_execution"):
+            started = self._stepfunctions.start_execution(
+                stateMachineArn=state_machine_arn, name=name, input=json.dumps(run_input)
+            )
         return str(started["executionArn"])
 
     def describe_execution(self, execution_arn: str) -> dict[str, Any]:
-        return self._call("stepfunctions", "describe_execution", executionArn=execution_arn)
+        with self._errors("stepfunctions describe_execution"):
+            return dict(self._stepfunctions.describe_execution(executionArn=execution_arn))
 
     def recent_events(self, execution_arn: str, limit: int = 200) -> list[dict[str, Any]]:
         """The last ``limit`` history events, oldest first."""
-        events = self._call(
-            "stepfunctions",
-            "get_execution_history",
-            executionArn=execution_arn,
-            reverseOrder=True,
-            maxResults=limit,
-            includeExecutionData=True,
-        )["events"]
+        with self._errors("stepfunctions get_execution_history"):
+            events = self._stepfunctions.get_execution_history(
+                executionArn=execution_arn, reverseOrder=True, maxResults=limit, includeExecutionData=True
+            )["events"]
         # Newest first from AWS; sorting by id also copes with a service that ignores reverseOrder.
-        return sorted(events, key=lambda event: int(event.get("id", 0)))[-limit:]
+        return [dict(event) for event in sorted(events, key=lambda event: event["id"])[-limit:]]
 
-    def executions(self, state_machine_arn: str, *, status: str | None = None) -> Iterator[dict[str, Any]]:
+    def executions(
+        self, state_machine_arn: str, *, status: ExecutionStatusType | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Executions newest first, page by page, as long as the caller keeps reading."""
-        kwargs: dict[str, Any] = {"stateMachineArn": state_machine_arn, "maxResults": 50}
+        request: ListExecutionsInputTypeDef = {"stateMachineArn": state_machine_arn, "maxResults": 50}
         if status:
-            kwargs["statusFilter"] = status
+            request["statusFilter"] = status
         while True:
-            page = self._call("stepfunctions", "list_executions", **kwargs)
-            yield from page.get("executions", [])
+            with self._errors("stepfunctions list_executions"):
+                page = self._stepfunctions.list_executions(**request)
+            yield from (dict(execution) for execution in page.get("executions", []))
             token = page.get("nextToken")
             if not token:
                 return
-            kwargs["nextToken"] = token
+            request["nextToken"] = token
 
     # -- alert subscriptions ---------------------------------------------------------------------
 
@@ -262,9 +289,10 @@ class AwsGateway:
         """AlertTopic's subscriptions, pending ones included; for each confirmed one, whether a click
         on "unsubscribe" is enough to remove it."""
         found: list[Subscription] = []
-        kwargs: dict[str, Any] = {"TopicArn": topic_arn}
+        request: ListSubscriptionsByTopicInputTypeDef = {"TopicArn": topic_arn}
         while True:
-            page = self._call("sns", "list_subscriptions_by_topic", **kwargs)
+            with self._errors("sns list_subscriptions_by_topic"):
+                page = self._sns.list_subscriptions_by_topic(**request)
             for listed in page.get("Subscriptions", []):
                 arn = str(listed.get("SubscriptionArn") or "")
                 confirmed = arn.startswith("arn:")
@@ -278,11 +306,12 @@ class AwsGateway:
                 )
             if not page.get("NextToken"):
                 return found
-            kwargs["NextToken"] = page["NextToken"]
+            request["NextToken"] = page["NextToken"]
 
     def _authenticated_unsubscribe(self, subscription_arn: str) -> bool | None:
         try:
-            attributes = self._call("sns", "get_subscription_attributes", SubscriptionArn=subscription_arn)
+            with self._errors("sns get_subscription_attributes"):
+                attributes = self._sns.get_subscription_attributes(SubscriptionArn=subscription_arn)
         except (AccessDeniedError, AwsCallError):
             return None
         value = attributes.get("Attributes", {}).get("ConfirmationWasAuthenticated")
@@ -291,11 +320,13 @@ class AwsGateway:
     def confirm_subscription(self, topic_arn: str, token: str) -> Subscription:
         """Confirm with the token of a confirmation message, so that only someone with AWS credentials
         for this account (the topic's or the subscription's owner) can unsubscribe the endpoint."""
-        confirmed = self._call(
-            "sns", "confirm_subscription", TopicArn=topic_arn, Token=token, AuthenticateOnUnsubscribe="true"
-        )
-        arn = str(confirmed["SubscriptionArn"])
-        attributes = self._call("sns", "get_subscription_attributes", SubscriptionArn=arn).get("Attributes", {})
+        with self._errors("sns confirm_subscription"):
+            confirmed = self._sns.confirm_subscription(
+                TopicArn=topic_arn, Token=token, AuthenticateOnUnsubscribe="true"
+            )
+        arn = confirmed["SubscriptionArn"]
+        with self._errors("sns get_subscription_attributes"):
+            attributes = self._sns.get_subscription_attributes(SubscriptionArn=arn).get("Attributes", {})
         return Subscription(
             protocol=str(attributes.get("Protocol", "")),
             endpoint=str(attributes.get("Endpoint", "")),
@@ -317,7 +348,8 @@ class AwsGateway:
     def alarms(self, names: list[str]) -> list[Alarm]:
         found: list[Alarm] = []
         for start in range(0, len(names), 100):
-            page = self._call("cloudwatch", "describe_alarms", AlarmNames=names[start : start + 100])
+            with self._errors("cloudwatch describe_alarms"):
+                page = self._cloudwatch.describe_alarms(AlarmNames=names[start : start + 100])
             for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]:
                 found.append(
                     Alarm(
@@ -338,7 +370,8 @@ class AwsGateway:
         for name, group in names:
             if "|" in name:  # CloudFormation's physical ID of a schedule in a group: group|name
                 group, name = name.split("|", 1)
-            detail = self._call("scheduler", "get_schedule", Name=name, GroupName=group)
+            with self._errors("scheduler get_schedule"):
+                detail = self._scheduler.get_schedule(Name=name, GroupName=group)
             if detail.get("Target", {}).get("Arn") == target_arn:
                 return Schedule(
                     name=name,
@@ -351,9 +384,10 @@ class AwsGateway:
 
     def _schedules_targeting(self, target_arn: str) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
-        kwargs: dict[str, Any] = {"MaxResults": 100}
+        request: ListSchedulesInputTypeDef = {"MaxResults": 100}
         for _ in range(MAX_SCHEDULES_SCANNED // 100):
-            page = self._call("scheduler", "list_schedules", **kwargs)
+            with self._errors("scheduler list_schedules"):
+                page = self._scheduler.list_schedules(**request)
             found.extend(
                 (s["Name"], s.get("GroupName") or "default")
                 for s in page.get("Schedules", [])
@@ -361,7 +395,7 @@ class AwsGateway:
             )
             if not page.get("NextToken"):
                 break
-            kwargs["NextToken"] = page["NextToken"]
+            request["NextToken"] = page["NextToken"]
         return found
 
 
@@ -372,7 +406,7 @@ def vault_state(session: boto3.session.Session, bucket: str, region: str, base_p
     from snapshot_sentinel.vault.verify import verify_vault
 
     with aws_errors(f"reading the vault s3://{bucket}", region=region):
-        s3 = session.client("s3", region_name=region, config=CLIENT_CONFIG)
+        s3: S3Client = session.client("s3", region_name=region, config=CLIENT_CONFIG)
         keys = {o.key for o in list_repository(s3, bucket, base_path)}
         generation = verify_vault(lambda key: read_blob(s3, bucket, base_path, key), keys)
         try:

@@ -15,7 +15,7 @@ from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import VaultSettings
 from snapshot_sentinel.vault.steps import Location, copy_item
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import s3_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -27,8 +27,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         raise InvalidInputError(f"expected a manifest item {{'batch_keys': [...]}}, got {event!r}")
     logger.append_keys(domain=settings.domain_name, vault=settings.vault_bucket, tier=event.get("tier"))
     copied = copy_item(
-        aws_client("s3", settings.vault_region),
-        aws_client("s3", settings.region),
+        s3_client(settings.vault_region),
+        s3_client(settings.region),
         settings.manifest_bucket,
         Location(settings.source_bucket, settings.base_path),
         Location(settings.vault_bucket, settings.base_path),

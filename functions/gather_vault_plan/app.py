@@ -16,7 +16,7 @@ from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import VaultSettings
 from snapshot_sentinel.vault.steps import Manifests, gather_plan
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import s3_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -28,7 +28,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         raise InvalidInputError(f"expected {{'listing': <Plan the copy's result>}}, got {event!r}")
     logger.append_keys(domain=settings.domain_name, vault=settings.vault_bucket, execution=listing["run"])
     plan = gather_plan(
-        Manifests(aws_client("s3", settings.region), settings.manifest_bucket, listing["run"]),
+        Manifests(s3_client(settings.region), settings.manifest_bucket, listing["run"]),
         listing,
         {"max_batch_objects": settings.batch_objects, "max_batch_bytes": settings.batch_bytes},
     )

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from snapshot_sentinel.endings import Ending, report_ending
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import sns_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -23,7 +23,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     ending = Ending.from_event(event)
     logger.append_keys(domain=settings.domain_name, execution=ending.execution_arn, status=ending.status)
     result = report_ending(
-        aws_client("sns", settings.region),
+        sns_client(settings.region),
         settings.topic_arn,
         ending,
         domain=settings.domain_name,

@@ -12,7 +12,7 @@ from snapshot_sentinel.drills.catalog import Catalog
 from snapshot_sentinel.drills.steps import drill_settings, plan_drill
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import SnapshotSettings, drill_domain_settings
-from snapshot_sentinel.wiring import aws_client, domain_client
+from snapshot_sentinel.wiring import domain_client, dynamodb_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -27,7 +27,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         settings.max_wait_minutes,
         settings.poll_interval_seconds,
     )
-    catalog = Catalog(aws_client("dynamodb", settings.domain.region), os.environ["CATALOG_TABLE_NAME"])
+    catalog = Catalog(dynamodb_client(settings.domain.region), os.environ["CATALOG_TABLE_NAME"])
     target = drill_domain_settings(settings.domain, os.environ)
     logger.append_keys(domain=settings.domain.name, drill_domain=target.name, execution=event.get("execution_id"))
     plan = plan_drill(

@@ -17,7 +17,7 @@ from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import VaultSettings
 from snapshot_sentinel.vault.steps import Location, Manifests, plan_root
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import s3_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -29,9 +29,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         raise InvalidInputError(f"expected {{'run': <execution name>}}, got {event!r}")
     logger.append_keys(domain=settings.domain_name, vault=settings.vault_bucket, execution=run)
     listing = plan_root(
-        aws_client("s3", settings.region),
-        aws_client("s3", settings.vault_region),
-        Manifests(aws_client("s3", settings.region), settings.manifest_bucket, run),
+        s3_client(settings.region),
+        s3_client(settings.vault_region),
+        Manifests(s3_client(settings.region), settings.manifest_bucket, run),
         Location(settings.source_bucket, settings.base_path),
         Location(settings.vault_bucket, settings.base_path),
         {"max_batch_objects": settings.batch_objects, "max_batch_bytes": settings.batch_bytes},

@@ -13,7 +13,7 @@ from snapshot_sentinel import clock
 from snapshot_sentinel.drills.freshness import read_drill_freshness
 from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.settings import DrillFreshnessSettings
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import stepfunctions_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -21,7 +21,7 @@ from snapshot_sentinel.wiring import aws_client
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = DrillFreshnessSettings.from_env(os.environ)
     logger.append_keys(domain=settings.domain.name)
-    stepfunctions = aws_client("stepfunctions", settings.domain.region)
+    stepfunctions = stepfunctions_client(settings.domain.region)
     freshness = read_drill_freshness(stepfunctions, settings.state_machine_arn, now=clock.utc_now())
     publish_metrics(settings.domain.name, freshness.metrics())
     result = freshness.result(settings.stale_days)

@@ -16,7 +16,7 @@ from snapshot_sentinel.drills.catalog import Catalog, record_phase
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import CatalogSettings
-from snapshot_sentinel.wiring import aws_client, domain_client
+from snapshot_sentinel.wiring import domain_client, dynamodb_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -29,7 +29,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.append_keys(domain=settings.domain.name, snapshot=name)
     if event.get("indices"):
         return {"phase": phase, "indices": 0, "skipped": "a subset snapshot: drills prove full ones only"}
-    catalog = Catalog(aws_client("dynamodb", settings.domain.region), settings.table_name)
+    catalog = Catalog(dynamodb_client(settings.domain.region), settings.table_name)
     recorded = record_phase(catalog, domain_client(settings.domain, os.environ), phase, name, now=clock.utc_now())
     logger.info("document counts recorded", extra={"phase": phase, "indices": recorded})
     return {"phase": phase, "indices": recorded}

@@ -12,7 +12,7 @@ from snapshot_sentinel.drills.publish import report_drill
 from snapshot_sentinel.drills.report import drill_metrics
 from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.settings import AlertSettings
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import sns_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -21,7 +21,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     alert = AlertSettings.from_env(os.environ)
     logger.append_keys(domain=alert.domain_name, execution=event.get("execution_id"))
     report, result = report_drill(
-        aws_client("sns", alert.region), alert.topic_arn, event, domain=alert.domain_name, region=alert.region
+        sns_client(alert.region), alert.topic_arn, event, domain=alert.domain_name, region=alert.region
     )
     publish_metrics(alert.domain_name, drill_metrics(report))
     logger.info("drill report published", extra={"outcome": report.outcome, "message_id": result["message_id"]})

@@ -19,7 +19,7 @@ from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.restore.publish import report_restore
 from snapshot_sentinel.restore.report import restore_metrics
 from snapshot_sentinel.settings import AlertSettings
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import sns_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -29,7 +29,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.append_keys(domain=alert.domain_name, execution=event.get("execution_id"))
     logger.debug("restore report event", extra={"event": event})
     report, result = report_restore(
-        aws_client("sns", alert.region), alert.topic_arn, event, domain=alert.domain_name, region=alert.region
+        sns_client(alert.region), alert.topic_arn, event, domain=alert.domain_name, region=alert.region
     )
     logger.info("restore report published", extra={"outcome": report.outcome, "message_id": result["message_id"]})
     publish_metrics(alert.domain_name, restore_metrics(report))

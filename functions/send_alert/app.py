@@ -30,7 +30,7 @@ from snapshot_sentinel.alerts.lookup import alert_for
 from snapshot_sentinel.alerts.notice import publish_notice, render_registered_again
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
-from snapshot_sentinel.wiring import alert_domain_client, aws_client
+from snapshot_sentinel.wiring import alert_domain_client, sns_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -42,7 +42,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         notice = render_registered_again(
             event["notice"], execution_arn=str(event.get("execution_id") or ""), region=settings.region
         )
-        sent = publish_notice(aws_client("sns", settings.region), settings.topic_arn, notice)
+        sent = publish_notice(sns_client(settings.region), settings.topic_arn, notice)
         logger.info("notice published", extra={"subject": sent["subject"], "message_id": sent["message_id"]})
         return sent
     alert = alert_for(
@@ -58,6 +58,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         snapshot=alert.facts["snapshot"],
         execution=alert.facts["execution"]["arn"],
     )
-    result = publish_alert(aws_client("sns", settings.region), settings.topic_arn, alert)
+    result = publish_alert(sns_client(settings.region), settings.topic_arn, alert)
     logger.info("alert published", extra={"outcome": result["outcome"], "message_id": result["message_id"]})
     return result

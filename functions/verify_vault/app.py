@@ -16,7 +16,7 @@ from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.settings import VaultSettings
 from snapshot_sentinel.vault.report import vault_metrics
 from snapshot_sentinel.vault.steps import Location, verify_copy
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import s3_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -27,7 +27,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     plan = event.get("plan") or {}
     brought = plan.get("generation")
     verified = verify_copy(
-        aws_client("s3", settings.vault_region),
+        s3_client(settings.vault_region),
         Location(settings.vault_bucket, settings.base_path),
         clock.utc_now(),
         brought=brought if isinstance(brought, int) else None,

@@ -16,7 +16,7 @@ from moto import mock_aws
 
 from functions.publish_drill_freshness import app
 from snapshot_sentinel.errors import ConfigurationError
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import stepfunctions_client
 from tests.support.lambda_runtime import ACCOUNT, REGION, FakeLambdaContext
 
 # Passes or fails on its input, as DrillStateMachine's "Did the drill pass?" ends in Succeed or Fail.
@@ -40,7 +40,7 @@ class Drills:
     """DrillStateMachine in moto; ``run`` starts a drill and polls it to its end."""
 
     def __init__(self) -> None:
-        self.sfn = aws_client("stepfunctions", REGION)
+        self.sfn = stepfunctions_client(REGION)
         role = f"arn:aws:iam::{ACCOUNT}:role/drill-role"
         created = self.sfn.create_state_machine(
             name="DrillStateMachine", definition=json.dumps(DEFINITION), roleArn=role
@@ -65,11 +65,11 @@ class Drills:
 def drills(handler_env: Callable[..., dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> Iterator[Drills]:
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         handler_env(region=REGION, DRILL_STALE_DAYS="8")
-        aws_client.cache_clear()
+        stepfunctions_client.cache_clear()
         machine = Drills()
         monkeypatch.setenv("DRILL_STATE_MACHINE_ARN", machine.arn)
         yield machine
-    aws_client.cache_clear()
+    stepfunctions_client.cache_clear()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from moto import mock_aws
 from functions.send_alert import app
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, FACTS_SEPARATOR, SNS_MESSAGE_MAX_BYTES
 from snapshot_sentinel.ownership import TAKEN_BY
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import sns_client
 from tests.emulator import PARTIAL, SUCCESS, EmulatedDomain, EmulatorCredentials, serve
 from tests.support.lambda_runtime import FakeLambdaContext
 
@@ -101,8 +101,8 @@ def published(
             STACK_NAME=STACK,
             ALERT_READS_DOMAIN="true",
         )
-        aws_client.cache_clear()
-        client = aws_client("sns", REGION)
+        sns_client.cache_clear()
+        client = sns_client(REGION)
         monkeypatch.setenv("ALERT_TOPIC_ARN", client.create_topic(Name="AlertTopic")["TopicArn"])
         calls: list[dict[str, Any]] = []
         real_publish = client.publish
@@ -113,7 +113,7 @@ def published(
 
         monkeypatch.setattr(client, "publish", observe)
         yield calls
-    aws_client.cache_clear()
+    sns_client.cache_clear()
 
 
 def bounded_event() -> dict[str, Any]:

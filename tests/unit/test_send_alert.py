@@ -15,7 +15,7 @@ from moto import mock_aws
 from functions.send_alert import app
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, FACTS_SEPARATOR
 from snapshot_sentinel.errors import AlertNotSentError, ConfigurationError
-from snapshot_sentinel.wiring import aws_client
+from snapshot_sentinel.wiring import sns_client
 from tests.support.lambda_runtime import FakeLambdaContext
 
 REGION = "us-east-1"
@@ -54,11 +54,11 @@ def environment(handler_env: Callable[..., dict[str, str]], monkeypatch: pytest.
 @pytest.fixture
 def topic(environment: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Topic]:
     with mock_aws():
-        aws_client.cache_clear()
+        sns_client.cache_clear()
         arn = boto3.client("sns", region_name=REGION).create_topic(Name="AlertTopic")["TopicArn"]
         monkeypatch.setenv("ALERT_TOPIC_ARN", arn)
         yield Topic(arn=arn, sqs=boto3.client("sqs", region_name=REGION))
-    aws_client.cache_clear()
+    sns_client.cache_clear()
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -152,7 +152,7 @@ def test_the_email_text_is_what_email_subscribers_get(
 ):
     # Given the publish call is observed on its way to moto (moto does not deliver email)
     published: list[dict[str, Any]] = []
-    client = aws_client("sns", REGION)
+    client = sns_client(REGION)
     real_publish = client.publish
 
     def observe(**kwargs: Any) -> Any:

@@ -7,9 +7,10 @@ which this stack neither creates nor asks for.
 
 The services each function calls are read from its code, not declared: the handler and every
 ``snapshot_sentinel`` module it imports (transitively) are parsed, and each literal
-``aws_client("<service>", ...)`` / ``boto3.client("<service>")`` counts, a ``domain_client(...)`` is
-the domain. A custom resource's function (its ServiceToken) answers CloudFormation with an HTTP PUT
-to the request's pre-signed S3 URL: that is S3.
+``boto3.client("<service>")`` counts, as does a call of a ``snapshot_sentinel.wiring`` factory
+(``sns_client(...)`` is SNS; the factories are counted where they are called, not where they are
+defined), a ``domain_client(...)`` is the domain. A custom resource's function (its ServiceToken)
+answers CloudFormation with an HTTP PUT to the request's pre-signed S3 URL: that is S3.
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ LAYER = ROOT / "layers" / "common"
 DOMAIN = "es"
 GATEWAY_SERVICES = {"s3": "S3", "dynamodb": "DynamoDB"}
 """The only AWS services a VPC serves through gateway endpoints (free, a route in a route table)."""
+WIRING = "snapshot_sentinel.wiring"
+"""Where the client factories are defined: each one counts at its call sites."""
+FACTORIES = {
+    "s3_client": "s3",
+    "sns_client": "sns",
+    "dynamodb_client": "dynamodb",
+    "stepfunctions_client": "stepfunctions",
+}
 CFN_ANSWER = "snapshot_sentinel.repository.cfn_response"
 """The module that PUTs a custom resource's answer to CloudFormation's pre-signed S3 URL."""
 
@@ -89,7 +98,9 @@ def _calls(tree: ast.Module) -> set[str]:
         callee = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
         if callee in ("domain_client", "alert_domain_client"):
             services.add(DOMAIN)
-        elif callee in ("aws_client", "client") and node.args:
+        elif callee in FACTORIES:
+            services.add(FACTORIES[callee])
+        elif callee == "client" and node.args:
             first = node.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 services.add(first.value)
@@ -123,7 +134,7 @@ def services_called(template: dict[str, Any], name: str) -> set[str]:
     """What ``name``'s handler and every layer module it reaches call."""
     handler = function_code_dir(template, name) / "app.py"
     services = _calls(_parsed(handler))
-    for module in modules_reached(template, name):
+    for module in modules_reached(template, name) - {WIRING}:
         path = _module_path(module)
         if path is not None:
             services |= _calls(_parsed(path))

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
 from snapshot_sentinel.alerts.sns import envelope, publish, string_attributes
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
 
 ENDINGS = ("FAILED", "TIMED_OUT", "ABORTED")
 MAX_CAUSE_CHARS = 4_000
@@ -199,7 +202,7 @@ def message_attributes(alert: EndingAlert) -> dict[str, dict[str, str]]:
 
 
 def report_ending(
-    sns: Any, topic_arn: str, ending: Ending, *, domain: str, endpoint: str, repository: str, region: str
+    sns: SNSClient, topic_arn: str, ending: Ending, *, domain: str, endpoint: str, repository: str, region: str
 ) -> dict[str, Any]:
     """Publish the alert of ``ending`` unless the run already sent its own; raises AlertNotSentError."""
     if ending.already_alerted:

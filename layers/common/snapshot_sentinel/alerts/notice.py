@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, console_url
 from snapshot_sentinel.alerts.json_values import mapping, text
 from snapshot_sentinel.alerts.sns import publish, string_attributes
 from snapshot_sentinel.alerts.text import safe_subject
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
 
 REGISTERED_AGAIN = "REGISTERED_AGAIN"
 KIND = "repository_registered_again"
@@ -105,7 +108,7 @@ def render_registered_again(ensured: Mapping[str, Any], *, execution_arn: str, r
     return Notice(subject=subject, text="\n".join(lines) + "\n", facts=facts)
 
 
-def publish_notice(sns: Any, topic_arn: str, notice: Notice) -> dict[str, Any]:
+def publish_notice(sns: SNSClient, topic_arn: str, notice: Notice) -> dict[str, Any]:
     """Publish ``notice`` through the one envelope; raises AlertNotSentError when SNS refuses."""
     message_id = publish(
         sns,

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, Domain, DomainRead, Failure, read_facts
 from snapshot_sentinel.alerts.text import Alert, render
 from snapshot_sentinel.errors import AlertNotSentError
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
 
 SNS_MESSAGE_MAX_BYTES = 262_144
 MESSAGE_BUDGET_BYTES = 240_000
@@ -122,7 +125,7 @@ def message_attributes(alert: Alert) -> dict[str, dict[str, str]]:
     )
 
 
-def publish_alert(sns: Any, topic_arn: str, alert: Alert) -> dict[str, Any]:
+def publish_alert(sns: SNSClient, topic_arn: str, alert: Alert) -> dict[str, Any]:
     """Publish ``alert``; the result carries the execution's ``error`` and ``cause``.
 
     A publish that fails raises :class:`AlertNotSentError`: the state machine retries it, then
@@ -147,7 +150,7 @@ def publish_alert(sns: Any, topic_arn: str, alert: Alert) -> dict[str, Any]:
 
 
 def publish(
-    sns: Any,
+    sns: SNSClient,
     topic_arn: str,
     *,
     subject: str,

@@ -27,11 +27,22 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.errors import CatalogWriteError
 from snapshot_sentinel.restore.selection import is_system_index
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        QueryInputTypeDef,
+        WriteRequestTypeDef,
+        WriteRequestUnionTypeDef,
+    )
+
+    Item = dict[str, AttributeValueTypeDef]
 
 BATCH = 25
 """BatchWriteItem's limit of items per request."""
@@ -149,7 +160,7 @@ def live_operations(client: DomainClient) -> dict[str, int]:
 class Catalog:
     """The catalog table over an injected boto3 DynamoDB client."""
 
-    def __init__(self, dynamodb: Any, table_name: str) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, table_name: str) -> None:
         self._dynamodb = dynamodb
         self._table = table_name
 
@@ -167,8 +178,8 @@ class Catalog:
         expires = str(int((now + KEEP_FOR).timestamp()))
         ops = operations or {}
 
-        def item(c: IndexCount) -> dict[str, Any]:
-            written: dict[str, Any] = {
+        def item(c: IndexCount) -> Item:
+            written: Item = {
                 "snapshot": {"S": snapshot},
                 "index": {"S": c.name},
                 "docs_before": {"N": str(c.docs)},
@@ -201,10 +212,10 @@ class Catalog:
         live = {c.name: c for c in counts}
         ops = operations or {}
         expires = str(int((now + KEEP_FOR).timestamp()))
-        items = []
+        items: list[Item] = []
         for recorded in self.read(snapshot).values():
             after = live.get(recorded.index)
-            item: dict[str, Any] = {
+            item: Item = {
                 "snapshot": {"S": snapshot},
                 "index": {"S": recorded.index},
                 "docs_before": {"N": str(recorded.docs_before or 0)},
@@ -244,7 +255,7 @@ class Catalog:
         return found
 
     def _query(self, snapshot: str) -> Iterator[Mapping[str, Any]]:
-        request: dict[str, Any] = {
+        request: QueryInputTypeDef = {
             "TableName": self._table,
             "KeyConditionExpression": "#s = :s",
             "ExpressionAttributeNames": {"#s": "snapshot"},
@@ -257,9 +268,9 @@ class Catalog:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _write(self, items: Iterator[dict[str, Any]]) -> int:
+    def _write(self, items: Iterator[Item]) -> int:
         written = 0
-        batch: list[dict[str, Any]] = []
+        batch: list[WriteRequestTypeDef] = []
         for item in items:
             batch.append({"PutRequest": {"Item": item}})
             if len(batch) == BATCH:
@@ -269,10 +280,10 @@ class Catalog:
             written += self._flush(batch)
         return written
 
-    def _flush(self, batch: list[dict[str, Any]]) -> int:
+    def _flush(self, batch: list[WriteRequestTypeDef]) -> int:
         """One BatchWriteItem; unprocessed items (throttling) are sent again at once, a bounded
         number of times: the state machine's Retry owns longer waits."""
-        pending: Mapping[str, list[dict[str, Any]]] = {self._table: batch}
+        pending: Mapping[str, Sequence[WriteRequestUnionTypeDef]] = {self._table: batch}
         for _ in range(5):
             answer = self._dynamodb.batch_write_item(RequestItems=pending)
             pending = answer.get("UnprocessedItems") or {}

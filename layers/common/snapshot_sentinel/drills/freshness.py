@@ -23,7 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
 
 DAYS_SINCE_DRILL_SUCCEEDED = "DaysSinceDrillSucceeded"
 SECONDS_PER_DAY = 86_400
@@ -90,7 +93,7 @@ def drill_freshness(
     return DrillFreshness(since=_utc(created), source=CREATED, execution_arn=None, now=_utc(now))
 
 
-def read_drill_freshness(stepfunctions: Any, state_machine_arn: str, now: datetime) -> DrillFreshness:
+def read_drill_freshness(stepfunctions: SFNClient, state_machine_arn: str, now: datetime) -> DrillFreshness:
     """One ListExecutions call (SUCCEEDED, newest first); DescribeStateMachine only when none passed."""
     page = stepfunctions.list_executions(
         stateMachineArn=state_machine_arn, statusFilter="SUCCEEDED", maxResults=SUCCEEDED_PAGE

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.drills.report import render_drill
 from snapshot_sentinel.restore.publish import publish_report
 from snapshot_sentinel.restore.report import RestoreReport
 
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+
 
 def report_drill(
-    sns: Any, topic_arn: str, event: Mapping[str, Any], *, domain: str, region: str
+    sns: SNSClient, topic_arn: str, event: Mapping[str, Any], *, domain: str, region: str
 ) -> tuple[RestoreReport, dict[str, Any]]:
     """Render and publish the report of the drill in ``event`` (``run`` and ``execution_id``); the report
     and the step's output (what the Choice and Fail states read, and the message id)."""

@@ -7,14 +7,17 @@ The report is rendered by :mod:`.report` and goes out through the one ``Publish`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts.sns import publish
 from snapshot_sentinel.observability import logger
 from snapshot_sentinel.restore.report import RestoreReport, render_report
 
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
 
-def publish_report(sns: Any, topic_arn: str, report: RestoreReport) -> dict[str, Any]:
+
+def publish_report(sns: SNSClient, topic_arn: str, report: RestoreReport) -> dict[str, Any]:
     """Publish ``report``; the step's output (what the Choice and Fail states read) and the message id."""
     message_id = publish(
         sns,
@@ -28,7 +31,7 @@ def publish_report(sns: Any, topic_arn: str, report: RestoreReport) -> dict[str,
 
 
 def report_restore(
-    sns: Any, topic_arn: str, event: Mapping[str, Any], *, domain: str, region: str
+    sns: SNSClient, topic_arn: str, event: Mapping[str, Any], *, domain: str, region: str
 ) -> tuple[RestoreReport, dict[str, Any]]:
     """Render and publish the report of the run in ``event`` (``path`` and ``run``); the report and the
     step's output, which keeps the facts but the long per-index list."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
@@ -49,6 +49,9 @@ from snapshot_sentinel.restore.selection import Selection, select
 from snapshot_sentinel.restore.validation import RestoreConfig
 from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.snapshots import TakeRequest, take_snapshot
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 SAFETY_PREFIX = "pre-restore"
 OLDER_SNAPSHOTS_SEARCHED = 20
@@ -506,7 +509,7 @@ def check_restore(run: RestoreRun, snapshot_name: str, progress: dict[str, Any],
 
 
 def restore_run(
-    client: DomainClient, settings: SnapshotSettings, config: Mapping[str, Any], dynamodb: Any = None
+    client: DomainClient, settings: SnapshotSettings, config: Mapping[str, Any], dynamodb: DynamoDBClient | None = None
 ) -> RestoreRun:
     """The run a handler works on: the stack's settings and the validated input from state
     (``dynamodb``: a client for the catalog, for the steps that read what the backup recorded)."""

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.vault.errors import (
@@ -36,8 +36,12 @@ from snapshot_sentinel.vault.plan import (
 from snapshot_sentinel.vault.report import lag_hours
 from snapshot_sentinel.vault.verify import MISSING_SAMPLE, VaultGeneration, read_generation, verify_vault
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef, CopySourceTypeDef
+
 SINGLE_COPY_LIMIT = 5 * 1024**3
-CHECKSUM = "SHA256"
+CHECKSUM: Final = "SHA256"
 """S3 refuses a write into an Object Lock bucket with a default retention unless it carries Content-MD5
 or a checksum (MissingUploadObjectWithObjectLockHeaders): every copy asks S3 for a SHA-256 checksum."""
 PART_SIZE = 512 * 1024**2
@@ -56,7 +60,7 @@ def with_slash(prefix: str) -> str:
     return f"{prefix}/" if prefix else ""
 
 
-def list_repository(s3: Any, bucket: str, base_path: str, within: str = "") -> list[StoredObject]:
+def list_repository(s3: S3Client, bucket: str, base_path: str, within: str = "") -> list[StoredObject]:
     """Every object under the repository's base path (and ``within`` it), keys relative to the base path."""
     prefix = with_slash(base_path)
     found: list[StoredObject] = []
@@ -66,7 +70,7 @@ def list_repository(s3: Any, bucket: str, base_path: str, within: str = "") -> l
     return found
 
 
-def read_blob(s3: Any, bucket: str, base_path: str, key: str) -> bytes | None:
+def read_blob(s3: S3Client, bucket: str, base_path: str, key: str) -> bytes | None:
     """A small blob's bytes, or None when it does not exist."""
     try:
         body = s3.get_object(Bucket=bucket, Key=with_slash(base_path) + key)["Body"]
@@ -95,7 +99,7 @@ class BatchCopied:
 
 
 def copy_batch(
-    vault_s3: Any,
+    vault_s3: S3Client,
     source: Location,
     vault: Location,
     keys: Sequence[str],
@@ -109,7 +113,7 @@ def copy_batch(
     ``index.latest`` is copied only if it still has ``latest_etag`` (the one the copy was planned
     from): one that moved on raises :class:`VaultSourceChangedError` and the vault keeps its pointer."""
     for key, size in zip(keys, sizes, strict=True):
-        copy_source = {"Bucket": source.bucket, "Key": source.key(key)}
+        copy_source: CopySourceTypeDef = {"Bucket": source.bucket, "Key": source.key(key)}
         if size > SINGLE_COPY_LIMIT:
             _copy_in_parts(vault_s3, copy_source, vault.bucket, vault.key(key), size)
         elif key == INDEX_LATEST and latest_etag:
@@ -135,7 +139,7 @@ def copy_batch(
     return BatchCopied(objects=len(keys), bytes=sum(sizes))
 
 
-def list_level(s3: Any, location: Location, within: str = "") -> tuple[list[StoredObject], list[str]]:
+def list_level(s3: S3Client, location: Location, within: str = "") -> tuple[list[StoredObject], list[str]]:
     """One delimiter listing: the files directly under ``within`` and its subdirectories (ending with
     ``/``), both relative to the base path. Its cost is the level's width, never the repository's size."""
     prefix = with_slash(location.base_path)
@@ -155,7 +159,7 @@ class Manifests:
     prefix): the listing jobs (``listings.json``), each job's batch files and plan, and one manifest of
     copy items per tier (what each tier's Distributed Map reads)."""
 
-    s3: Any
+    s3: S3Client
     bucket: str
     run: str
 
@@ -197,7 +201,7 @@ class Manifests:
         return {**counts, "batches": len(files)}
 
 
-def read_pointer(source_s3: Any, source: Location) -> tuple[int, str]:
+def read_pointer(source_s3: S3Client, source: Location) -> tuple[int, str]:
     """The source's generation (its ``index.latest``) and that file's ETag."""
     try:
         answer = source_s3.get_object(Bucket=source.bucket, Key=source.key(INDEX_LATEST))
@@ -210,8 +214,8 @@ def read_pointer(source_s3: Any, source: Location) -> tuple[int, str]:
 
 
 def plan_root(
-    source_s3: Any,
-    vault_s3: Any,
+    source_s3: S3Client,
+    vault_s3: S3Client,
     manifests: Manifests,
     source: Location,
     vault: Location,
@@ -247,8 +251,8 @@ def plan_root(
 
 
 def plan_prefix(
-    source_s3: Any,
-    vault_s3: Any,
+    source_s3: S3Client,
+    vault_s3: S3Client,
     manifests: Manifests,
     source: Location,
     vault: Location,
@@ -310,8 +314,8 @@ def gather_plan(manifests: Manifests, listing: dict[str, Any], bounds: dict[str,
 
 
 def copy_item(
-    vault_s3: Any,
-    manifest_s3: Any,
+    vault_s3: S3Client,
+    manifest_s3: S3Client,
     manifest_bucket: str,
     source: Location,
     vault: Location,
@@ -334,7 +338,7 @@ def copy_item(
     return BatchCopied(objects=objects, bytes=size)
 
 
-def absent_keys(s3: Any, location: Location, keys: Collection[str]) -> list[str]:
+def absent_keys(s3: S3Client, location: Location, keys: Collection[str]) -> list[str]:
     """Which of ``keys`` the location lacks: one HEAD each, concurrently (never a whole listing)."""
 
     def absent(key: str) -> bool:
@@ -350,7 +354,7 @@ def absent_keys(s3: Any, location: Location, keys: Collection[str]) -> list[str]
         return [key for key, gone in zip(keys, pool.map(absent, keys), strict=True) if gone]
 
 
-def vault_generation(vault_s3: Any, vault: Location) -> VaultGeneration:
+def vault_generation(vault_s3: S3Client, vault: Location) -> VaultGeneration:
     """The vault's newest generation, verified whole (raises naming what is missing): its root listed,
     its referenced metadata files asked about one by one, its data never listed."""
     root, _ = list_level(vault_s3, vault)
@@ -361,7 +365,7 @@ def vault_generation(vault_s3: Any, vault: Location) -> VaultGeneration:
     )
 
 
-def verify_copy(vault_s3: Any, vault: Location, now: datetime, *, brought: int | None = None) -> dict[str, Any]:
+def verify_copy(vault_s3: S3Client, vault: Location, now: datetime, *, brought: int | None = None) -> dict[str, Any]:
     """Verify the vault's newest generation is whole (raises naming what is missing), and that
     it is at least ``brought``, the generation the copy planned: a batch that failed without failing
     its map (a tolerated failure) leaves the vault whole but behind, which is a failed copy too."""
@@ -376,10 +380,10 @@ def verify_copy(vault_s3: Any, vault: Location, now: datetime, *, brought: int |
     return {**generation.to_dict(), "lag_hours": lag_hours(generation.newest_end_millis, now)}
 
 
-def _copy_in_parts(vault_s3: Any, copy_source: dict[str, str], bucket: str, key: str, size: int) -> None:
+def _copy_in_parts(vault_s3: S3Client, copy_source: CopySourceTypeDef, bucket: str, key: str, size: int) -> None:
     upload_id = vault_s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm=CHECKSUM)["UploadId"]
     try:
-        parts = []
+        parts: list[CompletedPartTypeDef] = []
         for number, start in enumerate(range(0, size, PART_SIZE), start=1):
             end = min(start + PART_SIZE, size) - 1
             answer = vault_s3.upload_part_copy(
@@ -391,7 +395,7 @@ def _copy_in_parts(vault_s3: Any, copy_source: dict[str, str], bucket: str, key:
                 CopySourceRange=f"bytes={start}-{end}",
             )
             result = answer["CopyPartResult"]
-            part = {"PartNumber": number, "ETag": result["ETag"]}
+            part: CompletedPartTypeDef = {"PartNumber": number, "ETag": result["ETag"]}
             if result.get("ChecksumSHA256"):
                 part["ChecksumSHA256"] = result["ChecksumSHA256"]
             parts.append(part)
