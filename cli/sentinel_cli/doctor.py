@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -44,6 +44,9 @@ from sentinel_cli.gateway import AwsGateway
 from sentinel_cli.runs import RunView
 from sentinel_cli.schedule import ScheduleExpressionError, next_run
 from sentinel_cli.subscriptions import alert_reach
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.literals import ExecutionStatusType
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 DRILL = "DrillStateMachine"
@@ -223,8 +226,10 @@ def is_full_backup(run_input: Any) -> bool:
     return not (data.get("retention_only") or data.get("indices"))
 
 
-def _newest(stack: AwsGateway, arn: str, wanted: Callable[[dict[str, Any]], bool], **kwargs: Any) -> Iterator[Any]:
-    for summary in islice(stack.executions(arn, **kwargs), SUCCESS_SEARCH_LIMIT):
+def _newest(
+    stack: AwsGateway, arn: str, wanted: Callable[[dict[str, Any]], bool], *, status: ExecutionStatusType | None = None
+) -> Iterator[dict[str, Any]]:
+    for summary in islice(stack.executions(arn, status=status), SUCCESS_SEARCH_LIMIT):
         described = stack.describe_execution(summary["executionArn"])
         if wanted(described):
             yield described

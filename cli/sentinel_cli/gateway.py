@@ -350,15 +350,15 @@ class AwsGateway:
         for start in range(0, len(names), 100):
             with self._errors("cloudwatch describe_alarms"):
                 page = self._cloudwatch.describe_alarms(AlarmNames=names[start : start + 100])
-            for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]:
-                found.append(
-                    Alarm(
-                        name=alarm["AlarmName"],
-                        state=alarm.get("StateValue", "UNKNOWN"),
-                        reason=alarm.get("StateReason", ""),
-                        updated=alarm.get("StateUpdatedTimestamp"),
-                    )
+            found.extend(
+                Alarm(
+                    name=alarm["AlarmName"],
+                    state=alarm.get("StateValue", "UNKNOWN"),
+                    reason=alarm.get("StateReason", ""),
+                    updated=alarm.get("StateUpdatedTimestamp"),
                 )
+                for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]
+            )
         return sorted(found, key=lambda a: a.name)
 
     def schedule_for(self, target_arn: str) -> Schedule | None:

@@ -63,18 +63,18 @@ class AlertReach:
                 "deploy again with AlertEmail set (or subscribe an endpoint: aws sns subscribe --topic-arn "
                 f"{self.topic_arn} --protocol email --notification-endpoint <address>), then confirm it"
             )
-        for pending in self.pending:
-            fixes.append(
-                f'{pending.endpoint} ({pending.protocol}) is pending: copy the link of the "Confirm subscription" '
-                "email (do not click it) and run: sentinel confirm '<link>' (the link is valid for "
-                f"{TOKEN_DAYS} days; subscribing the same address again sends a new one)"
-            )
-        for unprotected in self.unprotected:
-            fixes.append(
-                f"{unprotected.endpoint} ({unprotected.protocol}) was confirmed by a click: anyone with an alert "
-                "email can unsubscribe it; to protect it, unsubscribe it, subscribe it again and confirm the new "
-                "link with sentinel confirm"
-            )
+        fixes.extend(
+            f'{pending.endpoint} ({pending.protocol}) is pending: copy the link of the "Confirm subscription" '
+            "email (do not click it) and run: sentinel confirm '<link>' (the link is valid for "
+            f"{TOKEN_DAYS} days; subscribing the same address again sends a new one)"
+            for pending in self.pending
+        )
+        fixes.extend(
+            f"{unprotected.endpoint} ({unprotected.protocol}) was confirmed by a click: anyone with an alert "
+            "email can unsubscribe it; to protect it, unsubscribe it, subscribe it again and confirm the new "
+            "link with sentinel confirm"
+            for unprotected in self.unprotected
+        )
         return fixes
 
     def to_dict(self) -> dict[str, Any]:

@@ -50,7 +50,7 @@ def when(moment: datetime | str | None) -> str:
         return "-"
     if isinstance(moment, str):
         try:
-            parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(moment)
         except ValueError:
             return moment
     else:

@@ -28,7 +28,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         body = self._read_body()
-        headers = {name: value for name, value in self.headers.items()}
+        headers = dict(self.headers.items())
         reply = self.server.domain.handle(self.command, self.path, headers, body)
         if reply.reset:
             self._reset_connection()

@@ -51,7 +51,7 @@ def the_rule(stack) -> EventPattern:
     resolver = stack.resolver
     resolver.attributes = {
         **resolver.attributes,
-        **{logical: arn for logical, arn in stack.state_machine_arns.items()},
+        **stack.state_machine_arns,
     }
     return EventPattern.load(json.dumps(resolver.resolve(event["Properties"]["Pattern"])))
 

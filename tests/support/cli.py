@@ -39,7 +39,7 @@ def _resolver(rehearsal: RehearsalStack, attributes: dict[str, str]) -> Resolver
     known = {**rehearsal.resolver.attributes, **machines, **{f"{k}.Arn": v for k, v in machines.items()}}
     return Resolver(
         rehearsal.template,
-        {k: v for k, v in rehearsal.parameters.items()},
+        dict(rehearsal.parameters),
         {**known, **attributes},
         stack_name=rehearsal.stack_name,
     )

@@ -226,6 +226,9 @@ class RehearsalStack:
             def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
                 return clock.now().astimezone(tz) if tz else clock.now()
 
+        def moto_utcnow() -> datetime:
+            return clock.now().astimezone(UTC).replace(tzinfo=None)
+
         class RecordedThread(threading.Thread):
             def start(self) -> None:
                 harness._threads.append(self)
@@ -248,7 +251,7 @@ class RehearsalStack:
                 sfn_execution, "datetime", types.SimpleNamespace(datetime=VirtualDatetime, timezone=timezone)
             ),
             # And a state machine's creationDate: drill freshness counts from it before the first drill.
-            mock.patch.object(sfn_base_models, "utcnow", lambda: clock.now().astimezone(UTC).replace(tzinfo=None)),
+            mock.patch.object(sfn_base_models, "utcnow", moto_utcnow),
             mock.patch("snapshot_sentinel.clock.utc_now", clock.now),
             # EMF lines the functions write go here, as CloudWatch would receive them, not to the
             # test's stdout (where a CLI under test prints its own output).
@@ -408,7 +411,7 @@ class RehearsalStack:
                 handler = self._handlers[function_name] = _load_handler(handler)
             try:
                 record.result = handler(event, context)
-            except Exception as exc:  # surfaces as a Lambda function error, as in AWS
+            except Exception as exc:  # noqa: BLE001 surfaces as a Lambda function error, as in AWS
                 record.error = type(exc).__name__
                 record.message = str(exc)
                 payload = {"errorType": type(exc).__name__, "errorMessage": str(exc), "stackTrace": []}

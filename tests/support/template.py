@@ -76,7 +76,7 @@ class Resolver:
         if name in self.values:
             value = self.values[name]
             if self.template.get("Parameters", {}).get(name, {}).get("Type") == "CommaDelimitedList":
-                return [part for part in str(value).split(",")] if isinstance(value, str) else value
+                return str(value).split(",") if isinstance(value, str) else value
             return value
         return self.attributes.get(name, f"<{name}>")
 

@@ -26,7 +26,7 @@ GENERATED = {
 FILE_SUFFIXES = (".py", ".json", ".md", ".toml", ".yaml", ".yml", ".txt", ".cfg")
 
 EN_DASH = "\u2013"  # ranges in the table read 1\u2013168, as typeset
-FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 INLINE_CODE = re.compile(r"`([^`\n]+)`")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
@@ -57,7 +57,7 @@ def slug(heading: str) -> str:
 
 
 def anchors(path: Path) -> set[str]:
-    headings = re.findall(r"^#{1,6}\s+(.+?)\s*$", prose(path.read_text()), re.M)
+    headings = re.findall(r"^#{1,6}\s+(.+?)\s*$", prose(path.read_text()), re.MULTILINE)
     return {slug(heading) for heading in headings}
 
 
@@ -124,7 +124,7 @@ def missing_modules(text: str) -> list[str]:
 
 
 def makefile_targets() -> set[str]:
-    return set(re.findall(r"^([A-Za-z][\w-]*):", (ROOT / "Makefile").read_text(), re.M))
+    return set(re.findall(r"^([A-Za-z][\w-]*):", (ROOT / "Makefile").read_text(), re.MULTILINE))
 
 
 def named_make_targets(text: str) -> set[str]:

@@ -76,7 +76,7 @@ def domain_read() -> DomainRead:
 
 def documented_alert() -> str:
     text = OPERATIONS.read_text()
-    block = re.search(r"```\n(Subject: .*?)\n```", text, re.S)
+    block = re.search(r"```\n(Subject: .*?)\n```", text, re.DOTALL)
     assert block, "docs/operations.md has no sample alert"
     return block.group(1).split(FACTS_SEPARATOR)[0].rstrip()
 

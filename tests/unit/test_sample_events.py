@@ -36,13 +36,13 @@ def test_state_machine_inputs_are_valid_runs(path):
 @pytest.mark.parametrize("path", sorted(p.relative_to(EVENTS).as_posix() for p in EVENTS.glob("validate_input/*.json")))
 def test_validate_input_events_validate_unless_named_invalid(path):
     event = load(path)
-    kwargs = dict(
-        prefix="nightly",
-        default_poll_seconds=60,
-        execution_id=event["execution_id"],
-        execution_start=parse_timestamp(event["execution_start_time"]),
-        execution_start_time=event["execution_start_time"],
-    )
+    kwargs = {
+        "prefix": "nightly",
+        "default_poll_seconds": 60,
+        "execution_id": event["execution_id"],
+        "execution_start": parse_timestamp(event["execution_start_time"]),
+        "execution_start_time": event["execution_start_time"],
+    }
     if "invalid" in path:
         with pytest.raises(InvalidInputError):
             validate_run_input(event["input"], **kwargs)

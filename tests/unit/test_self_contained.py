@@ -26,7 +26,7 @@ SHELF = re.compile(r"(?<![\w/.-])shared/(?:spec|SNAPSHOT_API|ARCHITECTURE|STYLE|
 # Relative paths that climb (``../``); they must resolve inside the repository.
 CLIMB = re.compile(r"(?<![\w.])(?:\.\./)+[\w.-]*")
 # A merge conflict landed unresolved (``make`` refuses a Makefile holding one).
-CONFLICT = re.compile(r"^(?:<{7}|>{7})(?: |$)|^={7}$", re.M)
+CONFLICT = re.compile(r"^(?:<{7}|>{7})(?: |$)|^={7}$", re.MULTILINE)
 # ``Path(__file__)...parents[N]`` in Python: N must not go above the repository root.
 PARENTS = re.compile(r"__file__\)(?:\.resolve\(\))?\.parents\[(\d+)\]")
 

@@ -9,13 +9,13 @@ START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 
 
 def validate(data, **overrides):
-    kwargs = dict(
-        prefix="nightly",
-        default_poll_seconds=60,
-        execution_id="arn:aws:states:us-east-1:123456789012:execution:BackupStateMachine:run-1",
-        execution_start=START,
-        execution_start_time="2026-11-28T02:00:00.000Z",
-    )
+    kwargs = {
+        "prefix": "nightly",
+        "default_poll_seconds": 60,
+        "execution_id": "arn:aws:states:us-east-1:123456789012:execution:BackupStateMachine:run-1",
+        "execution_start": START,
+        "execution_start_time": "2026-11-28T02:00:00.000Z",
+    }
     kwargs.update(overrides)
     return validate_run_input(data, **kwargs)
 

@@ -234,8 +234,7 @@ def fanned_out(listing: list[StoredObject], vault: dict[str, StoredObject], **bo
         "/".join(o.key.split("/")[:2]) + "/" for o in listing if o.key.startswith("indices/") and not at_root(o.key)
     }
     jobs = [("", [o for o in listing if at_root(o.key)])]
-    for prefix in listing_prefixes(tops, indices):
-        jobs.append((prefix, [o for o in listing if o.key.startswith(prefix)]))
+    jobs += [(prefix, [o for o in listing if o.key.startswith(prefix)]) for prefix in listing_prefixes(tops, indices)]
     files: list[BatchFile] = []
     contents: dict[str, tuple[str, ...]] = {}
     for number, (prefix, objects) in enumerate(jobs):

@@ -50,7 +50,7 @@ REFERENCED = [
 
 
 def vault_of(keys: list[str], data: dict[str, object] = REPOSITORY_DATA, generation: int = 7) -> dict[str, bytes]:
-    blobs = {k: b"x" for k in keys}
+    blobs = dict.fromkeys(keys, b"x")
     blobs["index.latest"] = generation.to_bytes(8, "big")
     blobs[f"index-{generation}"] = json.dumps(data).encode()
     return blobs

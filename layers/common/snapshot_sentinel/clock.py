@@ -41,7 +41,7 @@ def utc_now() -> datetime:
 
 def parse_timestamp(value: str) -> datetime:
     """An ISO 8601 timestamp as Step Functions and the domain write it (``Z`` or offset)."""
-    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(value.strip())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

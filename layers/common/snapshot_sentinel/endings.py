@@ -25,6 +25,7 @@ from snapshot_sentinel.alerts.sns import envelope, publish, string_attributes
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 ENDINGS = ("FAILED", "TIMED_OUT", "ABORTED")
 MAX_CAUSE_CHARS = 4_000
@@ -66,7 +67,7 @@ def _time(value: Any) -> datetime | None:
         return datetime.fromtimestamp(value / 1000, tz=UTC)
     if isinstance(value, str) and value:
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return datetime.fromisoformat(value)
         except ValueError:
             return None
     return None
@@ -163,8 +164,10 @@ def render_ending(ending: Ending, *, domain: str, endpoint: str, repository: str
         lines.append(f"    {url}")
     lines += [
         f"    aws stepfunctions describe-execution --execution-arn {ending.execution_arn}",
-        f"    aws stepfunctions get-execution-history --execution-arn {ending.execution_arn} "
-        "--reverse-order --max-items 25",
+        (
+            f"    aws stepfunctions get-execution-history --execution-arn {ending.execution_arn} "
+            "--reverse-order --max-items 25"
+        ),
         f"  See which snapshots exist: GET _cat/snapshots/{repository}?v&s=start_epoch",
         "",
         "This alert comes from the stack's last-resort rule (EventBridge, Step Functions Execution Status Change):",
@@ -196,7 +199,7 @@ def sns_message(alert: EndingAlert) -> str:
     return envelope(alert.subject, alert.text, alert.facts)
 
 
-def message_attributes(alert: EndingAlert) -> dict[str, dict[str, str]]:
+def message_attributes(alert: EndingAlert) -> dict[str, MessageAttributeValueTypeDef]:
     """``outcome`` (FAILED, TIMED_OUT, ABORTED), ``domain``, ``repository``, ``kind`` for filter policies."""
     return string_attributes({key: alert.facts[key] for key in ("outcome", "domain", "repository", "kind")})
 

@@ -74,7 +74,7 @@ def is_managed_name(prefix: str, name: str) -> bool:
         return False
     year, month, day, hour, minute, second = (int(part) for part in match.groups())
     try:
-        datetime(year, month, day, hour, minute, second)
+        datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError:
         return False
     return True

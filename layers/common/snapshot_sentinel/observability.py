@@ -118,7 +118,7 @@ for noisy in ("urllib3", "botocore", "requests_aws4auth"):
 def write_metrics_line(line: str) -> None:
     """Where an EMF line goes: stdout, which Lambda ships to CloudWatch Logs, where CloudWatch
     extracts the metrics. (The test harness collects these lines instead of printing them.)"""
-    print(line, flush=True)
+    print(line, flush=True)  # noqa: T201 the EMF line must be stdout alone, not a log record
 
 
 def publish_metrics(
@@ -142,7 +142,7 @@ def publish_metrics(
         document = metrics.serialize_metric_set()
         if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() not in ("1", "true"):
             write_metrics_line(json.dumps(document, separators=(",", ":")))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 metrics must not fail a backup
         logger.warning("metrics not written", extra={"error": f"{type(exc).__name__}: {exc}"})
     finally:
         metrics.clear_metrics()

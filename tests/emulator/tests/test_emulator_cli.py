@@ -112,7 +112,7 @@ def test_a_busy_port_gives_one_line_naming_the_port_and_how_to_pick_another() ->
 
 def readme_curl_commands() -> list[str]:
     """The signed curl commands of the emulator README's shell blocks, continuation lines joined."""
-    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), flags=re.S)
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), flags=re.DOTALL)
     commands = [line for block in blocks for line in block.replace("\\\n", " ").splitlines()]
     return [command for command in commands if command.startswith("curl ") and "--aws-sigv4" in command]
 

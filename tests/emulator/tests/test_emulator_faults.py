@@ -97,15 +97,19 @@ def test_reset_after_applies_the_request_before_dropping_the_connection(opensear
             "opensearch",
             "2.11.0",
             503,
-            f"[{REPO}:nightly-1] Cannot start another operation, already running [1000] operations and the current "
-            "limit for concurrent snapshot operations is set to [1000]",
+            (
+                f"[{REPO}:nightly-1] Cannot start another operation, already running [1000] operations and the current "
+                "limit for concurrent snapshot operations is set to [1000]"
+            ),
         ),
         (
             "opensearch",
             "3.1.0",
             409,
-            f"[{REPO}:nightly-1] Cannot start another operation, already running [1000] operations and the current "
-            "limit for concurrent snapshot operations is set to [1000]",
+            (
+                f"[{REPO}:nightly-1] Cannot start another operation, already running [1000] operations and the current "
+                "limit for concurrent snapshot operations is set to [1000]"
+            ),
         ),
     ],
 )

@@ -75,7 +75,7 @@ def version_matches(version: str, condition: str | None) -> bool:
 
 
 def send(api: RestCaller, step: dict[str, Any]) -> Answer:
-    parameters = {k: v for k, v in (step.get("parameters") or {}).items()}
+    parameters = dict(step.get("parameters") or {})
     path = step["path"]
     for name in re.findall(r"\{(\w+)\}", path):
         path = path.replace("{" + name + "}", str(parameters.pop(name)))

@@ -320,7 +320,7 @@ def read_facts(event: Any, domain: Domain, found: DomainRead | None = None) -> A
     """The facts of one run that did not succeed; never raises, whatever ``event`` holds."""
     try:
         facts = _read_run(event, domain, found or DomainRead())
-    except Exception:  # an alert must go out even for a shape nobody expected
+    except Exception:  # noqa: BLE001 an alert must go out even for a shape nobody expected
         facts = None
     return facts if facts is not None else _read_unreadable(event, domain, found or DomainRead())
 

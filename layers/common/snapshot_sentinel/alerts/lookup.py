@@ -32,11 +32,11 @@ def read_domain(client: DomainClient, repository: str, snapshot: str | None, *, 
     if snapshot:
         try:
             found = client.get_snapshot(repository, snapshot)
-        except Exception as exc:  # the alert goes out with the run's own facts
+        except Exception as exc:  # noqa: BLE001 the alert goes out with the run's own facts
             problem = f"reading GET _snapshot/{repository}/{snapshot} failed ({type(exc).__name__}: {exc})"
     try:
         latest = latest_full_backup(client.list_snapshots(repository, f"{prefix}-*"), prefix=prefix, stack=stack)
-    except Exception:  # the alert then says how to find it by hand
+    except Exception:  # noqa: BLE001 the alert then says how to find it by hand
         latest = None
     return DomainRead(snapshot=found, latest_full_backup=latest, problem=problem)
 

@@ -18,6 +18,7 @@ from snapshot_sentinel.alerts.text import safe_subject
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 REGISTERED_AGAIN = "REGISTERED_AGAIN"
 KIND = "repository_registered_again"
@@ -29,7 +30,7 @@ class Notice:
     text: str
     facts: dict[str, Any]
 
-    def attributes(self) -> dict[str, dict[str, str]]:
+    def attributes(self) -> dict[str, MessageAttributeValueTypeDef]:
         """The same filter-policy attributes as every alert (``outcome``, ``domain``, ``repository``) and ``kind``."""
         values = {
             "outcome": REGISTERED_AGAIN,

@@ -23,6 +23,7 @@ from snapshot_sentinel.errors import AlertNotSentError
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 SNS_MESSAGE_MAX_BYTES = 262_144
 MESSAGE_BUDGET_BYTES = 240_000
@@ -105,7 +106,7 @@ def facts_separator(facts: Mapping[str, Any]) -> str:
     return f"----- machine-readable facts (JSON, schema_version {version}) -----"
 
 
-def string_attributes(values: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+def string_attributes(values: Mapping[str, Any]) -> dict[str, MessageAttributeValueTypeDef]:
     """SNS message attributes for subscription filter policies; empty values are left out."""
     return {
         name: {"DataType": "String", "StringValue": value[:ATTRIBUTE_VALUE_MAX_CHARS]}
@@ -114,7 +115,7 @@ def string_attributes(values: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     }
 
 
-def message_attributes(alert: Alert) -> dict[str, dict[str, str]]:
+def message_attributes(alert: Alert) -> dict[str, MessageAttributeValueTypeDef]:
     """SNS message attributes for subscription filter policies (``{"outcome": ["PARTIAL"]}``)."""
     return string_attributes(
         {
@@ -156,7 +157,7 @@ def publish(
     subject: str,
     text: str,
     facts: Mapping[str, Any],
-    attributes: Mapping[str, Any],
+    attributes: Mapping[str, MessageAttributeValueTypeDef],
 ) -> str:
     """The one ``Publish`` to AlertTopic, in the one :func:`envelope`; its message id.
 

@@ -133,7 +133,7 @@ def plan_drill(
     catalog_note = "recorded"
     try:
         recorded = catalog.read(snapshot.name)
-    except Exception as exc:  # an unreadable catalog costs the count check, never the drill
+    except Exception as exc:  # noqa: BLE001 an unreadable catalog costs the count check, never the drill
         recorded, catalog_note = {}, f"unreadable ({type(exc).__name__}): counts not checked"
     if not recorded and catalog_note == "recorded":
         catalog_note = "missing"

@@ -136,7 +136,7 @@ def handle_request(
         except errors.SentinelError as exc:
             logger.warning("registration failed", extra={"error_class": type(exc).__name__, "error": str(exc)})
             return responder.answer(FAILED, explain(exc, registration, endpoint, names) + hint, failed_id)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 CloudFormation must get an answer, or the stack waits out its timeout
             logger.exception("unexpected failure while registering")
             return responder.answer(
                 FAILED, f"Unexpected {type(exc).__name__} while registering the repository: {exc}.{hint}", failed_id

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
 from snapshot_sentinel.alerts.json_values import mapping
@@ -20,6 +20,9 @@ from snapshot_sentinel.alerts.sns import envelope, string_attributes
 from snapshot_sentinel.clock import parse_timestamp
 from snapshot_sentinel.inputs import quotable_input
 from snapshot_sentinel.naming import counted
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 RESTORED = "RESTORED"
 PLANNED = "PLANNED"
@@ -48,7 +51,7 @@ class RestoreReport:
         """The ``Message`` this report is published as (the one envelope of :mod:`snapshot_sentinel.alerts.sns`)."""
         return envelope(self.subject, self.text, self.facts)
 
-    def attributes(self) -> dict[str, dict[str, str]]:
+    def attributes(self) -> dict[str, MessageAttributeValueTypeDef]:
         """``outcome``, ``domain`` and ``kind`` (``restore`` or ``drill``) for subscription filter policies."""
         return string_attributes(
             {"outcome": self.outcome, "domain": self.facts.get("domain"), "kind": self.facts.get("kind")}
@@ -119,8 +122,10 @@ def _common_facts(run: Mapping[str, Any], outcome: str, domain: str, region: str
 def _plan_lines(plan: Mapping[str, Any]) -> list[str]:
     counts = mapping(plan.get("counts"))
     lines = [
-        f"Plan: restore {counts.get('restore', 0)} of {counted(int(counts.get('in_snapshot', 0)), 'index')}"
-        f" (replacing {counts.get('replace', 0)} existing), skip {counts.get('skip', 0)}.",
+        (
+            f"Plan: restore {counts.get('restore', 0)} of {counted(int(counts.get('in_snapshot', 0)), 'index')}"
+            f" (replacing {counts.get('replace', 0)} existing), skip {counts.get('skip', 0)}."
+        ),
     ]
     for pair in plan.get("restore_sample") or []:
         source, target = pair.get("source"), pair.get("target")
@@ -136,8 +141,7 @@ def _plan_lines(plan: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"  {advice.get('index')}: restore it from {older}" if older else f"  {advice.get('index')}: no older copy"
         )
-    for warning in plan.get("warnings") or []:
-        lines.append(f"Warning: {warning}")
+    lines.extend(f"Warning: {warning}" for warning in plan.get("warnings") or [])
     lines.extend(_alias_lines(plan))
     return lines
 
@@ -225,8 +229,10 @@ def render_success(
     subject = safe_subject(f"[RESTORED] {domain}: {counted(count, 'index')} from {facts['snapshot']} in {took}")
     figures = f"{docs:,} docs, {_size(size)}" if measured else "docs and size not measured: the domain did not answer"
     lines = [
-        f"Restored {counted(count, 'index')} ({figures}) from snapshot {facts['snapshot']} "
-        f"in repository {facts['repository']} on {domain}.",
+        (
+            f"Restored {counted(count, 'index')} ({figures}) from snapshot {facts['snapshot']} "
+            f"in repository {facts['repository']} on {domain}."
+        ),
         f"Restore time (RTO): {took}, from the restore request until every primary was active and every "
         "recovery DONE" + (f"; whole run {human_duration(total)}." if total is not None else "."),
     ]
@@ -266,8 +272,10 @@ def render_plan(run: Mapping[str, Any], *, domain: str, region: str) -> RestoreR
         f", {counts.get('skip', 0)} skipped"
     )
     lines = [
-        f"Dry run: nothing on {domain} changed. Snapshot {facts['snapshot']} ({facts['snapshot_why']}), "
-        f"repository {facts['repository']}.",
+        (
+            f"Dry run: nothing on {domain} changed. Snapshot {facts['snapshot']} ({facts['snapshot_why']}), "
+            f"repository {facts['repository']}."
+        ),
         "",
         *_plan_lines(plan),
         "",
@@ -318,17 +326,21 @@ def _set_aside_lines(run: Mapping[str, Any], facts: dict[str, Any]) -> list[str]
         if reopened.get("reopened_count"):
             first = ", ".join(reopened.get("reopened_sample") or [])
             return [
-                f"The {counted(int(reopened['reopened_count']), 'index')} set aside for the restore "
-                f"{'was' if reopened['reopened_count'] == 1 else 'were'} opened again as "
-                f"{'it was' if reopened['reopened_count'] == 1 else 'they were'} (first: {first}); nothing was "
-                "restored over them.",
+                (
+                    f"The {counted(int(reopened['reopened_count']), 'index')} set aside for the restore "
+                    f"{'was' if reopened['reopened_count'] == 1 else 'were'} opened again as "
+                    f"{'it was' if reopened['reopened_count'] == 1 else 'they were'} (first: {first}); nothing was "
+                    "restored over them."
+                ),
                 "",
             ]
     elif set_aside and run.get("reopen_error"):
         first = ", ".join(set_aside.get("closed_sample") or [])
         return [
-            f"The indices set aside (closed) for the restore could not be opened again: open them with POST "
-            f"<index>/_open (first: {first}).",
+            (
+                f"The indices set aside (closed) for the restore could not be opened again: open them with POST "
+                f"<index>/_open (first: {first})."
+            ),
             "",
         ]
     return []

@@ -63,11 +63,11 @@ def with_slash(prefix: str) -> str:
 def list_repository(s3: S3Client, bucket: str, base_path: str, within: str = "") -> list[StoredObject]:
     """Every object under the repository's base path (and ``within`` it), keys relative to the base path."""
     prefix = with_slash(base_path)
-    found: list[StoredObject] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + within):
-        for item in page.get("Contents", []):
-            found.append(StoredObject(item["Key"][len(prefix) :], int(item["Size"]), item.get("ETag", "")))
-    return found
+    return [
+        StoredObject(item["Key"][len(prefix) :], int(item["Size"]), item.get("ETag", ""))
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + within)
+        for item in page.get("Contents", [])
+    ]
 
 
 def read_blob(s3: S3Client, bucket: str, base_path: str, key: str) -> bytes | None:
@@ -147,8 +147,10 @@ def list_level(s3: S3Client, location: Location, within: str = "") -> tuple[list
     directories: list[str] = []
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=location.bucket, Prefix=prefix + within, Delimiter="/")
     for page in pages:
-        for item in page.get("Contents", []):
-            files.append(StoredObject(item["Key"][len(prefix) :], int(item["Size"]), item.get("ETag", "")))
+        files += [
+            StoredObject(item["Key"][len(prefix) :], int(item["Size"]), item.get("ETag", ""))
+            for item in page.get("Contents", [])
+        ]
         directories += [entry["Prefix"][len(prefix) :] for entry in page.get("CommonPrefixes", [])]
     return files, directories
 
