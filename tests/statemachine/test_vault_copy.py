@@ -16,7 +16,7 @@ from tests.emulator import SnapshotProgress
 from tests.support.asl import run_history
 from tests.support.aws_limits import MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES
 from tests.support.repository import RepositoryWriter
-from tests.support.stack import REHEARSAL_BUCKET
+from tests.support.stack import REHEARSAL_BUCKET, VAULT_MANIFEST_BUCKET
 from tests.support.template import ROOT
 
 VAULT = "sentinel-vault"
@@ -50,6 +50,30 @@ def vault_generation(vault: Any) -> int | None:
     if "index.latest" not in keys:
         return None
     return verify_vault(lambda key: read_blob(vault, VAULT, "", key), keys).generation
+
+
+def batch_file(key: str) -> dict[str, Any]:
+    manifests = boto3.client("s3", region_name="us-east-1")
+    batch: dict[str, Any] = json.loads(manifests.get_object(Bucket=VAULT_MANIFEST_BUCKET, Key=key)["Body"].read())
+    return batch
+
+
+def keys_of(item: dict[str, Any]) -> list[str]:
+    """The repository keys one copy item (of a tier's manifest) names, through its batch files."""
+    return [key for batch_key in item["batch_keys"] for key in batch_file(batch_key)["keys"]]
+
+
+def without(item: dict[str, Any], dropped: Any) -> dict[str, Any]:
+    """The copy item with the keys ``dropped(key)`` picks left out of its batch files (written anew)."""
+    manifests = boto3.client("s3", region_name="us-east-1")
+    kept = []
+    for batch_key in item["batch_keys"]:
+        batch = batch_file(batch_key)
+        pairs = [(k, s) for k, s in zip(batch["keys"], batch["sizes"], strict=True) if not dropped(k)]
+        body = json.dumps({"keys": [k for k, _ in pairs], "sizes": [s for _, s in pairs]})
+        manifests.put_object(Bucket=VAULT_MANIFEST_BUCKET, Key=f"{batch_key}.kept", Body=body.encode())
+        kept.append(f"{batch_key}.kept")
+    return {**item, "batch_keys": kept}
 
 
 def small_batches(stack: Any, *, objects: int) -> None:
@@ -105,10 +129,9 @@ def test_a_copy_killed_after_a_batch_keeps_the_previous_generation_and_converges
     stack.replace_handler("CopyVaultBatchFunction", killed_after_three_batches)
     killed = stack.run({}, state_machine=COPY)
 
-    # AWS fails the Distributed Map on the first failed batch (ToleratedFailurePercentage 0); moto's map
-    # tolerates it and goes on, so here the verify step is what fails the copy: the vault is behind.
+    # A batch that fails after its retries fails its tier's map (ToleratedFailureCount 0): no later tier runs.
     assert killed.status == "FAILED"
-    assert killed.error == "VaultIncompleteError"
+    assert killed.error == "VaultBatchFailedError"
     assert generations_seen == [0, 0, 0]
     assert vault_generation(vault) == 0
 
@@ -145,3 +168,104 @@ def test_a_copy_records_the_history_its_shape_computes_and_ten_million_objects_s
     largest_map = max(10_000, objects // 1000 + terabytes * 10**12 // batch_bytes)
     assert 3 * largest_map < MAX_PAYLOAD_BYTES
     assert copy.largest_payload_bytes < 8192
+
+
+def the_ending_event(stack: Any, run: Any) -> dict[str, Any]:
+    """The status-change event EventBridge hands the last-resort rule for this execution's end."""
+    return {
+        "detail-type": "Step Functions Execution Status Change",
+        "source": "aws.states",
+        "detail": {
+            "executionArn": run.arn,
+            "stateMachineArn": stack.state_machine_arns[COPY],
+            "status": run.status,
+            "error": run.error,
+            "cause": run.cause,
+        },
+    }
+
+
+def test_one_failed_data_batch_fails_the_copy_with_its_own_alert_and_the_last_resort_stays_quiet(stack, buckets):
+    source, vault = buckets
+    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository.snapshot("nightly-2026-11-27t02-00-00z", {"logs": 2})
+    assert stack.run({}, state_machine=COPY).status == "SUCCEEDED"
+    stack.read_alerts()
+    repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs": 3, "orders": 2})
+    small_batches(stack, objects=2)
+    copy_batch = stack.handler("CopyVaultBatchFunction")
+
+    def a_data_batch_is_refused(event: Any, context: Any) -> Any:
+        if event["tier"] == 0 and any(key.startswith("indices/I-orders/1/") for key in keys_of(event)):
+            raise RuntimeError("AccessDenied: the vault refused the copy")
+        return copy_batch(event, context)
+
+    stack.replace_handler("CopyVaultBatchFunction", a_data_batch_is_refused)
+    copy = stack.run({}, state_machine=COPY)
+
+    # Every other batch copied, index-N and index.latest included, would leave a vault whose newest generation
+    # names data it lacks and still verifies (verification reads metadata, not every data blob).
+    assert copy.status == "FAILED"
+    [refused] = [keys_of(call.event) for call in copy.calls("CopyVaultBatchFunction") if call.error]
+    assert "indices/I-orders/1/__U2-00z-1" in refused
+    assert copy.error == "VaultBatchFailedError"
+    assert copy.cause.startswith("VaultBatchFailedError: States.ExceedToleratedFailureThreshold: ")
+    assert copy.cause.endswith("Alert sent to AlertTopic.")
+    assert vault_generation(vault) == 0, "the vault still restores the generation it had"
+    assert not copy.calls("VerifyVaultFunction")
+    [alert] = copy.alerts
+    assert alert["subject"] == "[VAULT COPY FAILED] 127.0.0.1: VaultBatchFailedError"
+    assert "while copying a tier's batches" in alert["email"]
+    assert f"Vault:       s3://{VAULT} ({VAULT_REGION})" in alert["email"]
+    assert "start VaultCopyStateMachine again" in alert["email"]
+    assert alert["attributes"]["kind"]["Value"] == "vault_copy_failed"
+    assert json.loads(alert["message"])["plan"]["generation"] == 1
+
+    assert stack.invoke("LastResortAlertFunction", the_ending_event(stack, copy))["published"] is False
+    assert stack.read_alerts() == []
+
+
+def test_a_vault_missing_a_file_fails_the_copy_with_an_alert_naming_the_file(stack, buckets):
+    source, _ = buckets
+    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs": 1})
+    copy_batch = stack.handler("CopyVaultBatchFunction")
+
+    def the_snapshot_info_never_arrives(event: Any, context: Any) -> Any:
+        return copy_batch(without(event, lambda key: key.startswith("snap-")), context)
+
+    stack.replace_handler("CopyVaultBatchFunction", the_snapshot_info_never_arrives)
+    copy = stack.run({}, state_machine=COPY)
+
+    assert copy.status == "FAILED"
+    assert copy.error == "VaultIncompleteError"
+    [alert] = copy.alerts
+    assert alert["subject"] == "[VAULT COPY FAILED] 127.0.0.1: VaultIncompleteError"
+    [missing] = [key for key in repository.keys() if key.startswith("snap-")]  # noqa: SIM118 (not a dict)
+    assert missing in alert["email"], "the alert names the file the vault lacks"
+    assert "while verifying" in alert["email"]
+    assert stack.invoke("LastResortAlertFunction", the_ending_event(stack, copy))["published"] is False
+
+
+def test_a_listing_job_that_fails_stops_the_copy_before_any_file_is_copied_with_its_own_alert(stack, buckets):
+    source, vault = buckets
+    RepositoryWriter(source, REHEARSAL_BUCKET).snapshot("nightly-2026-11-28t02-00-00z", {"logs": 2, "orders": 1})
+    plan_prefix = stack.handler("PlanVaultPrefixFunction")
+
+    def the_orders_directory_cannot_be_listed(event: Any, context: Any) -> Any:
+        if event["prefix"] == "indices/I-orders/":
+            raise RuntimeError("AccessDenied: ListObjectsV2 on indices/I-orders/")
+        return plan_prefix(event, context)
+
+    stack.replace_handler("PlanVaultPrefixFunction", the_orders_directory_cannot_be_listed)
+    copy = stack.run({}, state_machine=COPY)
+
+    assert copy.status == "FAILED"
+    assert copy.error == "VaultListingFailedError"
+    assert copy.cause.endswith("Alert sent to AlertTopic.")
+    assert not copy.calls("CopyVaultBatchFunction") and vault_keys(vault) == set()
+    [alert] = copy.alerts
+    assert alert["subject"] == "[VAULT COPY FAILED] 127.0.0.1: VaultListingFailedError"
+    assert "while listing an index directory" in alert["email"]
+    assert "nothing was copied" in alert["email"]
+    assert stack.invoke("LastResortAlertFunction", the_ending_event(stack, copy))["published"] is False

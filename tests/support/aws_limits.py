@@ -24,6 +24,17 @@ no state input, and counts no history events. AWS documents:
 - ``EventManager.add_event``: counts events; the 25,000th must be ``ExecutionSucceeded``,
   anything else ends the execution (every later event but ``ExecutionFailed`` raises again,
   so no Retry/Catch handler can add events past the quota).
+
+And one behaviour moto leaves out: a **Distributed Map's tolerated failures**. AWS fails the Map Run
+(``States.ExceedToleratedFailureThreshold``, which Retry and Catch match) when more items fail than
+``ToleratedFailureCount`` / ``ToleratedFailurePercentage`` allow, both 0 when absent: one failed item
+fails the map. moto counts the failed items and then succeeds with a ``null`` result for each, so a
+workflow that would fail in AWS succeeds in a test. The hook is
+``DistributedIterationComponent._map_run``; an item fails when its child execution fails or times
+out. (A map declaring both thresholds fails here only when both are exceeded; none of ours does.)
+An inline Map's iteration that fails with a ``States.*`` error (this one, or ``States.Timeout``)
+passes it on to the Map as AWS does: moto's ``iteration_worker`` wraps every error name in a
+``CustomErrorName``, which refuses the ``States.`` prefix, and ends the execution with States.Runtime.
 """
 
 from __future__ import annotations
@@ -54,6 +65,7 @@ def aws_limit_patches(*, payload_limit: int = MAX_PAYLOAD_BYTES, history_limit: 
     """Patches (``mock.patch`` objects, not yet started) enforcing both quotas in moto."""
     from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
     from moto.stepfunctions.parser.asl.component.common.catch.catch_outcome import CatchOutcome
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
         FailureEventException,
@@ -65,6 +77,10 @@ def aws_limit_patches(*, payload_limit: int = MAX_PAYLOAD_BYTES, history_limit: 
     from moto.stepfunctions.parser.asl.component.common.retry.retry_outcome import RetryOutcome
     from moto.stepfunctions.parser.asl.component.state import state as state_module
     from moto.stepfunctions.parser.asl.component.state.exec import execute_state
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+        distributed_iteration_component as distributed_map,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_lambda
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
@@ -171,7 +187,39 @@ def aws_limit_patches(*, payload_limit: int = MAX_PAYLOAD_BYTES, history_limit: 
         result: int = original_add_event(self, context, event_type, event_details, **kwargs)
         return result
 
+    original_map_run = distributed_map.DistributedIterationComponent._map_run
+
+    def map_run(self: Any, env: Any, eval_input: Any) -> None:
+        original_map_run(self, env, eval_input)
+        items = eval_input.map_run_record.item_counter
+        failed, total = items.failed.get() + items.timed_out.get(), items.total.get()
+        percentage = 100.0 * failed / total if total else 0.0
+        if failed > eval_input.tolerated_failure_count and percentage > eval_input.tolerated_failure_percentage:
+            env.stack.pop()  # the results the map would have output
+            error = StatesErrorNameType.StatesExceedToleratedFailureThreshold
+            raise FailureEventException(
+                failure_event=FailureEvent(
+                    env=env,
+                    error_name=StatesErrorName(typ=error),
+                    event_type=HistoryEventType.MapStateFailed,
+                    event_details=EventDetails(
+                        executionFailedEventDetails=ExecutionFailedEventDetails(
+                            error=error.to_name(),
+                            cause=f"The specified tolerated failure threshold was exceeded: {failed} of {total} "
+                            "items failed.",
+                        )
+                    ),
+                )
+            )
+
+    def iteration_error_name(error_name: str) -> Any:
+        if error_name.startswith("States."):
+            return StatesErrorName.from_name(error_name)
+        return CustomErrorName(error_name=error_name)
+
     return [
+        mock.patch.object(distributed_map.DistributedIterationComponent, "_map_run", map_run),
+        mock.patch.object(iteration_worker, "CustomErrorName", iteration_error_name),
         mock.patch.object(state_module, "is_within_size_quota", is_within_size_quota),
         mock.patch.object(state_task_lambda, "is_within_size_quota", lambda_result_within_size_quota),
         mock.patch.object(state_task_service, "is_within_size_quota", is_within_size_quota),

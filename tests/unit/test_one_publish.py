@@ -15,6 +15,8 @@ from snapshot_sentinel.drills.publish import report_drill
 from snapshot_sentinel.endings import Ending, render_ending, report_ending
 from snapshot_sentinel.endings import sns_message as ending_message
 from snapshot_sentinel.restore.publish import report_restore
+from snapshot_sentinel.vault.publish import alert_copy_failure
+from snapshot_sentinel.vault.steps import Location
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts"
@@ -65,6 +67,16 @@ def test_every_message_kind_reaches_email_sms_and_machines_in_the_one_envelope()
         "restore": report_restore(sns, TOPIC, {"path": "failed"}, domain="d", region=REGION)[1],
         "drill": report_drill(sns, TOPIC, {}, domain="d", region=REGION)[1],
         "ending": report_ending(sns, TOPIC, ending, domain="d", endpoint="e", repository="r", region=REGION),
+        "vault": alert_copy_failure(
+            sns,
+            TOPIC,
+            {"run": {"verify_error": {"Error": "VaultIncompleteError", "Cause": "{}"}}},
+            domain="d",
+            region=REGION,
+            source=Location("r", ""),
+            vault=Location("v", ""),
+            vault_region="us-west-2",
+        )[1],
     }
 
     for (kind, result), call in zip(sent.items(), sns.calls, strict=True):

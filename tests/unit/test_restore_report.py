@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX
 from snapshot_sentinel.restore.report import (
-    ALERTED_CAUSE_SUFFIX,
     measure,
     render_failure,
     render_plan,

@@ -168,3 +168,31 @@ def test_without_a_vault_bucket_the_backup_stack_creates_nothing_of_the_copy() -
     assert Resolver(
         template, {"DomainEndpoint": "https://search-x.us-east-1.es.amazonaws.com", "VaultBucketName": "v"}, {}
     ).condition("HasVault")
+
+
+RECOVERY = f"arn:aws:iam::{VAULT_ACCOUNT.replace('4', '7')}:role/sentinel-recovery-SnapshotRole-Xy"
+RECOVERY_DRILL = f"arn:aws:iam::{VAULT_ACCOUNT.replace('4', '7')}:role/sentinel-recovery-DrillSnapshotRole-Zz"
+
+
+def test_recovery_roles_of_another_account_may_list_and_read_the_vault_and_nothing_more() -> None:
+    statements = vault(RecoveryRoleArns=f"{RECOVERY},{RECOVERY_DRILL}", AdminRoleArn=ADMIN)["VaultBucketPolicy"][
+        "Properties"
+    ]["PolicyDocument"]["Statement"]
+
+    for role in (RECOVERY, RECOVERY_DRILL):
+        assert outcome(statements, role, "s3:ListBucket", VAULT_ARN) == "allowed"
+        assert outcome(statements, role, "s3:GetObject", f"{VAULT_ARN}/indices/I/0/__blob") == "allowed"
+        assert outcome(statements, role, "s3:GetObject", f"{VAULT_ARN}/index.latest") == "allowed"
+        for write in ("s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"):
+            assert outcome(statements, role, write, f"{VAULT_ARN}/index.latest") == "not granted", write
+        for action in DESTRUCTIVE:
+            assert outcome(statements, role, action, f"{VAULT_ARN}/index.latest") == "denied", action
+    other = RECOVERY.replace("SnapshotRole", "SomethingElse")
+    assert outcome(statements, other, "s3:GetObject", f"{VAULT_ARN}/index.latest") == "not granted"
+
+
+def test_without_recovery_roles_the_policy_grants_no_reads_beyond_the_copier() -> None:
+    statements = vault(CopierRoleArn=COPIER)["VaultBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+    assert not [s for s in statements if str(s.get("Sid", "")).startswith("Recovery")]
+    assert outcome(statements, RECOVERY, "s3:GetObject", f"{VAULT_ARN}/index.latest") == "not granted"

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.drills.report import render_drill
+from snapshot_sentinel.restore.outcome import RestoreReport
 from snapshot_sentinel.restore.publish import publish_report
-from snapshot_sentinel.restore.report import RestoreReport
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient

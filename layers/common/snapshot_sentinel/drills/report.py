@@ -16,8 +16,7 @@ from typing import Any
 
 from snapshot_sentinel.alerts import console_url, safe_subject
 from snapshot_sentinel.alerts.json_values import mapping
-from snapshot_sentinel.drills.steps import restored_seconds
-from snapshot_sentinel.restore.report import RestoreReport, _cause, _read_error, _size
+from snapshot_sentinel.restore.outcome import RestoreReport, failure_cause, human_size, read_error, seconds_between
 
 OK = "OK"
 FAILED = "FAILED"
@@ -56,13 +55,13 @@ _MEANS = {
 def render_drill(run: Mapping[str, Any], *, domain: str, region: str) -> RestoreReport:
     plan, restore, verify, cleanup = (mapping(run.get(k)) for k in ("plan", "restore", "verify", "cleanup"))
     execution = str(run.get("execution_id") or "")
-    found = _read_error(run)
+    found = read_error(run)
     if found is None and verify and not verify.get("passed"):
         found = ("DrillVerificationError", "; ".join(verify.get("problems") or []) or "verification failed")
-    cleanup_error = _read_error({"error": run.get("cleanup_error")})
+    cleanup_error = read_error({"error": run.get("cleanup_error")})
     if found is None and cleanup_error is not None:
         found = ("DrillCleanUpError", f"the drill passed but its indices were not deleted: {cleanup_error[1]}")
-    seconds = restored_seconds(restore.get("started_at"), restore.get("finished_at"))
+    seconds = seconds_between(restore.get("started_at"), restore.get("finished_at"))
     restored_bytes = int(verify.get("restored_bytes") or 0)
     facts: dict[str, Any] = {
         "kind": "drill",
@@ -98,7 +97,9 @@ def render_drill(run: Mapping[str, Any], *, domain: str, region: str) -> Restore
         if plan.get("drill_domain"):
             lines.append(f"Drill domain: {plan['drill_domain']} (it holds the repository read-only).")
         if seconds is not None:
-            lines.append(f"Restore took {seconds:.0f} s for {_size(restored_bytes)} (the measured RTO of this sample).")
+            lines.append(
+                f"Restore took {seconds:.0f} s for {human_size(restored_bytes)} (the measured RTO of this sample)."
+            )
         if plan.get("catalog") != "recorded":
             lines.append("Counts were NOT checked: the catalog holds no counts for this snapshot.")
         lines.append(f"Indices ({len(facts['indices'])}, {plan.get('left_out_count', 0)} left out):")
@@ -113,7 +114,7 @@ def render_drill(run: Mapping[str, Any], *, domain: str, region: str) -> Restore
     if facts["execution"]["console_url"]:
         lines += ["", f"Execution: {facts['execution']['console_url']}"]
     if found:
-        return RestoreReport(FAILED, subject, "\n".join(lines), facts, error=found[0], cause=_cause(*found))
+        return RestoreReport(FAILED, subject, "\n".join(lines), facts, error=found[0], cause=failure_cause(*found))
     return RestoreReport(OK, subject, "\n".join(lines), facts)
 
 

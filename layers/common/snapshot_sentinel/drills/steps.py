@@ -39,9 +39,8 @@ from snapshot_sentinel.inputs import input_size
 from snapshot_sentinel.models import SUCCESS, iso
 from snapshot_sentinel.naming import counted
 from snapshot_sentinel.observability import logger
-from snapshot_sentinel.restore.cluster import RestoreDomain
+from snapshot_sentinel.restore.cluster import RestoreDomain, allocation_reason
 from snapshot_sentinel.restore.plan import choose_default_snapshot
-from snapshot_sentinel.restore.steps import _allocation_reason
 
 INPUT_KEYS = ("snapshot_name", "indices", "keep_restored")
 WAITING_SAMPLE = 10
@@ -285,7 +284,7 @@ def check_drill(
             waiting.append({"index": name, "status": entry.get("status"), "active": active, "primaries": primaries})
     for index, shard in unassigned[:EXPLAINS_PER_CHECK]:
         try:
-            decisive, reason = _allocation_reason(domain.primary_allocation(index, shard))
+            decisive, reason = allocation_reason(domain.primary_allocation(index, shard))
         except errors.DomainError as exc:
             decisive, reason = False, f"allocation explain failed: {exc}"
         if decisive:
@@ -459,10 +458,3 @@ def drill_settings(
         max_wait=timedelta(minutes=max_wait),
         poll_interval_seconds=poll_seconds,
     )
-
-
-def restored_seconds(started: Any, finished: Any) -> float | None:
-    try:
-        return (parse_timestamp(str(finished)) - parse_timestamp(str(started))).total_seconds()
-    except (TypeError, ValueError):
-        return None

@@ -22,6 +22,8 @@ from snapshot_sentinel.restore.plan import DEFAULT_MAX_SHARDS_PER_NODE, ClusterF
 ALIAS_ACTIONS_PER_REQUEST = 500
 URL_NAMES_MAX_CHARS = 3000
 """Characters of comma-joined index names per request line (Amazon's limit is about 4 KB)."""
+DECISIVE_ALLOCATION = frozenset({"no", "no_valid_shard_copy", "no_attempt"})
+"""``_cluster/allocation/explain`` decisions after which a primary will not be allocated by waiting."""
 
 
 def chunks(names: Iterable[str], max_chars: int = URL_NAMES_MAX_CHARS) -> Iterator[list[str]]:
@@ -48,6 +50,21 @@ def _int(value: Any, default: int = 0) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+def allocation_reason(explained: Mapping[str, Any]) -> tuple[bool, str]:
+    """Read a primary's ``_cluster/allocation/explain`` answer: whether it is decisive (waiting will not
+    allocate it) and the reason in the domain's words (at most 500 characters)."""
+    info = explained.get("unassigned_info") or {}
+    decision = str(explained.get("can_allocate") or info.get("last_allocation_status") or "")
+    words = [
+        str(explained.get("allocate_explanation") or ""),
+        f"unassigned because {info['reason']}" if info.get("reason") else "",
+        str(info.get("details") or ""),
+    ]
+    reason = "; ".join(w for w in words if w) or "the domain gave no allocation explanation"
+    decisive = decision in DECISIVE_ALLOCATION or info.get("reason") == "ALLOCATION_FAILED"
+    return decisive, reason[:500]
 
 
 class RestoreDomain:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts.sns import publish
 from snapshot_sentinel.observability import logger
-from snapshot_sentinel.restore.report import RestoreReport, render_report
+from snapshot_sentinel.restore.outcome import RestoreReport
+from snapshot_sentinel.restore.report import render_report
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
+from snapshot_sentinel.alerts import console_url, human_duration, safe_subject
 from snapshot_sentinel.alerts.json_values import mapping
-from snapshot_sentinel.alerts.sns import envelope, string_attributes
-from snapshot_sentinel.clock import parse_timestamp
 from snapshot_sentinel.inputs import quotable_input
 from snapshot_sentinel.naming import counted
-
-if TYPE_CHECKING:
-    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
+from snapshot_sentinel.restore.outcome import (
+    RestoreReport,
+    failure_cause,
+    human_size,
+    read_error,
+    seconds_between,
+)
 
 RESTORED = "RESTORED"
 PLANNED = "PLANNED"
@@ -33,73 +34,6 @@ TEXT_INDICES_MAX = 200
 FACTS_INDICES_MAX = 500
 MEASURED_BYTES_MAX = 64 * 1024
 """What the measurement of the restored indices may add to the execution's state (256 KB in all)."""
-CAUSE_MAX_CHARS = 900
-OUTPUT_INDICES_MAX = 50
-"""The indices the step's output keeps of the report's facts (the execution's output stays small)."""
-
-
-@dataclass(frozen=True)
-class RestoreReport:
-    outcome: str
-    subject: str
-    text: str
-    facts: dict[str, Any]
-    error: str | None = None
-    cause: str | None = None
-
-    def sns_message(self) -> str:
-        """The ``Message`` this report is published as (the one envelope of :mod:`snapshot_sentinel.alerts.sns`)."""
-        return envelope(self.subject, self.text, self.facts)
-
-    def attributes(self) -> dict[str, MessageAttributeValueTypeDef]:
-        """``outcome``, ``domain`` and ``kind`` (``restore`` or ``drill``) for subscription filter policies."""
-        return string_attributes(
-            {"outcome": self.outcome, "domain": self.facts.get("domain"), "kind": self.facts.get("kind")}
-        )
-
-    def result(self) -> dict[str, Any]:
-        """The step's output: what the Choice and Fail states read."""
-        return {"outcome": self.outcome, "subject": self.subject, "error": self.error, "cause": self.cause}
-
-    def bounded_facts(self) -> dict[str, Any]:
-        """What the execution's output keeps of the facts: everything but the plan and the long per-index list."""
-        facts = dict(self.facts)
-        indices = facts.pop("indices", None)
-        if indices is not None:
-            facts["indices_sample"] = indices[:OUTPUT_INDICES_MAX]
-        facts.pop("plan", None)
-        return facts
-
-
-def _seconds(start: Any, end: Any) -> float | None:
-    try:
-        return (parse_timestamp(str(end)) - parse_timestamp(str(start))).total_seconds()
-    except (TypeError, ValueError):
-        return None
-
-
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
-def _read_error(run: Mapping[str, Any]) -> tuple[str, str] | None:
-    error = mapping(run.get("error"))
-    if not error:
-        return None
-    name = str(error.get("Error") or "UnknownError")
-    cause = str(error.get("Cause") or "")
-    try:
-        parsed = json.loads(cause)
-        if isinstance(parsed, Mapping):
-            cause = str(parsed.get("errorMessage") or cause)
-    except ValueError:
-        pass
-    return name, cause
 
 
 def _common_facts(run: Mapping[str, Any], outcome: str, domain: str, region: str) -> dict[str, Any]:
@@ -202,8 +136,8 @@ def render_success(
     progress = mapping(run.get("restore"))
     config = mapping(run.get("config"))
     facts = _common_facts(run, RESTORED, domain, region)
-    rto = _seconds(progress.get("started_at"), progress.get("finished_at"))
-    total = _seconds(config.get("execution_start_time"), progress.get("finished_at"))
+    rto = seconds_between(progress.get("started_at"), progress.get("finished_at"))
+    total = seconds_between(config.get("execution_start_time"), progress.get("finished_at"))
     indices = [dict(row) for row in measured.get("sample") or [] if isinstance(row, Mapping)]
     count = int(measured.get("indices", mapping(plan.get("counts")).get("restore", 0)) or 0)
     docs = int(measured.get("docs") or 0)
@@ -227,7 +161,9 @@ def render_success(
     )
     took = human_duration(rto) if rto is not None else "unknown time"
     subject = safe_subject(f"[RESTORED] {domain}: {counted(count, 'index')} from {facts['snapshot']} in {took}")
-    figures = f"{docs:,} docs, {_size(size)}" if measured else "docs and size not measured: the domain did not answer"
+    figures = (
+        f"{docs:,} docs, {human_size(size)}" if measured else "docs and size not measured: the domain did not answer"
+    )
     lines = [
         (
             f"Restored {counted(count, 'index')} ({figures}) from snapshot {facts['snapshot']} "
@@ -248,7 +184,7 @@ def render_success(
         shards = f"{item['primaries']}p/{item['replicas']}r"
         lines.append(
             f"{item['source']:<40} {item['target']:<40} {int(item['docs'] or 0):>12,} {shards:>7} "
-            f"{_size(int(item['size_bytes'] or 0)):>10}"
+            f"{human_size(int(item['size_bytes'] or 0)):>10}"
         )
     if count > min(len(indices), TEXT_INDICES_MAX):
         lines.append(f"... and {count - min(len(indices), TEXT_INDICES_MAX)} more (GET _cat/indices lists them)")
@@ -282,14 +218,6 @@ def render_plan(run: Mapping[str, Any], *, domain: str, region: str) -> RestoreR
         'Run it for real: start the same input without "dry_run".',
     ]
     return RestoreReport(PLANNED, subject, "\n".join(lines), facts)
-
-
-def _cause(error: str, summary: str) -> str:
-    one_line = " ".join(summary.split())
-    budget = CAUSE_MAX_CHARS - len(error) - len(ALERTED_CAUSE_SUFFIX) - 4
-    if len(one_line) > budget:
-        one_line = one_line[: budget - 3].rstrip() + "..."
-    return f"{error}: {one_line} {ALERTED_CAUSE_SUFFIX}"
 
 
 _ADVICE = {
@@ -350,7 +278,7 @@ def render_failure(run: Mapping[str, Any], *, domain: str, region: str) -> Resto
     """Every failure path's alert, and the Error/Cause the execution ends with."""
     plan = mapping(run.get("plan"))
     safety = mapping(run.get("safety"))
-    found = _read_error(run)
+    found = read_error(run)
     if found is not None:
         error, message = found
     elif plan.get("action") == "blocked":
@@ -378,7 +306,8 @@ def render_failure(run: Mapping[str, Any], *, domain: str, region: str) -> Resto
     lines.append(_ADVICE.get(error, "See the execution history for the step that failed and its error."))
     if facts["execution"]["console_url"]:
         lines += ["", f"Execution: {facts['execution']['console_url']}"]
-    return RestoreReport(facts["outcome"], subject, "\n".join(lines), facts, error=error, cause=_cause(error, message))
+    cause = failure_cause(error, message)
+    return RestoreReport(facts["outcome"], subject, "\n".join(lines), facts, error=error, cause=cause)
 
 
 def render_report(path: str, run: Mapping[str, Any], *, domain: str, region: str) -> RestoreReport:

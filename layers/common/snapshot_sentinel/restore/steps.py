@@ -28,7 +28,7 @@ from snapshot_sentinel.errors import UNANSWERED
 from snapshot_sentinel.models import PARTIAL, SUCCESS, SnapshotInfo, iso
 from snapshot_sentinel.naming import counted, managed_snapshot_name, plural
 from snapshot_sentinel.restore.aliases import BackupRecord
-from snapshot_sentinel.restore.cluster import RestoreDomain
+from snapshot_sentinel.restore.cluster import RestoreDomain, allocation_reason
 from snapshot_sentinel.restore.errors import (
     RestoreBlockedError,
     RestoreDeadlineError,
@@ -59,7 +59,6 @@ OLDER_SNAPSHOTS_SEARCHED = 20
 EXPLAINS_PER_CHECK = 3
 WAITING_SAMPLE = 10
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-DECISIVE_ALLOCATION = frozenset({"no", "no_valid_shard_copy", "no_attempt"})
 
 
 @dataclass(frozen=True)
@@ -411,19 +410,6 @@ def restored_selection(run: RestoreRun, snapshot: SnapshotInfo) -> Selection:
     return select(snapshot.indices, run.config.indices, run.config.rename, failed=failed)
 
 
-def _allocation_reason(explained: dict[str, Any]) -> tuple[bool, str]:
-    info = explained.get("unassigned_info") or {}
-    decision = str(explained.get("can_allocate") or info.get("last_allocation_status") or "")
-    words = [
-        str(explained.get("allocate_explanation") or ""),
-        f"unassigned because {info['reason']}" if info.get("reason") else "",
-        str(info.get("details") or ""),
-    ]
-    reason = "; ".join(w for w in words if w) or "the domain gave no allocation explanation"
-    decisive = decision in DECISIVE_ALLOCATION or info.get("reason") == "ALLOCATION_FAILED"
-    return decisive, reason[:500]
-
-
 def check_restore(run: RestoreRun, snapshot_name: str, progress: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     """One progress check: per-index health (shards) and recovery of every target."""
     snapshot = run.client.get_snapshot(run.repository, snapshot_name)
@@ -466,7 +452,7 @@ def check_restore(run: RestoreRun, snapshot_name: str, progress: dict[str, Any],
     reasons: dict[str, str] = {}
     for index, shard in unassigned[:EXPLAINS_PER_CHECK]:
         try:
-            decisive, reason = _allocation_reason(run.domain.primary_allocation(index, shard))
+            decisive, reason = allocation_reason(run.domain.primary_allocation(index, shard))
         except errors.DomainError as exc:
             decisive, reason = False, f"allocation explain failed: {exc}"
         reasons[index] = reason
