@@ -10,9 +10,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
+from snapshot_sentinel.backup.settings import SnapshotSettings
 from snapshot_sentinel.drills.steps import check_drill, verify_drill
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.settings import SnapshotSettings, drill_domain_settings
+from snapshot_sentinel.settings import drill_domain_settings
 from snapshot_sentinel.wiring import domain_client
 
 
