@@ -25,7 +25,7 @@ help:
 	@echo "make security  cfn-lint, sam validate --lint, IAM '*' audit, checkov, bandit, sam build + arch check"
 	@echo "make iam       IAM statements left on '*' after the SAM transform, each with its reason"
 
-# First use only: 1 to 2 minutes on 2 cores (pip downloads and installs ~80 packages; 109 s measured
+# First use only: 1 to 2 minutes on 2 cores (pip downloads and installs ~90 packages; 109 s measured
 # with an empty pip cache on a busy machine). Each step says what it does, so a quiet pip does not
 # look like a hang.
 $(STAMP): pyproject.toml
@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@echo "== pip: upgrading pip in $(VENV) (about 5 s)"
 	$(BIN)/pip install --quiet --upgrade pip
-	@echo "== pip: installing the project and its dev tools (boto3, moto, pytest, hypothesis, ruff, mypy, cfn-lint; ~80 packages) into $(VENV): 1 to 2 minutes on 2 cores, once"
+	@echo "== pip: installing the project and its dev tools (boto3, moto, pytest, hypothesis, ruff, mypy and the boto3 stubs, cfn-lint; ~90 packages) into $(VENV): 1 to 2 minutes on 2 cores, once"
 	$(BIN)/pip install --quiet -e ".[dev]"
 	@touch $@
 	@echo "== $(VENV) ready"

@@ -10,9 +10,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from snapshot_sentinel.backup.settings import SnapshotSettings
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.restore.steps import reopen_set_aside, restore_run, set_aside_conflicts
-from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.wiring import domain_client
 
 

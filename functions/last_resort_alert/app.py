@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from snapshot_sentinel.endings import Ending, report_ending
+from snapshot_sentinel.alerts.last_resort import last_resort_alert
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
 from snapshot_sentinel.wiring import sns_client
@@ -20,19 +20,4 @@ from snapshot_sentinel.wiring import sns_client
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = AlertSettings.from_env(os.environ)
-    ending = Ending.from_event(event)
-    logger.append_keys(domain=settings.domain_name, execution=ending.execution_arn, status=ending.status)
-    result = report_ending(
-        sns_client(settings.region),
-        settings.topic_arn,
-        ending,
-        domain=settings.domain_name,
-        endpoint=settings.endpoint,
-        repository=settings.repository,
-        region=settings.region,
-    )
-    if result["published"]:
-        logger.warning("last-resort alert published", extra={"error": ending.error, "message_id": result["message_id"]})
-    else:
-        logger.info("ending already alerted by the run itself", extra={"error": ending.error})
-    return result
+    return last_resort_alert(sns_client(settings.region), settings, event)

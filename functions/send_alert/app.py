@@ -25,9 +25,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from snapshot_sentinel.alerts import Domain, publish_alert
-from snapshot_sentinel.alerts.lookup import alert_for
-from snapshot_sentinel.alerts.notice import publish_notice, render_registered_again
+from snapshot_sentinel.alerts.steps import send_alert
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.settings import AlertSettings
 from snapshot_sentinel.wiring import alert_domain_client, sns_client
@@ -38,26 +36,14 @@ from snapshot_sentinel.wiring import alert_domain_client, sns_client
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = AlertSettings.from_env(os.environ)
     logger.debug("alert event", extra={"event": event})
-    if "notice" in event:
-        notice = render_registered_again(
-            event["notice"], execution_arn=str(event.get("execution_id") or ""), region=settings.region
-        )
-        sent = publish_notice(sns_client(settings.region), settings.topic_arn, notice)
-        logger.info("notice published", extra={"subject": sent["subject"], "message_id": sent["message_id"]})
-        return sent
-    alert = alert_for(
+    result = send_alert(
         event,
-        domain=Domain(settings.domain_name, settings.endpoint, settings.repository, settings.region),
-        client=alert_domain_client(settings.domain, os.environ) if settings.reads_domain else None,
-        prefix=settings.prefix,
-        stack=settings.stack_name,
+        settings,
+        sns=sns_client(settings.region),
+        connect=lambda: alert_domain_client(settings.domain, os.environ),
     )
-    logger.append_keys(
-        domain=settings.domain_name,
-        repository=settings.repository,
-        snapshot=alert.facts["snapshot"],
-        execution=alert.facts["execution"]["arn"],
+    logger.info(
+        "alert published",
+        extra={"subject": result["subject"], "outcome": result.get("outcome"), "message_id": result["message_id"]},
     )
-    result = publish_alert(sns_client(settings.region), settings.topic_arn, alert)
-    logger.info("alert published", extra={"outcome": result["outcome"], "message_id": result["message_id"]})
     return result

@@ -10,9 +10,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
+from snapshot_sentinel.backup.settings import SnapshotSettings
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.restore.steps import restore_run, start_restore
-from snapshot_sentinel.settings import SnapshotSettings
 from snapshot_sentinel.wiring import domain_client, dynamodb_client
 
 

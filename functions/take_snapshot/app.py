@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
-from snapshot_sentinel.naming import run_snapshot_name
+from snapshot_sentinel.backup.settings import SnapshotSettings
+from snapshot_sentinel.backup.steps import take_run_snapshot
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.settings import SnapshotSettings
-from snapshot_sentinel.snapshots import TakeRequest, take_snapshot
 from snapshot_sentinel.wiring import domain_client
 
 
@@ -20,33 +18,15 @@ from snapshot_sentinel.wiring import domain_client
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = SnapshotSettings.from_env(os.environ)
-    execution_start = clock.parse_timestamp(event["execution_start_time"])
-    indices = event.get("indices")
-    request = TakeRequest(
-        repository=settings.domain.repository,
-        name=event["snapshot_name"],
-        indices=indices,
-        stack_name=settings.stack_name,
-        execution_id=event["execution_id"],
-        execution_start=execution_start,
-        derived_name=event["snapshot_name"]
-        == run_snapshot_name(settings.prefix, execution_start, subset=indices is not None),
-    )
     logger.append_keys(
         domain=settings.domain.name,
-        repository=request.repository,
-        snapshot=request.name,
-        execution=request.execution_id,
+        repository=settings.domain.repository,
+        snapshot=event["snapshot_name"],
+        execution=event["execution_id"],
     )
-    result = take_snapshot(
-        domain_client(settings.domain, os.environ),
-        request,
-        now=clock.utc_now(),
-        max_wait=timedelta(minutes=settings.max_wait_minutes),
-        poll_interval_seconds=int(event.get("poll_interval_seconds") or settings.poll_interval_seconds),
+    result = take_run_snapshot(domain_client(settings.domain, os.environ), settings, event, now=clock.utc_now())
+    logger.info(
+        "duplicate start: another execution watches this snapshot" if result["duplicate_of"] else "snapshot started",
+        extra={"deadline": result["deadline"], "owner": result["duplicate_of"]},
     )
-    if result["duplicate_of"]:
-        logger.info("duplicate start: another execution watches this snapshot", extra={"owner": result["duplicate_of"]})
-    else:
-        logger.info("snapshot started", extra={"deadline": result["deadline"]})
     return result

@@ -8,9 +8,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from snapshot_sentinel.backup.settings import SnapshotSettings
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.restore.validation import validate_restore_input
-from snapshot_sentinel.settings import SnapshotSettings
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -201,7 +201,7 @@ def test_the_planner_imports_no_io_module() -> None:
     code = (
         "import sys; import snapshot_sentinel.retention_plan; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('requests', 'urllib3', 'boto3', 'botocore') "
-        "or m in ('snapshot_sentinel.client', 'snapshot_sentinel.settings', 'snapshot_sentinel.snapshots')))"
+        "or m in ('snapshot_sentinel.client', 'snapshot_sentinel.settings', 'snapshot_sentinel.backup.steps')))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from snapshot_sentinel.backup.input import validate_run_input
 from snapshot_sentinel.clock import parse_timestamp
 from snapshot_sentinel.errors import InvalidInputError
-from snapshot_sentinel.validation import validate_run_input
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"

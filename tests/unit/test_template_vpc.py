@@ -29,13 +29,7 @@ DOMAIN = "es"
 GATEWAY_SERVICES = {"s3": "S3", "dynamodb": "DynamoDB"}
 """The only AWS services a VPC serves through gateway endpoints (free, a route in a route table)."""
 WIRING = "snapshot_sentinel.wiring"
-"""Where the client factories are defined: each one counts at its call sites."""
-FACTORIES = {
-    "s3_client": "s3",
-    "sns_client": "sns",
-    "dynamodb_client": "dynamodb",
-    "stepfunctions_client": "stepfunctions",
-}
+"""Where the client factories are defined: each one counts at its call sites (FACTORIES)."""
 CFN_ANSWER = "snapshot_sentinel.repository.cfn_response"
 """The module that PUTs a custom resource's answer to CloudFormation's pre-signed S3 URL."""
 
@@ -77,6 +71,23 @@ def _module_path(module: str) -> Path | None:
 @cache
 def _parsed(path: Path) -> ast.Module:
     return ast.parse(path.read_text(), filename=str(path))
+
+
+def _factories() -> dict[str, str]:
+    """Each client factory of ``wiring`` and the service its ``boto3.client("<service>")`` builds."""
+    found = {}
+    for factory in _parsed(LAYER / "snapshot_sentinel" / "wiring.py").body:
+        if not isinstance(factory, ast.FunctionDef):
+            continue
+        for node in ast.walk(factory):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "client" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found[factory.name] = first.value
+    return found
+
+
+FACTORIES = _factories()
 
 
 def _imports(tree: ast.Module) -> set[str]:
@@ -160,6 +171,12 @@ def gateway_endpoints(template: dict[str, Any], parameters: dict[str, str]) -> d
 def test_the_code_scan_finds_what_the_handlers_call(template: dict[str, Any]) -> None:
     # The scan is what every other test here relies on: it must see the catalog, the alert topic,
     # the CloudFormation answer and the domain where they are.
+    assert FACTORIES == {
+        "s3_client": "s3",
+        "sns_client": "sns",
+        "dynamodb_client": "dynamodb",
+        "stepfunctions_client": "stepfunctions",
+    }
     assert services_called(template, "PlanDrillFunction") >= {DOMAIN, "dynamodb"}
     assert services_called(template, "SendAlertFunction") >= {DOMAIN, "sns"}
     assert services_called(template, "RegisterRepositoryFunction") >= {DOMAIN, "s3"}

@@ -166,6 +166,10 @@ Metric = tuple[float, str]
 
 FINAL_STATES = frozenset({"SUCCESS", "PARTIAL", "FAILED", "INCOMPATIBLE"})
 
+BACKUP_PURPOSE = "backup"
+"""The ``purpose`` of a check of the backup state machine's snapshot (the restore's safety snapshot
+is checked with ``safety_snapshot``)."""
+
 
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -173,14 +177,16 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def snapshot_metrics(facts: Mapping[str, Any]) -> dict[str, Metric]:
-    """The metrics of a snapshot that reached a final state; nothing while it still runs.
+def snapshot_metrics(facts: Mapping[str, Any], *, purpose: str = BACKUP_PURPOSE) -> dict[str, Metric]:
+    """The metrics of a backup's snapshot that reached a final state; nothing while it still runs,
+    and nothing for a snapshot of another ``purpose`` (a restore's safety snapshot: the restore
+    reports it).
 
     Every final state emits all three outcome counters (1 for its own, 0 for the others), so a
     night's outcome is one data point in each and ``Sum`` over any window counts nights.
     """
     state = str(facts.get("state", ""))
-    if state not in FINAL_STATES:
+    if purpose != BACKUP_PURPOSE or state not in FINAL_STATES:
         return {}
     metrics: dict[str, Metric] = {
         SNAPSHOT_SUCCEEDED: (1.0 if state == "SUCCESS" else 0.0, COUNT),

@@ -1,7 +1,10 @@
-"""Typed settings per function, read once from the environment by ``from_env``.
+"""Typed settings, read once from the environment mapping a handler passes to ``from_env``.
 
 template.yaml sets these variables from the stack's parameters; a missing or malformed one
 raises :class:`ConfigurationError` naming the variable, before anything touches the domain.
+The readers (:func:`read_text`, :func:`read_number`, :func:`read_flag`) and :class:`DomainSettings`
+serve every function family; a family's own class lives in its capability's ``settings.py``
+(``backup/settings.py``...), the rest here until their capability has one.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from urllib.parse import urlparse
 from snapshot_sentinel.errors import ConfigurationError
 
 
-def _text(environ: Mapping[str, str], name: str, default: str | None = None) -> str:
+def read_text(environ: Mapping[str, str], name: str, default: str | None = None) -> str:
     value = environ.get(name, "").strip()
     if value:
         return value
@@ -23,7 +26,7 @@ def _text(environ: Mapping[str, str], name: str, default: str | None = None) -> 
     raise ConfigurationError(f"environment variable {name} is not set; template.yaml sets it")
 
 
-def _number(environ: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+def read_number(environ: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
@@ -36,7 +39,7 @@ def _number(environ: Mapping[str, str], name: str, default: int, minimum: int = 
     return value
 
 
-def _flag(environ: Mapping[str, str], name: str) -> bool:
+def read_flag(environ: Mapping[str, str], name: str) -> bool:
     return environ.get(name, "").strip().lower() in {"1", "true", "yes"}
 
 
@@ -59,15 +62,15 @@ class DomainSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> DomainSettings:
-        endpoint = _text(environ, "DOMAIN_ENDPOINT").rstrip("/")
+        endpoint = read_text(environ, "DOMAIN_ENDPOINT").rstrip("/")
         if urlparse(endpoint).scheme not in ("https", "http") or not urlparse(endpoint).hostname:
             raise ConfigurationError(
                 f"DOMAIN_ENDPOINT must be a URL such as https://search-my-domain-....es.amazonaws.com, got {endpoint!r}"
             )
         return cls(
             endpoint=endpoint,
-            region=_text(environ, "AWS_REGION"),
-            repository=_text(environ, "REPOSITORY_NAME"),
+            region=read_text(environ, "AWS_REGION"),
+            repository=read_text(environ, "REPOSITORY_NAME"),
             name=domain_name(endpoint, environ.get("DOMAIN_ARN", "")),
         )
 
@@ -102,30 +105,6 @@ def drill_domain_settings(source: DomainSettings, environ: Mapping[str, str]) ->
 
 
 @dataclass(frozen=True)
-class SnapshotSettings:
-    domain: DomainSettings
-    prefix: str
-    stack_name: str
-    poll_interval_seconds: int
-    max_wait_minutes: int
-    read_only: bool
-    catalog_table: str = ""
-    """The drill catalog's table (restore functions that read what the backup recorded); "" for none."""
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> SnapshotSettings:
-        return cls(
-            domain=DomainSettings.from_env(environ),
-            prefix=_text(environ, "SNAPSHOT_PREFIX"),
-            stack_name=_text(environ, "STACK_NAME", "snapshot-sentinel"),
-            poll_interval_seconds=_number(environ, "POLL_INTERVAL_SECONDS", 60, minimum=1),
-            max_wait_minutes=_number(environ, "MAX_WAIT_MINUTES", 480, minimum=1),
-            read_only=_flag(environ, "REPOSITORY_READ_ONLY"),
-            catalog_table=_text(environ, "CATALOG_TABLE_NAME", ""),
-        )
-
-
-@dataclass(frozen=True)
 class RetentionSettings:
     domain: DomainSettings
     prefix: str
@@ -139,12 +118,12 @@ class RetentionSettings:
     def from_env(cls, environ: Mapping[str, str]) -> RetentionSettings:
         return cls(
             domain=DomainSettings.from_env(environ),
-            prefix=_text(environ, "SNAPSHOT_PREFIX"),
-            stack_name=_text(environ, "STACK_NAME", "snapshot-sentinel"),
-            days=_number(environ, "RETENTION_DAYS", 14, minimum=1),
-            min_count=_number(environ, "RETENTION_MIN_COUNT", 7, minimum=1),
-            max_count=_number(environ, "RETENTION_MAX_COUNT", 0),
-            time_budget_seconds=_number(environ, "RETENTION_TIME_BUDGET_SECONDS", 600, minimum=10),
+            prefix=read_text(environ, "SNAPSHOT_PREFIX"),
+            stack_name=read_text(environ, "STACK_NAME", "snapshot-sentinel"),
+            days=read_number(environ, "RETENTION_DAYS", 14, minimum=1),
+            min_count=read_number(environ, "RETENTION_MIN_COUNT", 7, minimum=1),
+            max_count=read_number(environ, "RETENTION_MAX_COUNT", 0),
+            time_budget_seconds=read_number(environ, "RETENTION_TIME_BUDGET_SECONDS", 600, minimum=10),
         )
 
 
@@ -165,14 +144,14 @@ class AlertSettings:
     def from_env(cls, environ: Mapping[str, str]) -> AlertSettings:
         domain = DomainSettings.from_env(environ)
         return cls(
-            topic_arn=_text(environ, "ALERT_TOPIC_ARN"),
+            topic_arn=read_text(environ, "ALERT_TOPIC_ARN"),
             domain_name=domain.name,
             endpoint=domain.endpoint,
             repository=domain.repository,
             region=domain.region,
             domain=domain,
-            prefix=_text(environ, "SNAPSHOT_PREFIX", "nightly"),
-            stack_name=_text(environ, "STACK_NAME", "snapshot-sentinel"),
+            prefix=read_text(environ, "SNAPSHOT_PREFIX", "nightly"),
+            stack_name=read_text(environ, "STACK_NAME", "snapshot-sentinel"),
             reads_domain=environ.get("ALERT_READS_DOMAIN", "true").strip().lower() != "false",
         )
 
@@ -184,7 +163,7 @@ class CatalogSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> CatalogSettings:
-        return cls(domain=DomainSettings.from_env(environ), table_name=_text(environ, "CATALOG_TABLE_NAME"))
+        return cls(domain=DomainSettings.from_env(environ), table_name=read_text(environ, "CATALOG_TABLE_NAME"))
 
 
 @dataclass(frozen=True)
@@ -197,7 +176,7 @@ class DrillFreshnessSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> DrillFreshnessSettings:
-        arn = _text(environ, "DRILL_STATE_MACHINE_ARN")
+        arn = read_text(environ, "DRILL_STATE_MACHINE_ARN")
         if not re.fullmatch(r"arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[^\s:]+", arn):
             raise ConfigurationError(
                 f"DRILL_STATE_MACHINE_ARN must be a state machine ARN (arn:aws:states:<region>:<account>:"
@@ -206,7 +185,7 @@ class DrillFreshnessSettings:
         return cls(
             domain=DomainSettings.from_env(environ),
             state_machine_arn=arn,
-            stale_days=_number(environ, "DRILL_STALE_DAYS", 8, minimum=1),
+            stale_days=read_number(environ, "DRILL_STALE_DAYS", 8, minimum=1),
         )
 
 
@@ -226,15 +205,15 @@ class VaultSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> VaultSettings:
-        region = _text(environ, "AWS_REGION")
+        region = read_text(environ, "AWS_REGION")
         return cls(
-            source_bucket=_text(environ, "SNAPSHOT_BUCKET"),
+            source_bucket=read_text(environ, "SNAPSHOT_BUCKET"),
             base_path=environ.get("SNAPSHOT_BASE_PATH", "").strip(),
-            vault_bucket=_text(environ, "VAULT_BUCKET"),
-            vault_region=_text(environ, "VAULT_REGION", region),
-            manifest_bucket=_text(environ, "VAULT_MANIFEST_BUCKET"),
+            vault_bucket=read_text(environ, "VAULT_BUCKET"),
+            vault_region=read_text(environ, "VAULT_REGION", region),
+            manifest_bucket=read_text(environ, "VAULT_MANIFEST_BUCKET"),
             region=region,
             domain_name=domain_name(environ.get("DOMAIN_ENDPOINT", ""), environ.get("DOMAIN_ARN", "")),
-            batch_objects=_number(environ, "VAULT_BATCH_OBJECTS", 1000, minimum=1),
-            batch_bytes=_number(environ, "VAULT_BATCH_BYTES", 20 * 1024**3, minimum=1),
+            batch_objects=read_number(environ, "VAULT_BATCH_OBJECTS", 1000, minimum=1),
+            batch_bytes=read_number(environ, "VAULT_BATCH_BYTES", 20 * 1024**3, minimum=1),
         )

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from snapshot_sentinel.alerts.facts import VALIDATING_INPUT, Domain, DomainRead, read_facts
+from snapshot_sentinel.alerts.facts import VALIDATING_INPUT, Domain, DomainRead
+from snapshot_sentinel.alerts.input import read_facts
 from snapshot_sentinel.alerts.sns import render_alert
 from snapshot_sentinel.alerts.text import Alert
 from snapshot_sentinel.client import DomainClient

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, console_url
+from snapshot_sentinel.alerts.console import console_url
+from snapshot_sentinel.alerts.facts import SCHEMA_VERSION
 from snapshot_sentinel.alerts.json_values import mapping, text
 from snapshot_sentinel.alerts.sns import publish, string_attributes
 from snapshot_sentinel.alerts.text import safe_subject

@@ -17,7 +17,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, Domain, DomainRead, Failure, read_facts
+from snapshot_sentinel.alerts.facts import SCHEMA_VERSION, Domain, DomainRead, Failure
+from snapshot_sentinel.alerts.input import read_facts
 from snapshot_sentinel.alerts.text import Alert, render
 from snapshot_sentinel.errors import AlertNotSentError
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from snapshot_sentinel.drills.plan import DrillCaps
 from snapshot_sentinel.errors import ConfigurationError
-from snapshot_sentinel.settings import DomainSettings, _number, _text, drill_domain_settings
+from snapshot_sentinel.settings import DomainSettings, drill_domain_settings, read_number, read_text
 
 DEFAULT_MAX_SHARDS = 20
 DEFAULT_MAX_GIGABYTES = 20.0
@@ -77,12 +77,12 @@ class DrillSettings:
         return cls(
             domain=domain,
             target=drill_domain_settings(domain, environ),
-            prefix=_text(environ, "SNAPSHOT_PREFIX"),
-            stack_name=_text(environ, "STACK_NAME", "snapshot-sentinel"),
-            max_wait=timedelta(minutes=_number(environ, "MAX_WAIT_MINUTES", 480, minimum=1)),
-            poll_interval_seconds=_number(environ, "POLL_INTERVAL_SECONDS", 60, minimum=1),
+            prefix=read_text(environ, "SNAPSHOT_PREFIX"),
+            stack_name=read_text(environ, "STACK_NAME", "snapshot-sentinel"),
+            max_wait=timedelta(minutes=read_number(environ, "MAX_WAIT_MINUTES", 480, minimum=1)),
+            poll_interval_seconds=read_number(environ, "POLL_INTERVAL_SECONDS", 60, minimum=1),
             indices=environ.get("DRILL_INDICES", "").strip(),
-            max_shards=_number(environ, "DRILL_MAX_SHARDS", DEFAULT_MAX_SHARDS, minimum=1),
+            max_shards=read_number(environ, "DRILL_MAX_SHARDS", DEFAULT_MAX_SHARDS, minimum=1),
             max_gigabytes=_gigabytes(environ, "DRILL_MAX_GIGABYTES", DEFAULT_MAX_GIGABYTES),
             catalog_table=environ.get("CATALOG_TABLE_NAME", "").strip(),
         )

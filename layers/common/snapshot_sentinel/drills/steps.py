@@ -18,7 +18,7 @@ from typing import Any
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.clock import DRILL, Progress, parse_timestamp, wait_facts
-from snapshot_sentinel.drills.catalog import Catalog, live_counts
+from snapshot_sentinel.drills.catalog import Catalog, live_counts, stored_sizes
 from snapshot_sentinel.drills.counts import count_rule
 from snapshot_sentinel.drills.errors import (
     DrillDeadlineError,
@@ -93,6 +93,14 @@ def plan_drill(
             candidates.append(IndexCandidate(name, live[name].primaries, live[name].size_bytes))
         elif not name.startswith("."):
             unknown.append(name)
+    unknown_why = "size unknown: not in the catalog and not live"
+    if unknown:
+        try:
+            stored = stored_sizes(client, settings.repository, snapshot.name)
+        except errors.DomainError as exc:
+            stored, unknown_why = {}, f"{unknown_why}, and the snapshot's _status failed ({type(exc).__name__})"
+        candidates += [IndexCandidate(name, *stored[name]) for name in unknown if name in stored]
+        unknown = [name for name in unknown if name not in stored]
     patterns = config["indices"] or index_patterns(settings.indices, "DrillIndices")
     prefix = drill_prefix(snapshot.start_time, execution_id)
     sample = sample_indices(
@@ -103,7 +111,7 @@ def plan_drill(
         existing=RestoreDomain(target or client).existing_indices(),
     )
     picks, left_out = [], [{"index": o.name, "reason": o.reason} for o in sample.left_out]
-    left_out += [{"index": n, "reason": "size unknown: not in the catalog and not live"} for n in unknown]
+    left_out += [{"index": n, "reason": unknown_why} for n in unknown]
     for pick in sample.picks:
         if pick.target != f"{prefix}{pick.source}":
             left_out.append({"index": pick.source, "reason": "name too long for the drill's rename pattern"})

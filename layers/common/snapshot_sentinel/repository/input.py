@@ -47,8 +47,8 @@ class RepositoryRegistration:
         )
 
     def settings(self) -> dict[str, Any]:
-        """The s3 settings of the AWS guide. ``region`` for every region, us-east-1 included: the
-        guide's former ``endpoint: s3.amazonaws.com`` for us-east-1 is no longer required."""
+        """The s3 settings of the AWS guide, ``region`` for every region (us-east-1 included, where
+        the guide needs no ``endpoint``), with server-side encryption (SSE-S3)."""
         settings: dict[str, Any] = {
             "bucket": self.bucket,
             "region": self.region,

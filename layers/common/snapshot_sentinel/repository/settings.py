@@ -54,8 +54,7 @@ class RegistrationSettings:
         """The domain a SnapshotRepository resource registers on: its ``DomainEndpoint`` property must
         be the stack's domain (``DOMAIN_ENDPOINT``) or its drill domain (``DRILL_DOMAIN_ENDPOINT``),
         never any other, and a drill domain only ever gets the repository read-only (one writer per
-        repository: two writers corrupt it). No property means the stack's domain (a stack created
-        before drills)."""
+        repository: two writers corrupt it). No property means the stack's domain."""
         if self.domain is None:
             raise errors.ConfigurationError(self.problem)
         asked = str(properties.get("DomainEndpoint", "")).strip()

@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel import errors
+from snapshot_sentinel.backup.settings import SnapshotSettings
+from snapshot_sentinel.backup.steps import TakeRequest, take_snapshot
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.clock import RESTORE, Progress, parse_timestamp, wait_facts
 from snapshot_sentinel.drills.catalog import Catalog
@@ -47,8 +49,6 @@ from snapshot_sentinel.restore.plan import (
 )
 from snapshot_sentinel.restore.selection import Selection, select
 from snapshot_sentinel.restore.validation import RestoreConfig
-from snapshot_sentinel.settings import SnapshotSettings
-from snapshot_sentinel.snapshots import TakeRequest, take_snapshot
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -10,8 +10,9 @@ older definition. The decision is made in code, not in the rule's pattern: for T
 ABORTED the event's ``cause`` can be null or absent, and a pattern that misjudged that would drop
 the very alerts this exists for.
 
-:func:`report_ending` publishes the :class:`EndingAlert` through the one ``Publish`` and envelope of
-:mod:`snapshot_sentinel.alerts.sns`; everything else here is pure.
+:func:`last_resort_alert` (LastResortAlertFunction's one call) publishes the :class:`EndingAlert`
+through the one ``Publish`` and envelope of :mod:`snapshot_sentinel.alerts.sns`; everything else
+here is pure.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, console_url, human_duration, safe_subject
+from snapshot_sentinel.alerts.console import console_url
+from snapshot_sentinel.alerts.facts import ALERTED_CAUSE_SUFFIX
 from snapshot_sentinel.alerts.sns import envelope, publish, string_attributes
+from snapshot_sentinel.alerts.text import human_duration, safe_subject
+from snapshot_sentinel.observability import logger
+from snapshot_sentinel.settings import AlertSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -220,3 +225,24 @@ def report_ending(
         attributes=message_attributes(alert),
     )
     return {"published": True, "message_id": message_id, "subject": alert.subject}
+
+
+def last_resort_alert(sns: SNSClient, settings: AlertSettings, event: Any) -> dict[str, Any]:
+    """LastResortAlertFunction: read the EventBridge event and alert unless the run already did;
+    raises AlertNotSentError when SNS refuses (Lambda then retries the event)."""
+    ending = Ending.from_event(event)
+    logger.append_keys(domain=settings.domain_name, execution=ending.execution_arn, status=ending.status)
+    result = report_ending(
+        sns,
+        settings.topic_arn,
+        ending,
+        domain=settings.domain_name,
+        endpoint=settings.endpoint,
+        repository=settings.repository,
+        region=settings.region,
+    )
+    if result["published"]:
+        logger.warning("last-resort alert published", extra={"error": ending.error, "message_id": result["message_id"]})
+    else:
+        logger.info("ending already alerted by the run itself", extra={"error": ending.error})
+    return result

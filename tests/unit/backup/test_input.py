@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from snapshot_sentinel.backup.input import validate_run_input
 from snapshot_sentinel.errors import InvalidInputError
-from snapshot_sentinel.validation import validate_run_input
 
 START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 

@@ -18,11 +18,13 @@ before deciding, so nothing is ever created twice and nothing of ours is mistake
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from snapshot_sentinel import errors
+from snapshot_sentinel.backup.settings import SnapshotSettings
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.clock import (
     Progress,
@@ -33,6 +35,7 @@ from snapshot_sentinel.clock import (
     remaining_text,
 )
 from snapshot_sentinel.models import IN_PROGRESS, SnapshotInfo, iso
+from snapshot_sentinel.naming import run_snapshot_name
 from snapshot_sentinel.observability import logger
 from snapshot_sentinel.ownership import backup_scope, names_stack, snapshot_metadata
 
@@ -48,6 +51,23 @@ class TakeRequest:
     derived_name: bool = False
     """The run derived ``name`` from its start time (no ``snapshot_name`` in its input): only then may
     another execution of this stack hold the same name as a duplicate start."""
+
+    @classmethod
+    def of_run(cls, settings: SnapshotSettings, state: Mapping[str, Any]) -> TakeRequest:
+        """This run's request, from the backup state machine's state (the validated input, the
+        execution's ARN and start time)."""
+        execution_start = parse_timestamp(state["execution_start_time"])
+        indices = state.get("indices")
+        return cls(
+            repository=settings.domain.repository,
+            name=state["snapshot_name"],
+            indices=indices,
+            stack_name=settings.stack_name,
+            execution_id=state["execution_id"],
+            execution_start=execution_start,
+            derived_name=state["snapshot_name"]
+            == run_snapshot_name(settings.prefix, execution_start, subset=indices is not None),
+        )
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -156,6 +176,21 @@ def take_snapshot(
     return _started(request, timing)
 
 
+def take_run_snapshot(
+    client: DomainClient, settings: SnapshotSettings, state: Mapping[str, Any], *, now: datetime
+) -> dict[str, Any]:
+    """The backup state machine's take step: :func:`take_snapshot` of :meth:`TakeRequest.of_run`,
+    watched for MaxWaitMinutes at the run's poll interval (PollIntervalSeconds unless its input
+    gave one)."""
+    return take_snapshot(
+        client,
+        TakeRequest.of_run(settings, state),
+        now=now,
+        max_wait=timedelta(minutes=settings.max_wait_minutes),
+        poll_interval_seconds=int(state.get("poll_interval_seconds") or settings.poll_interval_seconds),
+    )
+
+
 @dataclass(frozen=True)
 class _Timing:
     """When the take step runs, and the deadline and wait floor its facts carry."""
@@ -239,3 +274,29 @@ def check_snapshot(
     )
     facts["scope"] = backup_scope(snapshot, prefix, stack_name)
     return facts
+
+
+def check_run_snapshot(
+    client: DomainClient, settings: SnapshotSettings, state: Mapping[str, Any], *, now: datetime
+) -> dict[str, Any]:
+    """A check step of the backup state machine (or of the restore's safety snapshot): :func:`check_snapshot`
+    of the state's snapshot, its deadline, its checks so far and its wait floor.
+
+    An execution started before ETA polling carries no ``min_wait_seconds``: its floor is derived
+    from the settings as the take step would have. A read-only stack (RepositoryReadOnly) counts
+    any stack of this project as the snapshot's owner.
+    """
+    return check_snapshot(
+        client,
+        settings.domain.repository,
+        state["snapshot_name"],
+        deadline=state["deadline"],
+        polls=int(state.get("polls", 0)),
+        min_wait_seconds=int(
+            state.get("min_wait_seconds")
+            or minimum_wait_seconds(settings.poll_interval_seconds, settings.max_wait_minutes * 60)
+        ),
+        now=now,
+        prefix=settings.prefix,
+        stack_name=None if settings.read_only else settings.stack_name,
+    )

@@ -59,8 +59,8 @@ def test_the_facts_follow_the_text_as_one_compact_line_with_every_key():
 
 
 def test_the_restore_drill_and_last_resort_messages_end_with_one_compact_line_of_facts_too():
-    from snapshot_sentinel.endings import EndingAlert
-    from snapshot_sentinel.endings import sns_message as ending_message
+    from snapshot_sentinel.alerts.last_resort import EndingAlert
+    from snapshot_sentinel.alerts.last_resort import sns_message as ending_message
     from snapshot_sentinel.restore.outcome import RestoreReport
 
     facts = {"schema_version": 1, "kind": "x", "outcome": "FAILED", "indices": [{"index": "a"}, {"index": "b"}]}

@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from snapshot_sentinel.alerts import publish_alert, render_alert
+from snapshot_sentinel.alerts.last_resort import Ending, render_ending, report_ending
+from snapshot_sentinel.alerts.last_resort import sns_message as ending_message
 from snapshot_sentinel.alerts.notice import publish_notice, render_registered_again
 from snapshot_sentinel.drills.publish import report_drill
-from snapshot_sentinel.endings import Ending, render_ending, report_ending
-from snapshot_sentinel.endings import sns_message as ending_message
 from snapshot_sentinel.restore.publish import report_restore
 from snapshot_sentinel.vault.publish import alert_copy_failure
 from snapshot_sentinel.vault.steps import Location
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts"
 REGION = "eu-west-1"
 THE_ONE_PUBLISH = Path("layers/common/snapshot_sentinel/alerts/sns.py")

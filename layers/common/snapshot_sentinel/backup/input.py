@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from snapshot_sentinel.backup.settings import SnapshotSettings
+from snapshot_sentinel.clock import parse_timestamp
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.inputs import (
     MAX_POLL_SECONDS,
@@ -139,4 +141,18 @@ def validate_run_input(
         retention_only=retention_only,
         execution_id=execution_id,
         execution_start_time=execution_start_time,
+    )
+
+
+def configure_run(state: Mapping[str, Any], settings: SnapshotSettings) -> RunConfig:
+    """The validate step: :func:`validate_run_input` of the execution's ``input``, with its ARN and
+    start time, under the stack's prefix, poll interval and RepositoryReadOnly."""
+    return validate_run_input(
+        state.get("input"),
+        prefix=settings.prefix,
+        default_poll_seconds=settings.poll_interval_seconds,
+        execution_id=state["execution_id"],
+        execution_start=parse_timestamp(state["execution_start_time"]),
+        execution_start_time=state["execution_start_time"],
+        read_only=settings.read_only,
     )

@@ -19,7 +19,7 @@ from snapshot_sentinel.wiring import sns_client
 from tests.support.lambda_runtime import FakeLambdaContext
 
 REGION = "us-east-1"
-EVENTS = Path(__file__).resolve().parents[2] / "events" / "send_alert"
+EVENTS = Path(__file__).resolve().parents[3] / "events" / "send_alert"
 
 
 @dataclass

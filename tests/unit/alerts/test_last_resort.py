@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from moto.events.models import EventPattern
 
-from snapshot_sentinel.endings import ALERTED_CAUSE_SUFFIX, Ending, message_attributes, render_ending, sns_message
+from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX
+from snapshot_sentinel.alerts.last_resort import Ending, message_attributes, render_ending, sns_message
 from tests.support.template import load_template
 from tests.unit.test_template import resolver
 
