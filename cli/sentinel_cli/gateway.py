@@ -32,6 +32,7 @@ from sentinel_cli.errors import (
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.type_defs import StackTypeDef
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
@@ -196,16 +197,16 @@ class AwsGateway:
     # -- the stack -------------------------------------------------------------------------------
 
     @cached_property
-    def _stack(self) -> dict[str, Any]:
+    def _stack(self) -> StackTypeDef:
         with self._errors("cloudformation describe_stacks"):
             stacks = self._cloudformation.describe_stacks(StackName=self.stack_name)["Stacks"]
         if not stacks:
             raise StackNotFoundError(f"stack {self.stack_name!r} not found in region {self.region}")
-        return dict(stacks[0])
+        return stacks[0]
 
     @property
     def stack_status(self) -> str:
-        return str(self._stack.get("StackStatus", ""))
+        return self._stack.get("StackStatus", "")
 
     @cached_property
     def outputs(self) -> dict[str, str]:

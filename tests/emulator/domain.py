@@ -4,8 +4,8 @@
   request recorded;
 - REST routing (routing.py, and the actions/ package: one module of handlers per area of the API):
   routes, 400 ``no handler found``, 405, 406, unknown parameters, ``filter_path``, ``pretty``;
-- engine state (engine.py): the cluster's repositories, snapshots and indices, and the operations the
-  handlers share.
+- engine state (the engine/ package): one ``Cluster`` with the cluster's repositories, snapshots and
+  indices, one lock, and the operations the handlers share, written by area.
 
 ``EmulatedDomain`` wires them and is what tests use: ``handle`` answers one raw HTTP request
 (server.py calls it), and the seeding and inspection methods change or read the state without HTTP.
@@ -31,7 +31,8 @@ from tests.emulator.actions.restore import RestoreActions
 from tests.emulator.actions.root import RootActions
 from tests.emulator.actions.settings import SettingsActions
 from tests.emulator.actions.snapshots import SnapshotActions
-from tests.emulator.engine import DEFAULT_INDICES, Clock, Cluster, S3Store
+from tests.emulator.engine import Clock, Cluster, S3Store
+from tests.emulator.engine.cluster import DEFAULT_INDICES
 from tests.emulator.frontend import FrontEnd
 from tests.emulator.indices import CLOSE, OPEN, IndexRecord, IndexSnapshot, RecoveryProgress
 from tests.emulator.model import SUCCESS, Fault, RecordedRequest, SnapshotProgress, SnapshotRecord

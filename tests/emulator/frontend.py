@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from urllib.parse import unquote
 
 from tests.emulator import sigv4
-from tests.emulator.engine import ACCOUNT_ID, Cluster
+from tests.emulator.engine import Cluster
+from tests.emulator.engine.state import ACCOUNT_ID
 from tests.emulator.model import Fault, RecordedRequest
 from tests.emulator.responses import (
     GATEWAY_TIMEOUT_BODY,

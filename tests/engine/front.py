@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
-from tests.emulator.engine import CONCURRENT_LIMIT
+from tests.emulator.engine.snapshots import CONCURRENT_LIMIT
 from tests.emulator.frontend import FrontEnd
 from tests.emulator.model import Fault, RecordedRequest
 from tests.emulator.responses import (

@@ -6,10 +6,13 @@ installed, so the check runs in a fresh interpreter where importing one fails as
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ import pytest
 from snapshot_sentinel import wiring
 
 ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = [ROOT / "layers" / "common" / "snapshot_sentinel", ROOT / "functions", ROOT / "cli" / "sentinel_cli"]
 HANDLERS = sorted(path.parent.name for path in (ROOT / "functions").glob("*/app.py"))
 FACTORIES = {
     "s3": wiring.s3_client,
@@ -114,3 +118,27 @@ def test_the_layer_the_handlers_and_the_cli_run_without_the_boto3_stubs() -> Non
         "cloudwatch",
         "scheduler",
     ]
+
+
+def services_built() -> dict[str, str]:
+    """Each service a shipped module builds a boto3 client for (``client("<service>", ...)``): where."""
+    found: dict[str, str] = {}
+    for path in sorted(p for folder in SHIPPED for p in folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "client" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.setdefault(first.value, str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_service_the_code_calls_has_its_stubs_in_the_dev_dependencies() -> None:
+    # Without its stubs a service's client types as Any, and mypy checks none of its calls.
+    dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    (stubs,) = [re.fullmatch(r"boto3-stubs\[([\w,-]+)\]==[\d.]+", d) for d in dev if d.startswith("boto3-stubs")]
+    assert stubs is not None, "boto3-stubs[<services>]==<version>"
+    built = services_built()
+
+    assert set(built) >= {"s3", "sns", "dynamodb", "stepfunctions", "cloudformation", "cloudwatch", "scheduler"}
+    missing = {service: where for service, where in built.items() if service not in stubs.group(1).split(",")}
+    assert missing == {}, "add these services to boto3-stubs[...] in pyproject.toml"

@@ -105,29 +105,6 @@ def drill_domain_settings(source: DomainSettings, environ: Mapping[str, str]) ->
 
 
 @dataclass(frozen=True)
-class RetentionSettings:
-    domain: DomainSettings
-    prefix: str
-    stack_name: str
-    days: int
-    min_count: int
-    max_count: int
-    time_budget_seconds: int
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> RetentionSettings:
-        return cls(
-            domain=DomainSettings.from_env(environ),
-            prefix=read_text(environ, "SNAPSHOT_PREFIX"),
-            stack_name=read_text(environ, "STACK_NAME", "snapshot-sentinel"),
-            days=read_number(environ, "RETENTION_DAYS", 14, minimum=1),
-            min_count=read_number(environ, "RETENTION_MIN_COUNT", 7, minimum=1),
-            max_count=read_number(environ, "RETENTION_MAX_COUNT", 0),
-            time_budget_seconds=read_number(environ, "RETENTION_TIME_BUDGET_SECONDS", 600, minimum=10),
-        )
-
-
-@dataclass(frozen=True)
 class AlertSettings:
     topic_arn: str
     domain_name: str

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.emulator.actions import endpoint
-from tests.emulator.engine import ACCOUNT_ID, Cluster
+from tests.emulator.engine import Cluster
+from tests.emulator.engine.state import ACCOUNT_ID
 from tests.emulator.indices import INITIALIZING, STARTED, UNASSIGNED, IndexRecord, worst
 from tests.emulator.responses import ApiError, Reply, engine_error
 from tests.emulator.routing import Call, Route

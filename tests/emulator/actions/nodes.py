@@ -7,7 +7,8 @@ from typing import Any
 
 from tests.emulator.actions import endpoint
 from tests.emulator.actions.cat import CAT_PARAMS, Row, cat_table
-from tests.emulator.engine import ACCOUNT_ID, Cluster
+from tests.emulator.engine import Cluster
+from tests.emulator.engine.state import ACCOUNT_ID
 from tests.emulator.responses import Reply
 from tests.emulator.routing import Call, Route
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 from tests.emulator.actions import endpoint
-from tests.emulator.engine import INVALID_FILENAME_CHARS, INVALID_NAME_CHARS, Cluster
+from tests.emulator.engine import Cluster
+from tests.emulator.engine.indices import INVALID_FILENAME_CHARS, INVALID_NAME_CHARS
 from tests.emulator.formats import as_setting, is_pattern, truthy
 from tests.emulator.responses import Reply, cause, engine_error, validation_error
 from tests.emulator.routing import Call, Route

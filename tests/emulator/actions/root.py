@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.emulator.engine import ACCOUNT_ID, Cluster
+from tests.emulator.engine import Cluster
+from tests.emulator.engine.state import ACCOUNT_ID
 from tests.emulator.responses import Reply
 from tests.emulator.routing import Call, Endpoint, Route
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from tests.emulator.actions import endpoint
 from tests.emulator.actions.indices import nest
-from tests.emulator.engine import DEFAULT_MAX_SHARDS_PER_NODE, Cluster
+from tests.emulator.engine import Cluster
+from tests.emulator.engine.nodes import DEFAULT_MAX_SHARDS_PER_NODE
 from tests.emulator.responses import Reply, engine_error
 from tests.emulator.routing import Call, Route
 

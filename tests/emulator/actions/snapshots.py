@@ -8,7 +8,8 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from tests.emulator.actions import endpoint
-from tests.emulator.engine import CONCURRENT_LIMIT, MAX_METADATA_BYTES, Cluster
+from tests.emulator.engine import Cluster
+from tests.emulator.engine.snapshots import CONCURRENT_LIMIT, MAX_METADATA_BYTES
 from tests.emulator.formats import is_pattern, iso, millis, time_value, truthy, version_id
 from tests.emulator.indices import STARTED
 from tests.emulator.model import FAILED, IN_PROGRESS, PARTIAL, SUCCESS, SnapshotRecord, new_uuid

@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.errors import CatalogWriteError
@@ -155,6 +156,26 @@ def live_operations(client: DomainClient) -> dict[str, int]:
             continue
         totals[name] = totals.get(name, 0) + _int(value) + 1
     return {name: ops for name, ops in totals.items() if name not in unknown}
+
+
+def stored_sizes(client: DomainClient, repository: str, snapshot: str) -> dict[str, tuple[int, int]]:
+    """Each index of a finished snapshot as the repository holds it: ``{index: (primaries, bytes)}``, from
+    ``GET _snapshot/<repository>/<snapshot>/_status`` (trimmed to those two figures per index). For an
+    index neither the catalog nor a live index knows: a recovery region drilling from the vault has no
+    catalog (it was recorded in the source region) and may have no live index yet. The repository holds
+    no document count, so such an index is drilled without a count check."""
+    doc = client.read(
+        f"/_snapshot/{quote(repository, safe='')}/{quote(snapshot, safe='')}/_status",
+        {"filter_path": "snapshots.indices.*.shards_stats.total,snapshots.indices.*.stats.total.size_in_bytes"},
+    )
+    sizes: dict[str, tuple[int, int]] = {}
+    for entry in (doc or {}).get("snapshots") or []:
+        for name, index in ((entry or {}).get("indices") or {}).items():
+            shards = _int(((index or {}).get("shards_stats") or {}).get("total"))
+            size = _int((((index or {}).get("stats") or {}).get("total") or {}).get("size_in_bytes"))
+            if shards:
+                sizes[str(name)] = (shards, size)
+    return sizes
 
 
 class Catalog:
