@@ -54,7 +54,10 @@ def _show(runtime: Runtime, report: dict[str, object], code: int) -> int:
         lines += [
             f"newest snapshot {report['newest_snapshot'] or '(none)'}",
             f"lag             {'unknown' if lag is None else f'{lag} h'}",
-            f"snapshots       {report['snapshots']} (generation {report['generation']}, {report['objects']} objects)",
+            (
+                f"snapshots       {report['snapshots']} (generation {report['generation']}, "
+                f"{report['referenced_files']} metadata files, all there)"
+            ),
             f"retention       {report['retention_mode'] or 'no Object Lock'}"
             + (f", {report['retention_days']} days" if report.get("retention_days") else ""),
         ]

@@ -30,6 +30,7 @@ from snapshot_sentinel.vault.steps import (
     plan_root,
     verify_copy,
 )
+from tests.bench import vault_model
 from tests.support.repository import RepositoryWriter
 
 
@@ -119,6 +120,8 @@ def main() -> None:
     args = parser.parse_args()
     bench_plan(args.plan_objects)
     bench_copy(args.objects, args.kib, args.indices)
+    print("on AWS, by calculation (tests.bench.vault_model), a first copy of 10 million objects, 50 TB:")
+    vault_model.main()
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from snapshot_sentinel.drills.cleanup import clean_up, own_indices, restored_from
+from snapshot_sentinel.drills.input import validate_drill_input
 from snapshot_sentinel.drills.plan import drill_prefix, drill_target, is_drill_index
-from snapshot_sentinel.drills.steps import clean_up, own_indices, restore_body, restored_from, validate_drill_input
+from snapshot_sentinel.drills.steps import restore_body
 from snapshot_sentinel.errors import InvalidInputError
 from tests.unit.restore_fake import FakeCluster, FakeIndex, fake_client
 
