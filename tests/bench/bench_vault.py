@@ -20,16 +20,9 @@ from datetime import UTC, datetime
 import boto3
 from moto import mock_aws
 
+from snapshot_sentinel.vault.listing import Manifests, gather_plan, plan_prefix, plan_root
 from snapshot_sentinel.vault.plan import StoredObject, plan_copy
-from snapshot_sentinel.vault.steps import (
-    Location,
-    Manifests,
-    copy_item,
-    gather_plan,
-    plan_prefix,
-    plan_root,
-    verify_copy,
-)
+from snapshot_sentinel.vault.steps import Location, copy_item, verify_copy
 from tests.bench import vault_model
 from tests.support.repository import RepositoryWriter
 

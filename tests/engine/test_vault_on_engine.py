@@ -149,10 +149,13 @@ def test_a_recovery_stack_drills_from_the_vault_read_only_and_the_drill_passes(e
     parameters = {"RepositoryReadOnly": "true", "SnapshotBucketName": "sentinel-vault"}
     with RehearsalStack(engine.endpoint, parameters=parameters, clock=clock, credentials=credentials) as recovery:
         registered = recovery.create_custom_resource("SnapshotRepository")
-        assert registered["Status"] == "SUCCESS", registered["Reason"]
-        assert snapshot_names(engine, REPOSITORY) == [nightly]
+        try:
+            assert registered["Status"] == "SUCCESS", registered["Reason"]
+            assert snapshot_names(engine, REPOSITORY) == [nightly]
 
-        drill = recovery.run({}, state_machine="DrillStateMachine")
+            drill = recovery.run({}, state_machine="DrillStateMachine")
+        finally:
+            engine.call("DELETE", f"/_snapshot/{REPOSITORY}")  # the next test's reset deletes no read-only snapshot
 
     # Then the weekly drill restored the vault's newest backup with the engine, verified it and cleaned up
     assert drill.status == "SUCCEEDED", drill.cause

@@ -13,18 +13,9 @@ from moto import mock_aws
 
 from snapshot_sentinel.vault import steps
 from snapshot_sentinel.vault.errors import VaultIncompleteError, VaultPlanIncompleteError
+from snapshot_sentinel.vault.listing import Manifests, gather_plan, plan_prefix, plan_root
 from snapshot_sentinel.vault.plan import plan_copy
-from snapshot_sentinel.vault.steps import (
-    Location,
-    Manifests,
-    copy_batch,
-    gather_plan,
-    list_repository,
-    plan_prefix,
-    plan_root,
-    read_blob,
-    verify_copy,
-)
+from snapshot_sentinel.vault.steps import Location, copy_batch, list_repository, read_blob, verify_copy
 from tests.support.repository import RepositoryWriter
 
 
