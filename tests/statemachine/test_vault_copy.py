@@ -247,9 +247,10 @@ def test_a_vault_missing_a_file_fails_the_copy_with_an_alert_naming_the_file(sta
     assert stack.invoke("LastResortAlertFunction", the_ending_event(stack, copy))["published"] is False
 
 
-def test_a_listing_job_that_fails_stops_the_copy_before_any_file_is_copied_with_its_own_alert(stack, buckets):
+def test_a_listing_job_that_fails_stops_the_copy_before_any_file_is_copied_and_the_next_copy_converges(stack, buckets):
     source, vault = buckets
-    RepositoryWriter(source, REHEARSAL_BUCKET).snapshot("nightly-2026-11-28t02-00-00z", {"logs": 2, "orders": 1})
+    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs": 2, "orders": 1})
     plan_prefix = stack.handler("PlanVaultPrefixFunction")
 
     def the_orders_directory_cannot_be_listed(event: Any, context: Any) -> Any:
@@ -269,3 +270,22 @@ def test_a_listing_job_that_fails_stops_the_copy_before_any_file_is_copied_with_
     assert "while listing an index directory" in alert["email"]
     assert "nothing was copied" in alert["email"]
     assert stack.invoke("LastResortAlertFunction", the_ending_event(stack, copy))["published"] is False
+
+    stack.replace_handler("PlanVaultPrefixFunction", plan_prefix)
+    resumed = stack.run({}, state_machine=COPY)
+
+    assert resumed.status == "SUCCEEDED", resumed.cause
+    assert vault_keys(vault) == repository.keys()
+    assert vault_generation(vault) == 0
+
+
+def test_a_repository_whose_snapshots_hold_no_index_copies_its_root_alone(stack, buckets):
+    source, vault = buckets
+    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository.snapshot("nightly-2026-11-28t02-00-00z", {})
+
+    copy = stack.run({}, state_machine=COPY)
+
+    assert copy.status == "SUCCEEDED", copy.cause
+    assert not copy.calls("PlanVaultPrefixFunction")
+    assert vault_keys(vault) == repository.keys()
