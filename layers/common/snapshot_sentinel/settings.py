@@ -134,39 +134,6 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
-class CatalogSettings:
-    domain: DomainSettings
-    table_name: str
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> CatalogSettings:
-        return cls(domain=DomainSettings.from_env(environ), table_name=read_text(environ, "CATALOG_TABLE_NAME"))
-
-
-@dataclass(frozen=True)
-class DrillFreshnessSettings:
-    """PublishDrillFreshnessFunction: whose drills to age, and the alarm's threshold (for its log and result)."""
-
-    domain: DomainSettings
-    state_machine_arn: str
-    stale_days: int
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> DrillFreshnessSettings:
-        arn = read_text(environ, "DRILL_STATE_MACHINE_ARN")
-        if not re.fullmatch(r"arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[^\s:]+", arn):
-            raise ConfigurationError(
-                f"DRILL_STATE_MACHINE_ARN must be a state machine ARN (arn:aws:states:<region>:<account>:"
-                f"stateMachine:<name>), got {arn!r}"
-            )
-        return cls(
-            domain=DomainSettings.from_env(environ),
-            state_machine_arn=arn,
-            stale_days=read_number(environ, "DRILL_STALE_DAYS", 8, minimum=1),
-        )
-
-
-@dataclass(frozen=True)
 class VaultSettings:
     """The vault copy's functions: the source repository, the vault, and where the copy's manifests go."""
 

@@ -1,5 +1,7 @@
-"""DrillStateMachine's functions' settings: one frozen class, read from the environment mapping the
-handler passes in (template.yaml sets the variables from the stack's parameters).
+"""The drill family's settings, read from the environment mapping the handler passes in (template.yaml
+sets the variables from the stack's parameters): :class:`DrillSettings` for DrillStateMachine's
+functions, :class:`CatalogSettings` for the function that records the catalog during a backup, and
+:class:`DrillFreshnessSettings` for the hourly freshness metric.
 
 A missing or malformed variable raises :class:`ConfigurationError` naming it, before anything
 touches a domain. Every drill function reads the same class; the variables a function's
@@ -9,6 +11,7 @@ environment does not hold (the caps, outside PlanDrillFunction) take the paramet
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -85,4 +88,37 @@ class DrillSettings:
             max_shards=read_number(environ, "DRILL_MAX_SHARDS", DEFAULT_MAX_SHARDS, minimum=1),
             max_gigabytes=_gigabytes(environ, "DRILL_MAX_GIGABYTES", DEFAULT_MAX_GIGABYTES),
             catalog_table=environ.get("CATALOG_TABLE_NAME", "").strip(),
+        )
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    domain: DomainSettings
+    table_name: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> CatalogSettings:
+        return cls(domain=DomainSettings.from_env(environ), table_name=read_text(environ, "CATALOG_TABLE_NAME"))
+
+
+@dataclass(frozen=True)
+class DrillFreshnessSettings:
+    """PublishDrillFreshnessFunction: whose drills to age, and the alarm's threshold (for its log and result)."""
+
+    domain: DomainSettings
+    state_machine_arn: str
+    stale_days: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> DrillFreshnessSettings:
+        arn = read_text(environ, "DRILL_STATE_MACHINE_ARN")
+        if not re.fullmatch(r"arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[^\s:]+", arn):
+            raise ConfigurationError(
+                f"DRILL_STATE_MACHINE_ARN must be a state machine ARN (arn:aws:states:<region>:<account>:"
+                f"stateMachine:<name>), got {arn!r}"
+            )
+        return cls(
+            domain=DomainSettings.from_env(environ),
+            state_machine_arn=arn,
+            stale_days=read_number(environ, "DRILL_STALE_DAYS", 8, minimum=1),
         )
