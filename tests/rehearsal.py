@@ -110,7 +110,7 @@ def describe(call: Invocation) -> str:
         )
     if call.function == "StartDrillFunction":
         return "POST _restore as drill-<snapshot start>-<run>-<index>, 0 replicas, no aliases -> accepted"
-    if call.function == "CheckDrillFunction" and "passed" in result:
+    if call.function == "VerifyDrillFunction":
         return f"verify counts, mappings, a search: {'passed' if result.get('passed') else 'FAILED'}"
     if call.function == "CheckDrillFunction":
         return f"_cluster/health: {'every primary active' if result.get('done') else 'waiting'}"
@@ -129,7 +129,7 @@ def print_timeline(title: str, run: RunResult, started: datetime) -> None:
         step = call.function.removesuffix("Function")
         print(f"  +{minutes:3d}m{seconds:02d}s  {step:<20} {describe(call)}")
     checks = [*run.calls("CheckSnapshotFunction"), *run.calls("CheckRestoreFunction")]
-    checks += [c for c in run.calls("CheckDrillFunction") if c.event.get("step") != "verify"]
+    checks += run.calls("CheckDrillFunction")
     polls = len(checks)
     print(f"  result: {run.status}; {run.transitions} state transitions; {polls} polls")
 

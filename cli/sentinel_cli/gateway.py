@@ -3,7 +3,7 @@
 Everything the commands know about a deployed stack comes through here: its CloudFormation
 outputs and parameters, its resources (alarms, schedule), Step Functions executions, CloudWatch
 alarm states and the EventBridge Scheduler schedule. botocore's errors become
-:class:`~sentinel_cli.errors.SentinelError` subclasses whose message says what to do.
+:class:`~sentinel_cli.errors.CliError` subclasses whose message says what to do.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from sentinel_cli.errors import (
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.type_defs import StackTypeDef
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
@@ -196,16 +197,16 @@ class AwsGateway:
     # -- the stack -------------------------------------------------------------------------------
 
     @cached_property
-    def _stack(self) -> dict[str, Any]:
+    def _stack(self) -> StackTypeDef:
         with self._errors("cloudformation describe_stacks"):
             stacks = self._cloudformation.describe_stacks(StackName=self.stack_name)["Stacks"]
         if not stacks:
             raise StackNotFoundError(f"stack {self.stack_name!r} not found in region {self.region}")
-        return dict(stacks[0])
+        return stacks[0]
 
     @property
     def stack_status(self) -> str:
-        return str(self._stack.get("StackStatus", ""))
+        return self._stack.get("StackStatus", "")
 
     @cached_property
     def outputs(self) -> dict[str, str]:
@@ -400,22 +401,22 @@ class AwsGateway:
 
 
 def vault_state(session: boto3.session.Session, bucket: str, region: str, base_path: str) -> dict[str, Any]:
-    """What the vault holds (its verified generation, newest snapshots, when the newest ended) and its
-    Object Lock retention, read with the caller's credentials in the vault's region."""
-    from snapshot_sentinel.vault.steps import list_repository, read_blob
-    from snapshot_sentinel.vault.verify import verify_vault
+    """What the vault holds (its verified generation, newest snapshots, when the newest ended, how many
+    files that generation references) and its Object Lock retention, read with the caller's credentials
+    in the vault's region, as the copy verifies it: the root listed, the metadata asked about, the data
+    never listed (a vault of millions of objects answers in seconds)."""
+    from snapshot_sentinel.vault.steps import Location, vault_generation
 
     with aws_errors(f"reading the vault s3://{bucket}", region=region):
         s3: S3Client = session.client("s3", region_name=region, config=CLIENT_CONFIG)
-        keys = {o.key for o in list_repository(s3, bucket, base_path)}
-        generation = verify_vault(lambda key: read_blob(s3, bucket, base_path, key), keys)
+        generation = vault_generation(s3, Location(bucket, base_path))
         try:
             rule = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"].get("Rule", {})
         except s3.exceptions.ClientError:
             rule = {}
     retention = rule.get("DefaultRetention", {})
     return {
-        "objects": len(keys),
+        "referenced_files": generation.referenced_files,
         "generation": generation.generation,
         "snapshots": len(generation.snapshots),
         "newest_snapshot": generation.snapshots[-1] if generation.snapshots else None,

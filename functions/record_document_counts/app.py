@@ -12,10 +12,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
-from snapshot_sentinel.drills.catalog import Catalog, record_phase
-from snapshot_sentinel.errors import InvalidInputError
+from snapshot_sentinel.drills.catalog import Catalog, record_document_counts
+from snapshot_sentinel.drills.settings import CatalogSettings
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.settings import CatalogSettings
 from snapshot_sentinel.wiring import domain_client, dynamodb_client
 
 
@@ -23,13 +22,12 @@ from snapshot_sentinel.wiring import domain_client, dynamodb_client
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = CatalogSettings.from_env(os.environ)
-    phase, name = event.get("phase"), event.get("snapshot_name")
-    if phase not in ("before", "after") or not isinstance(name, str):
-        raise InvalidInputError(f"expected {{'phase': 'before' or 'after', 'snapshot_name': str}}, got {event!r}")
-    logger.append_keys(domain=settings.domain.name, snapshot=name)
-    if event.get("indices"):
-        return {"phase": phase, "indices": 0, "skipped": "a subset snapshot: drills prove full ones only"}
-    catalog = Catalog(dynamodb_client(settings.domain.region), settings.table_name)
-    recorded = record_phase(catalog, domain_client(settings.domain, os.environ), phase, name, now=clock.utc_now())
-    logger.info("document counts recorded", extra={"phase": phase, "indices": recorded})
-    return {"phase": phase, "indices": recorded}
+    logger.append_keys(domain=settings.domain.name, snapshot=event.get("snapshot_name"))
+    result = record_document_counts(
+        event,
+        lambda: Catalog(dynamodb_client(settings.domain.region), settings.table_name),
+        domain_client(settings.domain, os.environ),
+        now=clock.utc_now(),
+    )
+    logger.info("document counts recorded", extra=result)
+    return result

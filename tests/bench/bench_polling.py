@@ -25,8 +25,8 @@ from typing import Any
 
 from snapshot_sentinel.clock import longest_run_events, longest_run_polls
 from snapshot_sentinel.models import SnapshotInfo
-from snapshot_sentinel.retention_apply import apply_retention
-from snapshot_sentinel.retention_plan import RetentionPolicy
+from snapshot_sentinel.retention.apply import apply_retention
+from snapshot_sentinel.retention.plan import RetentionPolicy
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
 from tests.support.constants import BUCKET, REPOSITORY
 from tests.support.stack import RehearsalStack, RunResult, VirtualClock

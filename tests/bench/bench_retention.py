@@ -31,8 +31,9 @@ import requests
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, PARTIAL, SUCCESS, SnapshotInfo
 from snapshot_sentinel.ownership import TAKEN_BY
-from snapshot_sentinel.retention_apply import RetentionReport, apply_retention
-from snapshot_sentinel.retention_plan import RetentionPolicy, plan_retention
+from snapshot_sentinel.retention.apply import apply_retention
+from snapshot_sentinel.retention.plan import RetentionPolicy, plan_retention
+from snapshot_sentinel.retention.report import RetentionReport
 from tests.emulator import EmulatedDomain, serve
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)

@@ -52,6 +52,7 @@ def test_vault_shows_the_newest_snapshot_its_lag_and_retention(sentinel, copied)
     assert code == 0
     assert report["newest_snapshot"] == "nightly-night-1"
     assert report["snapshots"] == 2
+    assert report["referenced_files"] == 8  # snap-, meta- of 2 snapshots, 2 index metadata, 2 shard generations
     assert report["lag_hours"] == pytest.approx(59 / 60, abs=0.01)
     assert (report["retention_mode"], report["retention_days"]) == ("GOVERNANCE", 35)
     assert (report["bucket"], report["region"]) == (VAULT, VAULT_REGION)

@@ -24,6 +24,7 @@ from tests.engine.domains import EmulatorDomain, EngineDomain
 
 REPO = "nightly-backups"
 SNAP = "nightly-parity-1"
+RED_SNAP = "nightly-parity-red"
 LIST_FILTER = (
     "snapshots.snapshot,snapshots.uuid,snapshots.state,snapshots.start_time_in_millis,snapshots.metadata,"
     "snapshots.version_id"
@@ -66,6 +67,18 @@ def snapshot_fields(doc: Any) -> Any:
         "has_times": all(k in snap for k in ("start_time", "start_time_in_millis", "end_time_in_millis")),
         "shards": snap.get("shards"),
         "failures": snap.get("failures"),
+    }
+
+
+def partial_fields(doc: Any) -> Any:
+    """What the alert of a PARTIAL snapshot reads: its state, shard counts, and each failure's place and reason."""
+    [snap] = doc["snapshots"]
+    return {
+        "state": snap["state"],
+        "shards": snap.get("shards"),
+        "failures": sorted(
+            (f.get("index"), f.get("shard_id"), f.get("reason"), f.get("status")) for f in snap.get("failures") or []
+        ),
     }
 
 
@@ -336,6 +349,32 @@ STEPS = [
     ),
     Step("delete a missing snapshot", "DELETE", f"/_snapshot/{REPO}/nope"),
     Step("delete snapshots", "DELETE", f"/_snapshot/{REPO}/{SNAP}", view=lambda d: d),
+    # a red index: its only primary can be allocated nowhere
+    Step(
+        "create an index with no allocated primary",
+        "PUT",
+        "/stuck",
+        {"wait_for_active_shards": "0"},
+        {"settings": {"index.number_of_replicas": 0, "index.routing.allocation.require._name": "no-such-node"}},
+        view=lambda d: d.get("acknowledged"),
+    ),
+    Step(
+        "snapshot an index with no allocated primary",
+        "PUT",
+        f"/_snapshot/{REPO}/{RED_SNAP}",
+        {"wait_for_completion": "false"},
+        {"metadata": METADATA, "indices": "stuck,orders"},
+    ),
+    Step(
+        "snapshot it partial",
+        "PUT",
+        f"/_snapshot/{REPO}/{RED_SNAP}",
+        {"wait_for_completion": "false"},
+        {"metadata": METADATA, "indices": "stuck,orders", "partial": True},
+        view=lambda d: d,
+        settle=True,
+    ),
+    Step("the partial snapshot", "GET", f"/_snapshot/{REPO}/{RED_SNAP}", view=partial_fields),
 ]
 
 

@@ -15,7 +15,8 @@ import pytest
 
 from snapshot_sentinel.vault.plan import Batch, StoredObject, Tier, plan_copy
 from snapshot_sentinel.vault.verify import verify_vault
-from tests.support.constants import BUCKET
+from tests.support.constants import BUCKET, REPOSITORY
+from tests.support.stack import RehearsalStack
 
 
 @pytest.fixture
@@ -124,3 +125,45 @@ def test_a_copy_interrupted_after_any_batch_restores_the_previous_generation(sta
             expected = second if moved_on else first
             assert newest == expected.output["snapshot"]["name"], done
             assert restored_count(engine, f"vault-after-{done}", newest, "orders") == (150 if moved_on else 120)
+
+
+def test_a_recovery_stack_drills_from_the_vault_read_only_and_the_drill_passes(engine, clock, credentials):
+    # Given production backed up nightly by its stack (the catalog recorded in its region), copied into the vault
+    engine.create_index("orders", shards=2, docs=120)
+    engine.create_index("logs-2026.11.28", docs=30)
+    with RehearsalStack(engine.endpoint, clock=clock, credentials=credentials) as production:
+        backup = production.run({})
+        assert backup.status == "SUCCEEDED", backup.cause
+        nightly = backup.output["snapshot"]["name"]
+    source, vault = engine.front.proxy.location(BUCKET), engine.front.proxy.location("sentinel-vault")
+    vault.mkdir(parents=True)
+    copy(source, vault, plan(source, vault))
+    assert verified_generation(vault) >= 0
+
+    # When production is lost (its indices and its repository gone: the vault is all that is left) and a
+    # recovery stack on the domain is pointed at the vault, read-only, under the source's stack name
+    for index in ("orders", "logs-2026.11.28"):
+        engine.delete_index(index)
+    engine.call("DELETE", f"/_snapshot/{REPOSITORY}")
+    shutil.rmtree(source)
+    parameters = {"RepositoryReadOnly": "true", "SnapshotBucketName": "sentinel-vault"}
+    with RehearsalStack(engine.endpoint, parameters=parameters, clock=clock, credentials=credentials) as recovery:
+        registered = recovery.create_custom_resource("SnapshotRepository")
+        try:
+            assert registered["Status"] == "SUCCESS", registered["Reason"]
+            assert snapshot_names(engine, REPOSITORY) == [nightly]
+
+            drill = recovery.run({}, state_machine="DrillStateMachine")
+        finally:
+            engine.call("DELETE", f"/_snapshot/{REPOSITORY}")  # the next test's reset deletes no read-only snapshot
+
+    # Then the weekly drill restored the vault's newest backup with the engine, verified it and cleaned up
+    assert drill.status == "SUCCEEDED", drill.cause
+    assert drill.output["plan"]["snapshot_name"] == nightly
+    assert drill.output["plan"]["catalog"] == "missing"
+    verified = {i["index"]: i for i in drill.output["verify"]["indices"]}
+    assert verified["orders"]["docs"] == 120 and verified["orders"]["search"] == "ok"
+    assert verified["logs-2026.11.28"]["docs"] == 30
+    assert not [name for name in engine.index_names() if name.startswith("drill-")]
+    [alert] = drill.alerts
+    assert alert["subject"].startswith("[DRILL OK]")

@@ -15,8 +15,8 @@ import requests
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.observability import logger
 from snapshot_sentinel.repository.cfn_response import CustomResourceRequest, Responder
-from snapshot_sentinel.retention_apply import apply_retention
-from snapshot_sentinel.retention_plan import RetentionPolicy
+from snapshot_sentinel.retention.apply import apply_retention
+from snapshot_sentinel.retention.plan import RetentionPolicy
 from tests.emulator import EmulatedDomain, serve
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -103,7 +103,7 @@ def test_the_modules_hold_no_logger_of_their_own() -> None:
     # shared logger is what sets INFO, so the modules must not hold loggers of their own.
     import snapshot_sentinel.client as client
     import snapshot_sentinel.repository.cfn_response as cfn_response
-    import snapshot_sentinel.retention_apply as retention_apply
+    import snapshot_sentinel.retention.apply as retention_apply
 
     for module in (client, retention_apply, cfn_response):
         assert module.logger is logger, module.__name__

@@ -15,8 +15,9 @@ import requests
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.ownership import TAKEN_BY
-from snapshot_sentinel.retention_apply import RetentionReport, apply_retention
-from snapshot_sentinel.retention_plan import RetentionPolicy
+from snapshot_sentinel.retention.apply import apply_retention
+from snapshot_sentinel.retention.plan import RetentionPolicy
+from snapshot_sentinel.retention.report import RetentionReport
 from tests.emulator import FAILED, IN_PROGRESS, SUCCESS, EmulatedDomain, Fault, serve
 from tests.support import snapshots
 from tests.support.snapshots import nightly

@@ -13,6 +13,7 @@ import pytest
 from functions.apply_retention import app
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.ownership import TAKEN_BY
+from snapshot_sentinel.retention.apply import RESERVE_SECONDS
 from tests.emulator import SUCCESS, EmulatedDomain, EmulatorCredentials, serve
 from tests.support.constants import REGION
 from tests.support.lambda_runtime import FakeLambdaContext
@@ -106,7 +107,7 @@ def test_a_dry_run_event_deletes_nothing(lambda_context: FakeLambdaContext, doma
 
 def test_a_lambda_nearly_out_of_time_deletes_nothing_and_reports_it(domain: EmulatedDomain) -> None:
     # Given less time left than the handler keeps in reserve for one more request and the report
-    context = FakeLambdaContext(function_name="ApplyRetentionFunction", seconds_left=app.RESERVE_SECONDS - 1)
+    context = FakeLambdaContext(function_name="ApplyRetentionFunction", seconds_left=RESERVE_SECONDS - 1)
 
     result = app.lambda_handler(sample("after_snapshot"), context)
 

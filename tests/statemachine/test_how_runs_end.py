@@ -73,3 +73,22 @@ def test_an_alert_that_cannot_be_published_ends_with_alert_not_sent_error(stack,
     assert "NotFound" in run.cause
     assert not run.cause.endswith(ALERTED_CAUSE_SUFFIX)
     assert [c.error for c in run.calls("SendAlertFunction")] == ["AlertNotSentError"] * 4
+
+
+def test_an_index_whose_primary_cannot_be_allocated_leaves_the_others_backed_up_and_pages_naming_it(stack, domain):
+    # Given an index whose only primary cannot be allocated anywhere (the cluster is red)
+    domain.create_index("stuck", settings={"index.routing.allocation.require._name": "no-such-node"})
+
+    # When the nightly run takes its snapshot
+    run = stack.run({})
+
+    # Then every other index is in tonight's snapshot, which ends PARTIAL rather than not at all
+    [snapshot] = domain.snapshots("nightly-backups")
+    assert snapshot.state == "PARTIAL"
+    assert set(snapshot.indices) > {"stuck"}
+    assert run.status == "FAILED"
+    assert run.error == "PartialSnapshotError"
+    # And the alert names the index whose primary is not allocated
+    [alert] = run.alerts
+    text = alert["email"].split(FACTS_SEPARATOR)[0]
+    assert "stuck shard 0: primary shard is not allocated" in text

@@ -13,8 +13,8 @@ from snapshot_sentinel.drills.plan import MAX_PICKS
 from snapshot_sentinel.inputs import MAX_INPUT_BYTES
 from snapshot_sentinel.models import SnapshotInfo
 from snapshot_sentinel.naming import managed_snapshot_name
-from snapshot_sentinel.retention_apply import apply_retention
-from snapshot_sentinel.retention_plan import RetentionPolicy
+from snapshot_sentinel.retention.apply import apply_retention
+from snapshot_sentinel.retention.plan import RetentionPolicy
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
 from tests.support.aws_limits import MAX_PAYLOAD_BYTES, payload_bytes
 from tests.support.constants import NIGHTLY_START, REPOSITORY

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import boto3
 
@@ -31,6 +33,7 @@ VAULT = "sentinel-vault"
 VAULT_REGION = "us-west-2"
 DRILL = "DrillStateMachine"
 COPY = "VaultCopyStateMachine"
+RESTORE = "RestoreStateMachine"
 
 
 def copied_into_the_vault(stack: RehearsalStack, production: EmulatedDomain, store: S3Store) -> tuple[str, ...]:
@@ -60,10 +63,13 @@ def copied_into_the_vault(stack: RehearsalStack, production: EmulatedDomain, sto
     return in_vault
 
 
-def test_a_drill_in_the_recovery_region_picks_the_newest_backup_from_the_vault_and_passes(
+@contextmanager
+def recovery_from_the_vault(
     clock: VirtualClock, credentials: EmulatorCredentials, store: S3Store
-):
-    # Given production, backed up nightly by its stack and copied into the vault after each backup
+) -> Iterator[tuple[EmulatedDomain, RehearsalStack, str]]:
+    """Production backed up by its stack and copied into the vault; then, production lost, a recovery stack on
+    a fresh domain pointed at the vault, read-only, under the source's stack name (and default prefix), its
+    repository registered as CloudFormation would. Yields the recovery domain, its stack and the backup."""
     production = EmulatedDomain(region="us-east-1", credentials=credentials, indices=(), clock=clock.now, s3=store)
     production.register_repository(REPOSITORY, bucket=BUCKET)
     production.create_index("orders", shards=2, docs=1_000, mapping={"properties": {"total": {"type": "double"}}})
@@ -84,7 +90,6 @@ def test_a_drill_in_the_recovery_region_picks_the_newest_backup_from_the_vault_a
         assert copied_into_the_vault(source_stack, production, store) == (nightly.name,)
     clock.advance(3 * 86_400)
 
-    # When production is lost, and a recovery stack on a fresh domain is pointed at the vault, read-only
     recovery = EmulatedDomain(region="us-east-1", credentials=credentials, indices=(), clock=clock.now, s3=store)
     with (
         serve(recovery, port=0) as server,
@@ -101,13 +106,19 @@ def test_a_drill_in_the_recovery_region_picks_the_newest_backup_from_the_vault_a
         repository = recovery.repository(REPOSITORY)
         assert repository is not None
         assert repository["settings"]["bucket"] == VAULT and repository["settings"]["readonly"] == "true"
+        yield recovery, recovery_stack, nightly.name
 
-        run = recovery_stack.run({}, state_machine=DRILL)
 
-    # Then the drill restored the newest backup from the vault, verified it and cleaned up
+def test_a_drill_in_the_recovery_region_picks_the_newest_backup_from_the_vault_and_passes(
+    clock: VirtualClock, credentials: EmulatorCredentials, store: S3Store
+):
+    with recovery_from_the_vault(clock, credentials, store) as (recovery, stack, nightly):
+        run = stack.run({}, state_machine=DRILL)
+
+    # The drill restored the newest backup from the vault, verified it and cleaned up
     assert run.status == "SUCCEEDED", run.cause
     plan = run.output["plan"]
-    assert plan["snapshot_name"] == nightly.name
+    assert plan["snapshot_name"] == nightly
     assert plan["catalog"] == "missing", "the recovery region has no counts: they were recorded in the source region"
     verified = {i["index"]: i for i in run.output["verify"]["indices"]}
     assert set(verified) == {"orders", "logs-2026.11.28"}
@@ -116,4 +127,20 @@ def test_a_drill_in_the_recovery_region_picks_the_newest_backup_from_the_vault_a
     assert [n for n in recovery.index_names() if n.startswith("drill-")] == []
     [alert] = run.alerts
     assert alert["subject"].startswith("[DRILL OK]")
-    assert json.loads(alert["message"])["snapshot"] == nightly.name
+    assert json.loads(alert["message"])["snapshot"] == nightly
+
+
+def test_a_restore_in_the_recovery_region_brings_the_newest_backup_back_from_the_vault(
+    clock: VirtualClock, credentials: EmulatorCredentials, store: S3Store
+):
+    with recovery_from_the_vault(clock, credentials, store) as (recovery, stack, nightly):
+        planned = stack.run({"dry_run": True}, state_machine=RESTORE)
+        restored = stack.run({}, state_machine=RESTORE)
+
+    assert planned.status == "SUCCEEDED", planned.cause
+    assert restored.status == "SUCCEEDED", restored.cause
+    assert {"orders", "logs-2026.11.28"} <= set(recovery.index_names())
+    orders = recovery.index("orders")
+    assert orders is not None and orders.doc_count == 1_000
+    restores = [r for r in recovery.requests if r.method == "POST" and r.path.endswith("/_restore")]
+    assert [r.path for r in restores] == [f"/_snapshot/{REPOSITORY}/{nightly}/_restore"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -67,3 +68,44 @@ def history_worst_case(states: Mapping[str, Mapping[str, Any]]) -> tuple[list[in
     per_loop = [sum(worst_case_events(states[name]) for name in loop) for loop in found]
     outside = sum(worst_case_events(state) for name, state in states.items() if name not in in_loops) + 2
     return per_loop, outside
+
+
+@dataclass(frozen=True)
+class RunHistory:
+    """The history events of a run of a definition without loops: its own, and those of one child
+    execution of each Distributed Map (every child has a history of its own, as in AWS)."""
+
+    events: int
+    child_events: dict[str, int]
+
+
+def run_history(definition: Mapping[str, Any], *, iterations: Mapping[str, int], worst: bool = False) -> RunHistory:
+    """Events of one run of a loop-free ``definition``, each inline Map state iterating as often as
+    ``iterations`` says; ``worst`` takes every retry of every Retry rule. A Distributed Map adds six
+    events to its parent whatever its item count (entered, started, map run started and succeeded,
+    succeeded, exited); each child counts its own. Recorded by moto as AWS records them."""
+    children: dict[str, int] = {}
+
+    def states_events(states: Mapping[str, Mapping[str, Any]], start: str) -> int:
+        total, name = 0, start
+        while True:
+            state = states[name]
+            total += state_events(name, state)
+            if state.get("End") or state["Type"] in ("Succeed", "Fail"):
+                return total
+            name = state["Next"]
+
+    def state_events(name: str, state: Mapping[str, Any]) -> int:
+        if state["Type"] != "Map":
+            if worst:
+                return worst_case_events(state)
+            return 5 if state["Type"] == "Task" else 2
+        processor = state["ItemProcessor"]
+        inner = states_events(processor["States"], processor["StartAt"])
+        if processor.get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED":
+            children[name] = 2 + inner
+            return 6
+        return 4 + iterations[name] * (2 + inner)
+
+    events = 2 + states_events(definition["States"], definition["StartAt"])
+    return RunHistory(events, children)

@@ -54,6 +54,11 @@ def envelope(error_type, reason, status, caused_by=None):
             envelope("concurrent_snapshot_execution_exception", "[r:s]  a snapshot is already running", 429),
             errors.ConcurrentSnapshotError,
         ),
+        (
+            envelope("snapshot_exception", "[r:s/u] Indices don't have primary shards [stuck, red]", 500),
+            errors.PrimaryShardsUnallocatedError,
+        ),
+        (envelope("snapshot_exception", "[r:s/u] some other snapshot failure", 500), errors.DomainRequestError),
         (envelope("rejected_execution_exception", "rejected execution", 429), errors.ThrottledError),
         (envelope("es_rejected_execution_exception", "rejected execution", 429), errors.ThrottledError),
         (envelope("process_cluster_event_timeout_exception", "failed to process", 503), errors.DomainUnavailableError),

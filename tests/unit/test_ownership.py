@@ -15,11 +15,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from snapshot_sentinel import retention_plan
 from snapshot_sentinel.models import SUCCESS, SnapshotInfo
 from snapshot_sentinel.naming import is_managed_name, managed_snapshot_name, name_problem, run_snapshot_name
 from snapshot_sentinel.ownership import OWNERSHIP_RULE, TAKEN_BY, is_managed, snapshot_metadata
-from snapshot_sentinel.retention_plan import Action, RetentionPolicy, plan_retention
+from snapshot_sentinel.retention import plan as retention_plan
+from snapshot_sentinel.retention.plan import Action, RetentionPolicy, plan_retention
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "nightly"
@@ -199,7 +199,7 @@ _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
 def test_the_planner_imports_no_io_module() -> None:
     # Given a fresh interpreter / When only the planner is imported
     code = (
-        "import sys; import snapshot_sentinel.retention_plan; "
+        "import sys; import snapshot_sentinel.retention.plan; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('requests', 'urllib3', 'boto3', 'botocore') "
         "or m in ('snapshot_sentinel.client', 'snapshot_sentinel.settings', 'snapshot_sentinel.backup.steps')))"
     )

@@ -412,11 +412,18 @@ ROOT_PATH = f"{DOMAIN_ARN}/"
                 "es:ESHttpGet": {
                     f"{DOMAIN_ARN}/_cluster/health*",
                     f"{DOMAIN_ARN}/_cluster/allocation/explain",
+                    # the drill restore's progress (bytes recovered), for the next wait
+                    f"{DOMAIN_ARN}/drill-*/_recovery",
+                },
+            },
+        ),
+        (
+            "VerifyDrillFunction",
+            {
+                "es:ESHttpGet": {
                     f"{DOMAIN_ARN}/_cat/indices*",
                     f"{DOMAIN_ARN}/*/_mapping",
                     f"{DOMAIN_ARN}/drill-*/_search",
-                    # the drill restore's progress (bytes recovered), for the next wait
-                    f"{DOMAIN_ARN}/drill-*/_recovery",
                 },
             },
         ),

@@ -106,7 +106,13 @@ def test_the_last_resort_rule_covers_the_drill(template):
 
 DRILL_ENDPOINT = "https://search-drills-abcdefghijklmnopqrstuvwxyz.us-east-1.es.amazonaws.com"
 DRILL_ARN = "arn:aws:es:us-east-1:123456789012:domain/drills"
-DRILL_FUNCTIONS = ("PlanDrillFunction", "StartDrillFunction", "CheckDrillFunction", "CleanUpDrillFunction")
+DRILL_FUNCTIONS = (
+    "PlanDrillFunction",
+    "StartDrillFunction",
+    "CheckDrillFunction",
+    "VerifyDrillFunction",
+    "CleanUpDrillFunction",
+)
 WITH_DRILL_DOMAIN = {"DomainArn": DOMAIN_ARN, "DrillDomainEndpoint": DRILL_ENDPOINT, "DrillDomainArn": DRILL_ARN}
 ROLE_ATTRIBUTES = {**ATTRIBUTES, "DrillSnapshotRole.Arn": "arn:aws:iam::123456789012:role/sentinel-DrillSnapshotRole-X"}
 
@@ -164,8 +170,8 @@ def test_with_a_drill_domain_drills_restore_and_delete_there_and_only_read_the_b
     clean = granted(function_statements(template, "CleanUpDrillFunction", **WITH_DRILL_DOMAIN))
     assert clean["es:ESHttpDelete"] == {f"{DRILL_ARN}/drill-*"}
     assert clean["es:ESHttpGet"] == {f"{DRILL_ARN}/_cat/indices*", f"{DRILL_ARN}/drill-*/_recovery"}
-    check = granted(function_statements(template, "CheckDrillFunction", **WITH_DRILL_DOMAIN))
-    assert f"{DOMAIN_ARN}/*/_mapping" in check["es:ESHttpGet"], "the source's live mapping is compared"
+    verify = granted(function_statements(template, "VerifyDrillFunction", **WITH_DRILL_DOMAIN))
+    assert f"{DOMAIN_ARN}/*/_mapping" in verify["es:ESHttpGet"], "the source's live mapping is compared"
     plan = granted(function_statements(template, "PlanDrillFunction", **WITH_DRILL_DOMAIN))
     assert f"{DOMAIN_ARN}/_snapshot*" in plan["es:ESHttpGet"] and f"{DRILL_ARN}/_cat/indices*" in plan["es:ESHttpGet"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -9,7 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from snapshot_sentinel.errors import ConfigurationError
-from snapshot_sentinel.vault.plan import INDEX_LATEST, StoredObject, Tier, plan_copy, tier_of
+from snapshot_sentinel.vault.plan import (
+    INDEX_LATEST,
+    BatchFile,
+    StoredObject,
+    Tier,
+    listing_prefixes,
+    pack_batches,
+    plan_copy,
+    tier_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +81,31 @@ def test_a_batch_never_passes_its_bounds_except_one_object_larger_than_the_bound
 def test_a_batch_bound_of_zero_is_refused_naming_the_setting() -> None:
     with pytest.raises(ConfigurationError, match="VAULT_BATCH_OBJECTS"):
         plan_copy([], {}, max_batch_objects=0)
+
+
+def test_the_plan_fans_out_over_index_directories_and_never_lists_the_verification_scratch() -> None:
+    prefixes = listing_prefixes(["indices/", "tests-kW2c/", "extra/"], ["indices/Zx1aQ/", "indices/Ab9/"])
+
+    assert prefixes == ("extra/", "indices/Ab9/", "indices/Zx1aQ/")
+
+
+def test_small_batch_files_of_many_indices_share_a_copy_item_within_one_batchs_bounds() -> None:
+    files = [
+        BatchFile(Tier.DATA, "a", 600, 10),
+        BatchFile(Tier.SHARD_METADATA, "m", 3, 1),
+        BatchFile(Tier.DATA, "b", 300, 10),
+        BatchFile(Tier.DATA, "c", 200, 10),
+        BatchFile(Tier.DATA, "d", 5, 95),
+        BatchFile(Tier.DATA, "e", 1000, 500),
+    ]
+
+    packed = pack_batches(files, max_batch_objects=1000, max_batch_bytes=100)
+
+    assert list(packed) == [Tier.DATA, Tier.SHARD_METADATA]
+    assert [[f.key for f in item] for item in packed[Tier.DATA]] == [["a", "b"], ["c"], ["d"], ["e"]]
+    assert [[f.key for f in item] for item in packed[Tier.SHARD_METADATA]] == [["m"]]
+    many = pack_batches([BatchFile(Tier.INDEX_METADATA, f"i{n}", 1, 1) for n in range(250)])
+    assert [len(item) for item in many[Tier.INDEX_METADATA]] == [100, 100, 50]
 
 
 # -- the reference graph --------------------------------------------------------------------------
@@ -178,32 +213,71 @@ def apply(vault: dict[str, str], source: dict[str, str], keys: tuple[str, ...]) 
         vault[key] = source[key]
 
 
+Planner = Callable[..., list[tuple[str, ...]]]
+
+
+def one_listing(listing: list[StoredObject], vault: dict[str, StoredObject], **bounds: int) -> list[tuple[str, ...]]:
+    """The copy items, in copy order, of one plan over the whole listing."""
+    return [batch.keys for batch in plan_copy(listing, vault, **bounds).batches]
+
+
+def fanned_out(listing: list[StoredObject], vault: dict[str, StoredObject], **bounds: int) -> list[tuple[str, ...]]:
+    """The copy items, in copy order, as the state machine makes them: the root's files planned on their
+    own, one plan per listing prefix seeing only that prefix on both sides, their batch files packed per
+    tier, and every item of a tier copied before any of the next."""
+
+    def at_root(key: str) -> bool:
+        return "/" not in key or (key.startswith("indices/") and key.count("/") == 1)
+
+    tops = {o.key.split("/")[0] + "/" for o in listing if not at_root(o.key)}
+    indices = {
+        "/".join(o.key.split("/")[:2]) + "/" for o in listing if o.key.startswith("indices/") and not at_root(o.key)
+    }
+    jobs = [("", [o for o in listing if at_root(o.key)])]
+    jobs += [(prefix, [o for o in listing if o.key.startswith(prefix)]) for prefix in listing_prefixes(tops, indices)]
+    files: list[BatchFile] = []
+    contents: dict[str, tuple[str, ...]] = {}
+    for number, (prefix, objects) in enumerate(jobs):
+        seen = {k: o for k, o in vault.items() if (k.startswith(prefix) if prefix else at_root(k))}
+        for seq, batch in enumerate(plan_copy(objects, seen, **bounds).batches):
+            name = f"{number}-{seq}"
+            contents[name] = batch.keys
+            files.append(BatchFile(batch.tier, name, len(batch.keys), batch.bytes))
+    items = []
+    for groups in pack_batches(files, **bounds).values():
+        items += [tuple(k for file in group for k in contents[file.key]) for group in groups]
+    return items
+
+
+@pytest.mark.parametrize("planner", [one_listing, fanned_out], ids=["one listing", "fanned out per index"])
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_a_copy_killed_after_any_batch_leaves_a_restorable_vault_and_resuming_converges(data: st.DataObject) -> None:
+def test_a_copy_killed_after_any_batch_leaves_a_restorable_vault_and_resuming_converges(
+    planner: Planner, data: st.DataObject
+) -> None:
     repo = Repository()
     vault: dict[str, str] = {}
     bounds = {"max_batch_objects": data.draw(st.integers(1, 4)), "max_batch_bytes": data.draw(st.integers(1, 80))}
     if data.draw(st.booleans(), label="vault already holds an earlier generation"):
         evolve(repo, data, data.draw(st.integers(1, 3)))
-        for batch in plan_copy(repo.listing(), {}, **bounds).batches:
-            apply(vault, repo.objects, batch.keys)
+        for keys in planner(repo.listing(), {}, **bounds):
+            apply(vault, repo.objects, keys)
     evolve(repo, data, data.draw(st.integers(1, 4)))
 
-    batches = plan_copy(repo.listing(), {k: StoredObject(k, len(v), v) for k, v in vault.items()}, **bounds).batches
-    killed_after = data.draw(st.integers(0, len(batches)), label="batches done before the copy died")
-    for batch in batches[:killed_after]:
-        apply(vault, repo.objects, batch.keys)
+    items = planner(repo.listing(), {k: StoredObject(k, len(v), v) for k, v in vault.items()}, **bounds)
+    killed_after = data.draw(st.integers(0, len(items)), label="batches done before the copy died")
+    for keys in items[:killed_after]:
+        apply(vault, repo.objects, keys)
         assert consistency_faults(repo, vault) == []
 
-    resumed = plan_copy(repo.listing(), {k: StoredObject(k, len(v), v) for k, v in vault.items()}, **bounds)
-    for batch in resumed.batches:
-        apply(vault, repo.objects, batch.keys)
+    resumed = planner(repo.listing(), {k: StoredObject(k, len(v), v) for k, v in vault.items()}, **bounds)
+    for keys in resumed:
+        apply(vault, repo.objects, keys)
         assert consistency_faults(repo, vault) == []
 
     assert all(vault.get(k) == v for k, v in repo.objects.items())
     assert vault[INDEX_LATEST] == str(repo.generation)
-    assert plan_copy(repo.listing(), {k: StoredObject(k, len(v), v) for k, v in vault.items()}).batches == ()
+    assert planner(repo.listing(), {k: StoredObject(k, len(v), v) for k, v in vault.items()}) == []
 
 
 def test_a_generation_written_after_the_copy_read_index_latest_is_left_for_the_next_copy() -> None:

@@ -101,6 +101,8 @@ def _engine_error(status: int, error: JsonDoc) -> errors.DomainError:
         cls = errors.SnapshotAlreadyExistsError if already else errors.InvalidSnapshotNameError
     elif error_type == "illegal_state_exception" and "currently used" in reason:
         cls = errors.RepositoryInUseError
+    elif error_type == "snapshot_exception" and "don't have primary shards" in reason:
+        cls = errors.PrimaryShardsUnallocatedError
     elif "maximum shards open" in reason:
         cls = errors.ShardLimitError
     else:

@@ -143,6 +143,11 @@ class IndexMissingError(DomainError):
     """A named index does not exist (index_not_found_exception)."""
 
 
+class PrimaryShardsUnallocatedError(DomainError):
+    """The domain refused to start a whole snapshot: an index it covers has a primary shard that is not
+    allocated (the cluster is red). The reason names the indices; nothing was written."""
+
+
 class DomainRequestError(DomainError):
     """Any other error answer of the domain."""
 

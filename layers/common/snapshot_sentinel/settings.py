@@ -105,29 +105,6 @@ def drill_domain_settings(source: DomainSettings, environ: Mapping[str, str]) ->
 
 
 @dataclass(frozen=True)
-class RetentionSettings:
-    domain: DomainSettings
-    prefix: str
-    stack_name: str
-    days: int
-    min_count: int
-    max_count: int
-    time_budget_seconds: int
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> RetentionSettings:
-        return cls(
-            domain=DomainSettings.from_env(environ),
-            prefix=read_text(environ, "SNAPSHOT_PREFIX"),
-            stack_name=read_text(environ, "STACK_NAME", "snapshot-sentinel"),
-            days=read_number(environ, "RETENTION_DAYS", 14, minimum=1),
-            min_count=read_number(environ, "RETENTION_MIN_COUNT", 7, minimum=1),
-            max_count=read_number(environ, "RETENTION_MAX_COUNT", 0),
-            time_budget_seconds=read_number(environ, "RETENTION_TIME_BUDGET_SECONDS", 600, minimum=10),
-        )
-
-
-@dataclass(frozen=True)
 class AlertSettings:
     topic_arn: str
     domain_name: str
@@ -153,39 +130,6 @@ class AlertSettings:
             prefix=read_text(environ, "SNAPSHOT_PREFIX", "nightly"),
             stack_name=read_text(environ, "STACK_NAME", "snapshot-sentinel"),
             reads_domain=environ.get("ALERT_READS_DOMAIN", "true").strip().lower() != "false",
-        )
-
-
-@dataclass(frozen=True)
-class CatalogSettings:
-    domain: DomainSettings
-    table_name: str
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> CatalogSettings:
-        return cls(domain=DomainSettings.from_env(environ), table_name=read_text(environ, "CATALOG_TABLE_NAME"))
-
-
-@dataclass(frozen=True)
-class DrillFreshnessSettings:
-    """PublishDrillFreshnessFunction: whose drills to age, and the alarm's threshold (for its log and result)."""
-
-    domain: DomainSettings
-    state_machine_arn: str
-    stale_days: int
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> DrillFreshnessSettings:
-        arn = read_text(environ, "DRILL_STATE_MACHINE_ARN")
-        if not re.fullmatch(r"arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[^\s:]+", arn):
-            raise ConfigurationError(
-                f"DRILL_STATE_MACHINE_ARN must be a state machine ARN (arn:aws:states:<region>:<account>:"
-                f"stateMachine:<name>), got {arn!r}"
-            )
-        return cls(
-            domain=DomainSettings.from_env(environ),
-            state_machine_arn=arn,
-            stale_days=read_number(environ, "DRILL_STALE_DAYS", 8, minimum=1),
         )
 
 

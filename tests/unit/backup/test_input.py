@@ -100,7 +100,7 @@ def test_a_read_only_stack_refuses_to_take_snapshots():
 
 
 def test_every_machines_input_over_its_size_limit_is_refused_before_any_value_is_quoted() -> None:
-    from snapshot_sentinel.drills.steps import validate_drill_input
+    from snapshot_sentinel.drills.input import validate_drill_input
     from snapshot_sentinel.inputs import MAX_INPUT_BYTES, quotable_input
     from snapshot_sentinel.restore.validation import validate_restore_input
 

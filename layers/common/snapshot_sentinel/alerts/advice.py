@@ -130,6 +130,12 @@ ADVICE: dict[type[Exception], tuple[str, ...]] = {
         "right one: set SnapshotBucketName and SnapshotBasePath to its place, or choose another",
         "RepositoryName, and update the stack.",
     ),
+    errors.PrimaryShardsUnallocatedError: (
+        "An index named above has a primary shard no node holds (the cluster is red), so the domain",
+        "would not snapshot it whole; nothing was written and nothing deleted. GET _cluster/allocation/explain",
+        "says why it is not allocated (a node gone, disk watermarks, an allocation filter). Fix that, or",
+        'leave the index out (indices: "-<index>"), then run again by hand.',
+    ),
     errors.DomainRequestError: (
         "The domain answered with an error this stack does not expect; the message above is its",
         "reason. The function's CloudWatch logs (linked from the execution's page) have the request.",

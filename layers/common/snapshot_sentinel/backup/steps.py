@@ -14,12 +14,18 @@ before deciding, so nothing is ever created twice and nothing of ours is mistake
 - anything else with that name fails with :class:`SnapshotAlreadyExistsError`;
 - no snapshot of that name: the original error stands (retried by the state machine), after no
   answer as the retryable :class:`SnapshotStartUnconfirmedError`.
+
+**A red cluster.** The engine refuses a whole snapshot when an index it covers has a primary shard
+that is not allocated (:class:`PrimaryShardsUnallocatedError`, nothing written). A backup
+(``partial_allowed``) then asks again with ``partial: true``: every other index is backed up
+tonight, the unallocated shards are the snapshot's failures, and the run ends PARTIAL and pages
+naming them (docs/decisions.md). A restore's safety snapshot must be whole, so there it stands.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,6 +57,10 @@ class TakeRequest:
     derived_name: bool = False
     """The run derived ``name`` from its start time (no ``snapshot_name`` in its input): only then may
     another execution of this stack hold the same name as a duplicate start."""
+    partial_allowed: bool = False
+    """When the engine refuses the whole snapshot for unallocated primaries, ask again for what there is."""
+    partial: bool = False
+    """Ask the engine for ``partial: true``: a shard whose primary is not allocated fails, the rest is taken."""
 
     @classmethod
     def of_run(cls, settings: SnapshotSettings, state: Mapping[str, Any]) -> TakeRequest:
@@ -67,6 +77,7 @@ class TakeRequest:
             execution_start=execution_start,
             derived_name=state["snapshot_name"]
             == run_snapshot_name(settings.prefix, execution_start, subset=indices is not None),
+            partial_allowed=True,
         )
 
     def body(self) -> dict[str, Any]:
@@ -75,6 +86,8 @@ class TakeRequest:
         }
         if self.indices:
             body["indices"] = self.indices
+        if self.partial:
+            body["partial"] = True
         return body
 
     def is_ours(self, snapshot: SnapshotInfo) -> bool:
@@ -145,6 +158,18 @@ def take_snapshot(
     timing = _Timing(now, max_wait, floor)
     try:
         client.create_snapshot(request.repository, request.name, request.body())
+    except errors.PrimaryShardsUnallocatedError as exc:
+        if not request.partial_allowed:
+            raise
+        logger.warning("primaries not allocated: taking the rest (partial)", extra={"error": str(exc)})
+        return take_snapshot(
+            client,
+            replace(request, partial=True, partial_allowed=False),
+            now=now,
+            max_wait=max_wait,
+            poll_interval_seconds=poll_interval_seconds,
+            min_wait_seconds=min_wait_seconds,
+        )
     except errors.SnapshotAlreadyExistsError as exc:
         existing = client.find_snapshot(request.repository, request.name)
         if existing is None:

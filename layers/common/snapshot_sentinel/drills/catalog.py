@@ -24,14 +24,14 @@ a correct snapshot can hold, churn included.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from snapshot_sentinel.client import DomainClient
-from snapshot_sentinel.errors import CatalogWriteError
+from snapshot_sentinel.errors import CatalogWriteError, InvalidInputError
 from snapshot_sentinel.restore.selection import is_system_index
 
 if TYPE_CHECKING:
@@ -311,6 +311,22 @@ class Catalog:
             if not pending:
                 return len(batch)
         raise CatalogWriteError(f"DynamoDB left {len(pending[self._table])} catalog items unprocessed; try again")
+
+
+PHASES = ("before", "after")
+
+
+def record_document_counts(
+    event: Mapping[str, Any], open_catalog: Callable[[], Catalog], client: DomainClient, *, now: datetime
+) -> dict[str, Any]:
+    """RecordDocumentCountsFunction's step: ``{"phase": "before" | "after", "snapshot_name", "indices"}``.
+    A subset snapshot (``indices`` set) records nothing: drills only prove full ones."""
+    phase, name = event.get("phase"), event.get("snapshot_name")
+    if phase not in PHASES or not isinstance(name, str):
+        raise InvalidInputError(f"expected {{'phase': 'before' or 'after', 'snapshot_name': str}}, got {event!r}")
+    if event.get("indices"):
+        return {"phase": phase, "indices": 0, "skipped": "a subset snapshot: drills prove full ones only"}
+    return {"phase": phase, "indices": record_phase(open_catalog(), client, phase, name, now=now)}
 
 
 def record_phase(catalog: Catalog, client: DomainClient, phase: str, snapshot: str, *, now: datetime) -> int:

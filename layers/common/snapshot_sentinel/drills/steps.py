@@ -1,4 +1,5 @@
-"""The steps of DrillStateMachine: plan, start the restore, check, verify, clean up.
+"""The steps of DrillStateMachine that act on a domain: plan, start the restore, check it. The
+verification is :mod:`.verify`, the clean-up :mod:`.cleanup`, the input :mod:`.input`.
 
 They reuse the restore layer's cluster access (:class:`RestoreDomain`) and snapshot choice, but
 not RestoreStateMachine as a nested execution: a drill needs its own names, settings and, above
@@ -10,11 +11,9 @@ Each step carries only the bounded plan (the caps bound the picks) and its own s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.client import DomainClient
@@ -27,71 +26,18 @@ from snapshot_sentinel.drills.errors import (
     DrillShardFailedError,
     DrillTargetExistsError,
 )
-from snapshot_sentinel.drills.plan import (
-    DrillCaps,
-    IndexCandidate,
-    drill_prefix,
-    is_drill_index,
-    sample_indices,
-)
-from snapshot_sentinel.errors import UNANSWERED, InvalidInputError
-from snapshot_sentinel.inputs import input_size
+from snapshot_sentinel.drills.input import index_patterns, validate_drill_input
+from snapshot_sentinel.drills.plan import IndexCandidate, drill_prefix, sample_indices
+from snapshot_sentinel.drills.settings import DrillSettings
+from snapshot_sentinel.errors import UNANSWERED
 from snapshot_sentinel.models import SUCCESS, iso
 from snapshot_sentinel.naming import counted
 from snapshot_sentinel.observability import logger
 from snapshot_sentinel.restore.cluster import RestoreDomain, allocation_reason
 from snapshot_sentinel.restore.plan import choose_default_snapshot
 
-INPUT_KEYS = ("snapshot_name", "indices", "keep_restored")
 WAITING_SAMPLE = 10
 EXPLAINS_PER_CHECK = 3
-
-
-@dataclass(frozen=True)
-class DrillSettings:
-    repository: str
-    prefix: str
-    stack_name: str
-    indices: str
-    max_shards: int
-    max_gigabytes: float
-    max_wait: timedelta
-    poll_interval_seconds: int = 60
-
-    @property
-    def caps(self) -> DrillCaps:
-        return DrillCaps.from_gigabytes(self.max_shards, self.max_gigabytes)
-
-
-def _patterns(value: Any, field: str) -> list[str] | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return [p.strip() for p in value.split(",") if p.strip()] or None
-    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-        return list(value)
-    raise InvalidInputError(f"{field} must be a comma-separated string or a list of index names/patterns")
-
-
-def validate_drill_input(raw: Any) -> dict[str, Any]:
-    """``{"snapshot_name", "indices", "keep_restored"}``, all optional; anything else is refused."""
-    if raw is None:
-        raw = {}
-    input_size(raw, "drill")
-    if not isinstance(raw, Mapping):
-        raise InvalidInputError('the drill input must be a JSON object such as {"keep_restored": false}')
-    unknown = sorted(set(raw) - set(INPUT_KEYS))
-    if unknown:
-        raise InvalidInputError(
-            f"unknown input key {unknown[0]!r}; a drill accepts only {', '.join(INPUT_KEYS)} (remove {unknown[0]!r})"
-        )
-    name = raw.get("snapshot_name")
-    if name is not None and (not isinstance(name, str) or not name):
-        raise InvalidInputError("snapshot_name must be a non-empty string (a snapshot of the repository)")
-    keep = raw.get("keep_restored", False)
-    if not isinstance(keep, bool):
-        raise InvalidInputError("keep_restored must be true or false")
-    return {"snapshot_name": name, "indices": _patterns(raw.get("indices"), "indices"), "keep_restored": keep}
 
 
 def plan_drill(
@@ -103,12 +49,11 @@ def plan_drill(
     now: datetime,
     execution_id: str,
     target: DomainClient | None = None,
-    target_name: str | None = None,
 ) -> dict[str, Any]:
     """Choose the snapshot and the sample; changes nothing.
 
     ``client`` is the backed-up domain (its snapshots, its live indices' sizes); ``target`` is where
-    the drill restores, a separate drill domain (``target_name``) or, by default, the same one: its
+    the drill restores, a separate drill domain (``settings.target``) or, by default, the same one: its
     existing indices are the names a drill may not take. Every name carries a token of
     ``execution_id``, so no other drill, of this snapshot or another, plans the same names."""
     config = validate_drill_input(raw_input)
@@ -156,7 +101,7 @@ def plan_drill(
             stored, unknown_why = {}, f"{unknown_why}, and the snapshot's _status failed ({type(exc).__name__})"
         candidates += [IndexCandidate(name, *stored[name]) for name in unknown if name in stored]
         unknown = [name for name in unknown if name not in stored]
-    patterns = config["indices"] or _patterns(settings.indices, "DrillIndices")
+    patterns = config["indices"] or index_patterns(settings.indices, "DrillIndices")
     prefix = drill_prefix(snapshot.start_time, execution_id)
     sample = sample_indices(
         candidates,
@@ -189,7 +134,7 @@ def plan_drill(
         "snapshot_why": why,
         "name_prefix": prefix,
         "keep_restored": config["keep_restored"],
-        "drill_domain": target_name if target is not None else None,
+        "drill_domain": settings.target.name if target is not None else None,
         "catalog": catalog_note,
         "picks": picks,
         "shards": sum(p["primaries"] for p in picks),
@@ -319,150 +264,3 @@ def check_drill(
             floor_seconds=_floor(plan),
         ),
     }
-
-
-def _fields(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    found: dict[str, str] = {}
-    for name, spec in (mapping.get("properties") or {}).items():
-        path = f"{prefix}{name}"
-        found[path] = str(spec.get("type") or "object")
-        found.update(_fields(spec, f"{path}."))
-    return found
-
-
-def _mapping_of(client: DomainClient, index: str) -> dict[str, str]:
-    doc = client.read(f"/{quote(index, safe='')}/_mapping") or {}
-    entry: Mapping[str, Any] = next(iter(doc.values()), {}) if doc else {}
-    return _fields((entry or {}).get("mappings") or {})
-
-
-def verify_drill(
-    client: DomainClient, plan: Mapping[str, Any], source_domain: DomainClient | None = None
-) -> dict[str, Any]:
-    """Counts against the catalog, mapping against the source, a sample search; never raises for
-    a bad result (the report does), so the clean-up always has the facts. ``client`` is where the
-    drill restored; ``source_domain`` the backed-up domain, when that is another one."""
-    domain = RestoreDomain(client)
-    origin = source_domain or client
-    names = targets(plan)
-    stats = domain.index_stats(names)
-    live = RestoreDomain(origin).existing_indices()
-    results, problems = [], []
-    restored_bytes = 0
-    for pick in plan["picks"]:
-        source, target = str(pick["source"]), str(pick["target"])
-        stat = stats.get(target) or {}
-        docs = int(stat.get("docs") or 0)
-        restored_bytes += int(stat.get("size_bytes") or 0)
-        result: dict[str, Any] = {"index": source, "target": target, "docs": docs}
-        before, after = pick.get("docs_before"), pick.get("docs_after")
-        if stat.get("health") == "red":
-            problems.append(f"[{source}] restored red: a shard failed")
-        if before is None:
-            result["count"] = "skipped: the catalog holds no count for this snapshot"
-        else:
-            rule = count_rule(int(before), after, pick.get("ops_before"), pick.get("ops_after"))
-            basis = rule.basis(int(before), int(after if after is not None else before))
-            if rule.holds(docs):
-                result["count"] = f"ok: {docs} within [{rule.low}, {rule.high}]"
-            else:
-                result["count"] = f"FAILED: {docs} outside [{rule.low}, {rule.high}]"
-                problems.append(
-                    f"[{source}] restored {docs} documents; the catalog recorded {rule.low}..{rule.high} ({basis})"
-                )
-        if source in live:
-            restored, current = _mapping_of(client, target), _mapping_of(origin, source)
-            differ = sorted(f for f, kind in restored.items() if current.get(f) != kind)
-            if differ:
-                result["mapping"] = f"FAILED: {counted(len(differ), 'field')} differ from the source, first {differ[0]}"
-                problems.append(f"[{source}] mapping differs from the live source at {', '.join(differ[:3])}")
-            else:
-                result["mapping"] = f"ok: {counted(len(restored), 'field')} as in the source"
-        else:
-            result["mapping"] = "skipped: the source index no longer exists to compare with"
-        if docs:
-            found = client.read(f"/{quote(target, safe='')}/_search", {"size": "1"}) or {}
-            hits = (found.get("hits") or {}).get("hits") or []
-            result["search"] = "ok" if hits else "FAILED: no document returned"
-            if not hits:
-                problems.append(f"[{source}] a sample search returned no document")
-        else:
-            result["search"] = "skipped: no documents"
-        results.append(result)
-    return {"passed": not problems, "problems": problems[:20], "indices": results, "restored_bytes": restored_bytes}
-
-
-def own_indices(picked: Sequence[str], present: Iterable[str], prefix: str) -> list[str]:
-    """The indices a drill's clean-up may delete: in its own picks AND carrying its own execution's
-    prefix AND existing now. Pure, so the property tests prove it never names anything else."""
-    live = set(present)
-    return [n for n in dict.fromkeys(picked) if n in live and is_drill_index(n, prefix)]
-
-
-def restored_from(recoveries: Mapping[str, Sequence[Mapping[str, Any]]], repository: str, snapshot: str) -> list[str]:
-    """The indices whose every primary was recovered from ``repository:snapshot`` (``_recovery``
-    type SNAPSHOT with that source): what a restore of this snapshot created, never an index made
-    any other way. Pure."""
-    found = []
-    for name, shards in recoveries.items():
-        primaries = [shard for shard in shards if shard.get("primary", True)]
-        if primaries and all(
-            shard.get("type") == "SNAPSHOT"
-            and (shard.get("source") or {}).get("repository") == repository
-            and (shard.get("source") or {}).get("snapshot") == snapshot
-            for shard in primaries
-        ):
-            found.append(name)
-    return found
-
-
-REFUSED_BEFORE_SENDING = frozenset({"DrillTargetExistsError"})
-"""Errors of the start step raised before its ``POST _restore``: the drill restored nothing."""
-
-
-def clean_up(client: DomainClient, state: Mapping[str, Any], repository: str) -> dict[str, Any]:
-    """Delete exactly this drill's indices: a name in its own picks, carrying its own execution's
-    prefix (no other drill plans such a name), existing now, and only when this drill sent its
-    restore (before that, a held name is someone else's). ``keep_restored`` leaves them and says so.
-
-    When the start step itself failed after it may have sent the restore (a Lambda service error or
-    a timeout after its POST), an own-named index counts as this drill's only if ``_recovery`` also
-    shows every primary restored from this very snapshot; a start that refused before sending
-    (``DrillTargetExistsError``) restored nothing, so nothing is deleted."""
-    plan = state.get("plan") or {}
-    names = targets(plan)
-    prefix = str(plan.get("name_prefix") or "")
-    restore = state.get("restore")
-    error = state.get("error")
-    refused = isinstance(error, Mapping) and error.get("Error") in REFUSED_BEFORE_SENDING
-    start_failed = restore is None and bool(error) and not refused
-    if not names or not prefix or not ((restore or {}).get("sent") or start_failed):
-        return {"deleted": [], "note": "this drill restored nothing, so it deletes nothing"}
-    domain = RestoreDomain(client)
-    own = own_indices(names, domain.existing_indices(), prefix)
-    note = ""
-    if start_failed:
-        own = restored_from(domain.recoveries(own), repository, str(plan["snapshot_name"])) if own else []
-        note = (
-            "the start step failed after planning, so only indices restored from this snapshot count as the drill's; "
-        )
-    if plan.get("keep_restored"):
-        return {"deleted": [], "kept": own, "note": note + "keep_restored: the drill indices are left for a person"}
-    if own:
-        domain.delete_indices(own)
-    return {"deleted": own, "note": note + f"deleted the drill's {counted(len(own), 'index')}"}
-
-
-def drill_settings(
-    environ: Mapping[str, str], repository: str, prefix: str, stack: str, max_wait: int, poll_seconds: int = 60
-) -> DrillSettings:
-    return DrillSettings(
-        repository=repository,
-        prefix=prefix,
-        stack_name=stack,
-        indices=environ.get("DRILL_INDICES", ""),
-        max_shards=int(environ.get("DRILL_MAX_SHARDS", "20")),
-        max_gigabytes=float(environ.get("DRILL_MAX_GIGABYTES", "20")),
-        max_wait=timedelta(minutes=max_wait),
-        poll_interval_seconds=poll_seconds,
-    )

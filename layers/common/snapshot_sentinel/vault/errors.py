@@ -25,6 +25,11 @@ class VaultSourceChangedError(SentinelError):
     repository): the vault keeps the generation it had; the next copy brings the new one."""
 
 
+class VaultPlanIncompleteError(SentinelError):
+    """A listing job of the copy's plan wrote no plan (or a batch file it wrote is gone): the plan is
+    not the whole repository, so nothing is copied from it; the next copy lists again."""
+
+
 class VaultBatchFailedError(SentinelError):
     """A batch of server-side copies failed after its retries, so its tier's Distributed Map failed
     (``States.ExceedToleratedFailureThreshold``) and no later tier ran: the vault keeps its previous
@@ -35,3 +40,9 @@ class VaultBatchFailedError(SentinelError):
 class VaultCopyFailedError(SentinelError):
     """A step of the copy ended with one of Step Functions' own errors (``States.Timeout``,
     ``States.Runtime``, ...): the execution ends with this name, its Cause keeps the service's."""
+
+
+class VaultListingFailedError(SentinelError):
+    """A listing job (one index directory) failed after its retries, so the plan's Distributed Map
+    failed (``States.ExceedToleratedFailureThreshold``) and nothing was copied. The copy's execution
+    ends with this name; its Cause keeps the service's."""

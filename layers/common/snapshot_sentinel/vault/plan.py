@@ -25,6 +25,13 @@ a key present in the vault with the source's size is done; ``index.latest`` is c
 content (ETag) differs. ``tests-*`` (the engine's repository verification scratch, deleted by the
 engine) is never copied. An unknown key is copied in tier 0: nothing the engine reads references it.
 
+The plan scales by fanning out over the layout the engine gives the repository: the root's own files
+(tiers 3 to 5, two per snapshot) are planned with the generation pin, and every directory under
+``indices/`` (one per index) is planned on its own (:func:`listing_prefixes`), each listing job seeing
+only its prefix on both sides; the batches of all jobs are then packed per tier (:func:`pack_batches`).
+Tiers are global, so the union of the per-prefix plans is the plan of the whole listing (the property
+tests partition repositories this way).
+
 Deletions on the source are never mirrored: the plan only adds. A blob retention deleted from the
 source may still be referenced by an older ``index-N`` in the vault, and Object Lock keeps it
 within the retention period anyway (the vault's pruning is described in docs/vault.md).
@@ -50,6 +57,9 @@ DEFAULT_BATCH_OBJECTS = 1000
 DEFAULT_BATCH_BYTES = 20 * 1024**3
 """A batch is one Lambda invocation of server-side copies: at a few hundred MB/s per copy, 20 GiB and
 1,000 objects fit well inside the 15-minute Lambda limit (docs/figures.md has the measured rates)."""
+MAX_FILES_PER_ITEM = 100
+"""Batch files per copy item: an item's input (the files' keys) stays ~12 KB, and its Lambda reads at
+most 100 small files before copying."""
 
 
 class Tier(IntEnum):
@@ -96,6 +106,48 @@ class CopyPlan:
         for batch in self.batches:
             groups.setdefault(batch.tier, []).append(batch)
         return tuple(tuple(groups[tier]) for tier in sorted(groups))
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """A batch a listing job wrote to the manifest bucket: its key there and what it holds."""
+
+    tier: Tier
+    key: str
+    objects: int
+    bytes: int
+
+
+def listing_prefixes(top_directories: Iterable[str], index_directories: Iterable[str]) -> tuple[str, ...]:
+    """The prefixes planned one listing job each: every directory under ``indices/`` (one per index),
+    and any other top-level directory (its keys are unknown to the engine: tier 0), but never the
+    engine's verification scratch (``tests-*``). Directories end with ``/``, relative to the base path."""
+    others = [d for d in top_directories if d != f"{INDICES_DIR}/" and not d.startswith(VERIFICATION_PREFIX)]
+    return tuple(sorted({*others, *index_directories}))
+
+
+def pack_batches(
+    files: Iterable[BatchFile],
+    *,
+    max_batch_objects: int = DEFAULT_BATCH_OBJECTS,
+    max_batch_bytes: int = DEFAULT_BATCH_BYTES,
+) -> dict[Tier, list[list[BatchFile]]]:
+    """The listing jobs' batch files grouped per tier into copy items of at most ``max_batch_objects``
+    objects, ``max_batch_bytes`` bytes and :data:`MAX_FILES_PER_ITEM` files (a file larger than that is
+    an item on its own): an index of three blobs does not cost a Lambda of its own, and no item holds
+    more than one batch's worth (its input, the files' keys, stays a few KB)."""
+    items: dict[Tier, list[list[BatchFile]]] = {}
+    sizes: dict[Tier, tuple[int, int]] = {}
+    for file in files:
+        groups = items.setdefault(file.tier, [])
+        objects, size = sizes.get(file.tier, (0, 0))
+        full = len(groups[-1]) >= MAX_FILES_PER_ITEM if groups else True
+        if full or objects + file.objects > max_batch_objects or size + file.bytes > max_batch_bytes:
+            groups.append([])
+            objects, size = 0, 0
+        groups[-1].append(file)
+        sizes[file.tier] = (objects + file.objects, size + file.bytes)
+    return {tier: items[tier] for tier in sorted(items)}
 
 
 def tier_of(key: str) -> Tier | None:

@@ -40,7 +40,13 @@ KIND = "vault_copy_failed"
 CAUSE_MAX_CHARS = 900
 MESSAGE_MAX_CHARS = 2_000
 
-STEPS = (("plan_error", "planning the copy"), ("copy_error", "copying a tier's batches"), ("verify_error", "verifying"))
+LISTING = "listing an index directory"
+STEPS = (
+    ("plan_error", "planning the copy"),
+    ("listing_error", LISTING),
+    ("copy_error", "copying a tier's batches"),
+    ("verify_error", "verifying"),
+)
 """Where each Catch of VaultCopyStateMachine puts the error it caught, and the step it names."""
 
 _MEANS = {
@@ -62,12 +68,23 @@ _MEANS = {
     "or Object Lock refuses the copier (AccessDenied: check the vault stack's BackupAccountId and CopierRoleArn), "
     "or a source object vanished while the copy ran. Fix it, then start VaultCopyStateMachine again (input {}); "
     "it resumes with what is missing.",
+    "VaultPlanIncompleteError": "A listing job of the plan left no plan (named above), or a batch file the copy "
+    "needed had expired: nothing more was copied, and the vault still restores its previous generation. Start "
+    "VaultCopyStateMachine again (input {}): it lists again.",
     "ClientError": "S3 refused a call (quoted above). AccessDenied: the vault's bucket policy (BackupAccountId, "
     "CopierRoleArn) or the VaultCopierRole. NoSuchBucket: VaultBucketName or VaultRegion. Then start "
     "VaultCopyStateMachine again (input {}).",
     "States.Timeout": "A step ran past its time limit. Start VaultCopyStateMachine again (input {}): it resumes "
     "with what is missing.",
 }
+_LISTING_FAILED_MEANS = (
+    "A listing job (one index directory, in the repository and in the vault) failed after its retries, and "
+    "nothing was copied: the vault still restores its previous generation. The execution's Map Run lists the "
+    "failed child execution and its error. Usual causes: the copier may not list the repository or the vault "
+    "(AccessDenied: the VaultCopierRole, the vault stack's BackupAccountId and CopierRoleArn), or an index "
+    "directory too large for one job's memory or 15 minutes (docs/figures.md). Then start "
+    "VaultCopyStateMachine again (input {})."
+)
 _DEFAULT_MEANS = (
     "See the execution's history for the step that failed and its error, then start VaultCopyStateMachine again "
     "(input {}): it resumes with what is missing, and the vault still restores its previous generation."
@@ -77,11 +94,15 @@ _DEFAULT_MEANS = (
 SERVICE_ERRORS = {"States.ExceedToleratedFailureThreshold": "VaultBatchFailedError"}
 """The error the execution ends with for one of Step Functions' own (a Fail state may not name ``States.*``)."""
 OTHER_SERVICE_ERROR = "VaultCopyFailedError"
+LISTING_FAILED = "VaultListingFailedError"
 
 
-def execution_error(caught: str) -> str:
-    """The error a failed copy's execution ends with: the caught one, or ours for one of the service's."""
+def execution_error(caught: str, step: str = "") -> str:
+    """The error a failed copy's execution ends with: the caught one, or ours for one of the service's
+    (a failed child of the listing map is a listing job, not a batch of copies)."""
     if caught.startswith("States."):
+        if step == LISTING and caught in SERVICE_ERRORS:
+            return LISTING_FAILED
         return SERVICE_ERRORS.get(caught, OTHER_SERVICE_ERROR)
     return caught
 
@@ -131,7 +152,7 @@ def render_copy_failure(
     what failed (the missing files of a VaultIncompleteError are in its message), what it means and
     what to do. ``repository`` and ``vault`` are ``s3://bucket/base-path`` locations."""
     step, error, message = caught_error(run)
-    ended = execution_error(error)
+    ended = execution_error(error, step)
     message = clip(message, MESSAGE_MAX_CHARS)
     plan = mapping(run.get("plan"))
     execution = text(run.get("execution_id"))
@@ -155,7 +176,8 @@ def render_copy_failure(
             f"  Planned:     generation {plan.get('generation')}, {plan.get('objects')} object(s) in "
             f"{plan.get('batches')} batch(es), {plan.get('already_in_vault')} already in the vault"
         )
-    lines += ["", "What it means, what to do", f"  {_MEANS.get(error, _DEFAULT_MEANS)}"]
+    means = _LISTING_FAILED_MEANS if ended == LISTING_FAILED else _MEANS.get(error, _DEFAULT_MEANS)
+    lines += ["", "What it means, what to do", f"  {means}"]
     lines += ["", "Execution", f"  {execution or '(not named)'}", *([f"  {url}"] if url else [])]
     facts = {
         "schema_version": SCHEMA_VERSION,

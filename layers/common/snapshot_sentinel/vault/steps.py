@@ -1,4 +1,5 @@
-"""The copy's I/O: list a repository, copy one batch server-side, read a blob. S3 clients are injected.
+"""The copy's I/O: list a repository or one level of it, copy one item server-side, read a blob, verify
+the vault. S3 clients are injected. (The plan's fan-out, its listing jobs and manifests: listing.py.)
 
 Every copy is server-side (``CopyObject``; ``UploadPartCopy`` above 5 GiB, the single-copy limit): no
 byte passes through the Lambda. The calls are made by a client of the vault's region, which is where a
@@ -8,15 +9,23 @@ cross-region ``CopyObject`` must be sent. Nothing here deletes: the copier role 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from snapshot_sentinel.vault.errors import VaultIncompleteError, VaultSourceChangedError, VaultUnreadableError
-from snapshot_sentinel.vault.plan import INDEX_LATEST, StoredObject, plan_copy
+from snapshot_sentinel.vault.errors import (
+    VaultIncompleteError,
+    VaultPlanIncompleteError,
+    VaultSourceChangedError,
+)
+from snapshot_sentinel.vault.plan import (
+    INDEX_LATEST,
+    StoredObject,
+)
 from snapshot_sentinel.vault.report import lag_hours
-from snapshot_sentinel.vault.verify import read_generation, verify_vault
+from snapshot_sentinel.vault.verify import VaultGeneration, verify_vault
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -27,6 +36,9 @@ CHECKSUM: Final = "SHA256"
 """S3 refuses a write into an Object Lock bucket with a default retention unless it carries Content-MD5
 or a checksum (MissingUploadObjectWithObjectLockHeaders): every copy asks S3 for a SHA-256 checksum."""
 PART_SIZE = 512 * 1024**2
+GATHER_THREADS = 32
+"""Concurrent reads of the listing jobs' plans, and HEADs of the vault's metadata files (boto3's pool
+holds 10 connections by default; the rest wait their turn, which still overlaps the latency)."""
 
 
 def with_slash(prefix: str) -> str:
@@ -35,12 +47,12 @@ def with_slash(prefix: str) -> str:
     return f"{prefix}/" if prefix else ""
 
 
-def list_repository(s3: S3Client, bucket: str, base_path: str) -> list[StoredObject]:
-    """Every object under the repository's base path, keys relative to it."""
+def list_repository(s3: S3Client, bucket: str, base_path: str, within: str = "") -> list[StoredObject]:
+    """Every object under the repository's base path (and ``within`` it), keys relative to the base path."""
     prefix = with_slash(base_path)
     return [
         StoredObject(item["Key"][len(prefix) :], int(item["Size"]), item.get("ETag", ""))
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + within)
         for item in page.get("Contents", [])
     ]
 
@@ -114,63 +126,79 @@ def copy_batch(
     return BatchCopied(objects=len(keys), bytes=sum(sizes))
 
 
-def prepare_copy(
-    source_s3: S3Client,
+def list_level(s3: S3Client, location: Location, within: str = "") -> tuple[list[StoredObject], list[str]]:
+    """One delimiter listing: the files directly under ``within`` and its subdirectories (ending with
+    ``/``), both relative to the base path. Its cost is the level's width, never the repository's size."""
+    prefix = with_slash(location.base_path)
+    files: list[StoredObject] = []
+    directories: list[str] = []
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=location.bucket, Prefix=prefix + within, Delimiter="/")
+    for page in pages:
+        files += [
+            StoredObject(item["Key"][len(prefix) :], int(item["Size"]), item.get("ETag", ""))
+            for item in page.get("Contents", [])
+        ]
+        directories += [entry["Prefix"][len(prefix) :] for entry in page.get("CommonPrefixes", [])]
+    return files, directories
+
+
+def copy_item(
     vault_s3: S3Client,
     manifest_s3: S3Client,
+    manifest_bucket: str,
     source: Location,
     vault: Location,
-    manifest_bucket: str,
-    run: str,
+    batch_keys: Sequence[str],
     *,
-    max_batch_objects: int,
-    max_batch_bytes: int,
-) -> dict[str, Any]:
-    """Read the source's ``index.latest`` (the generation this copy brings), list both sides, plan, and
-    write one manifest per tier (a JSON array of batches, what the Distributed Map reads). Returns the
-    bounded facts the state machine carries: counts and the manifests' keys, never the keys to copy."""
-    try:
-        answer = source_s3.get_object(Bucket=source.bucket, Key=source.key(INDEX_LATEST))
-    except source_s3.exceptions.NoSuchKey:
-        raise VaultUnreadableError(
-            f"the source repository s3://{source.bucket}/{source.key(INDEX_LATEST)} does not exist: "
-            "no snapshot was ever written there (check SnapshotBucketName and SnapshotBasePath)"
-        ) from None
-    generation = read_generation(answer["Body"].read())
-    latest_etag = str(answer["ETag"])
-    plan = plan_copy(
-        list_repository(source_s3, source.bucket, source.base_path),
-        {o.key: o for o in list_repository(vault_s3, vault.bucket, vault.base_path)},
-        max_batch_objects=max_batch_objects,
-        max_batch_bytes=max_batch_bytes,
-        generation=generation,
+    latest_etag: str = "",
+) -> BatchCopied:
+    """Copy one item of a tier's manifest: its batch files, read from the manifest bucket, in order."""
+    objects = size = 0
+    for batch_key in batch_keys:
+        try:
+            body = manifest_s3.get_object(Bucket=manifest_bucket, Key=batch_key)["Body"].read()
+        except manifest_s3.exceptions.NoSuchKey:
+            raise VaultPlanIncompleteError(
+                f"the batch file {batch_key} is gone (the copy's manifests last a day): start the copy again"
+            ) from None
+        batch = json.loads(body)
+        copied = copy_batch(vault_s3, source, vault, batch["keys"], batch["sizes"], latest_etag=latest_etag)
+        objects, size = objects + copied.objects, size + copied.bytes
+    return BatchCopied(objects=objects, bytes=size)
+
+
+def absent_keys(s3: S3Client, location: Location, keys: Collection[str]) -> list[str]:
+    """Which of ``keys`` the location lacks: one HEAD each, concurrently (never a whole listing)."""
+
+    def absent(key: str) -> bool:
+        try:
+            s3.head_object(Bucket=location.bucket, Key=location.key(key))
+        except s3.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return True
+            raise
+        return False
+
+    with ThreadPoolExecutor(max_workers=GATHER_THREADS) as pool:
+        return [key for key, gone in zip(keys, pool.map(absent, keys), strict=True) if gone]
+
+
+def vault_generation(vault_s3: S3Client, vault: Location) -> VaultGeneration:
+    """The vault's newest generation, verified whole (raises naming what is missing): its root listed,
+    its referenced metadata files asked about one by one, its data never listed."""
+    root, _ = list_level(vault_s3, vault)
+    return verify_vault(
+        lambda key: read_blob(vault_s3, vault.bucket, vault.base_path, key),
+        {o.key for o in root},
+        lacking=lambda wanted: absent_keys(vault_s3, vault, wanted),
     )
-    tiers = []
-    for group in plan.tiers():
-        tier = int(group[0].tier)
-        key = f"{run}/tier-{tier}.json"
-        items = [{**batch.to_dict(), "latest_etag": latest_etag} for batch in group]
-        manifest_s3.put_object(
-            Bucket=manifest_bucket, Key=key, Body=json.dumps(items).encode(), ContentType="application/json"
-        )
-        tiers.append({"tier": tier, "batches": len(group), "manifest_bucket": manifest_bucket, "manifest_key": key})
-    return {
-        "generation": generation,
-        "objects": plan.objects,
-        "bytes": plan.bytes,
-        "batches": len(plan.batches),
-        "already_in_vault": plan.already_in_vault,
-        "skipped": plan.skipped,
-        "tiers": tiers,
-    }
 
 
 def verify_copy(vault_s3: S3Client, vault: Location, now: datetime, *, brought: int | None = None) -> dict[str, Any]:
-    """List the vault and verify its newest generation is whole (raises naming what is missing), and that
+    """Verify the vault's newest generation is whole (raises naming what is missing), and that
     it is at least ``brought``, the generation the copy planned: a batch that failed without failing
     its map (a tolerated failure) leaves the vault whole but behind, which is a failed copy too."""
-    keys = {o.key for o in list_repository(vault_s3, vault.bucket, vault.base_path)}
-    generation = verify_vault(lambda key: read_blob(vault_s3, vault.bucket, vault.base_path, key), keys)
+    generation = vault_generation(vault_s3, vault)
     if brought is not None and generation.generation < brought:
         raise VaultIncompleteError(
             f"the vault's {INDEX_LATEST} names generation {generation.generation}, but this copy was to bring "

@@ -78,11 +78,21 @@ def referenced_keys(repository_data: dict[str, Any]) -> set[str]:
     return keys
 
 
-def verify_vault(read: Callable[[str], bytes | None], vault_keys: Collection[str]) -> VaultGeneration:
+Lacking = Callable[[Collection[str]], Iterable[str]]
+"""Which of these vault keys are absent (the I/O asks S3 about each, concurrently)."""
+
+
+def verify_vault(
+    read: Callable[[str], bytes | None], vault_keys: Collection[str], *, lacking: Lacking | None = None
+) -> VaultGeneration:
     """Check that the generations an engine may restore from are whole: the one ``index.latest`` names
     (read-only URL repositories read it) and the highest ``index-N`` present (an engine that can list,
     fs and s3 included, takes the highest N: ``BlobStoreRepository.latestIndexBlobId``). ``read(key)``
     returns a blob or None when absent. Returns the highest.
+
+    ``vault_keys`` must hold at least the vault's root keys (its ``index-N`` files); the referenced files
+    are looked up in it, or, given ``lacking``, asked about: a vault of millions of objects is then
+    never listed whole (the referenced files are its metadata, a small share of it).
 
     Raises :class:`VaultIncompleteError` naming the first missing files, :class:`VaultUnreadableError`
     when ``index.latest`` or ``index-N`` is not what the engine writes."""
@@ -92,7 +102,8 @@ def verify_vault(read: Callable[[str], bytes | None], vault_keys: Collection[str
     named = read_generation(latest)
     listed = [int(k[len(INDEX_FILE_PREFIX) :]) for k in vault_keys if _is_generation(k)]
     highest = max(listed, default=named)
-    checked = [_verify_generation(read, vault_keys, n) for n in sorted({named, highest})]
+    absent = lacking or (lambda wanted: [k for k in wanted if k not in vault_keys])
+    checked = [_verify_generation(read, absent, n) for n in sorted({named, highest})]
     return checked[-1]
 
 
@@ -100,9 +111,7 @@ def _is_generation(key: str) -> bool:
     return key.startswith(INDEX_FILE_PREFIX) and key[len(INDEX_FILE_PREFIX) :].isdigit()
 
 
-def _verify_generation(
-    read: Callable[[str], bytes | None], vault_keys: Collection[str], generation: int
-) -> VaultGeneration:
+def _verify_generation(read: Callable[[str], bytes | None], absent: Lacking, generation: int) -> VaultGeneration:
     index_key = f"{INDEX_FILE_PREFIX}{generation}"
     raw = read(index_key)
     if raw is None:
@@ -115,7 +124,7 @@ def _verify_generation(
         newest = _newest_millis(entries)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise VaultUnreadableError(f"the vault's {index_key} is not repository data the engine wrote: {exc}") from exc
-    _fail_on_missing(index_key, wanted, vault_keys)
+    _fail_on_missing(index_key, absent(wanted))
     return VaultGeneration(
         generation=generation, snapshots=names, referenced_files=len(wanted), newest_end_millis=newest
     )
@@ -127,8 +136,8 @@ def _newest_millis(entries: list[dict[str, Any]]) -> int | None:
     return max(known) if known else None
 
 
-def _fail_on_missing(index_key: str, wanted: Iterable[str], vault_keys: Collection[str]) -> None:
-    missing = tuple(sorted(k for k in wanted if k not in vault_keys))
+def _fail_on_missing(index_key: str, absent: Iterable[str]) -> None:
+    missing = tuple(sorted(absent))
     if missing:
         sample = ", ".join(missing[:MISSING_SAMPLE])
         more = f" and {len(missing) - MISSING_SAMPLE} more" if len(missing) > MISSING_SAMPLE else ""

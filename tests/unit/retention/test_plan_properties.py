@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, INCOMPATIBLE, PARTIAL, SUCCESS, SnapshotInfo
 from snapshot_sentinel.ownership import TAKEN_BY
-from snapshot_sentinel.retention_plan import (
+from snapshot_sentinel.retention.plan import (
     Action,
     RetentionPlan,
     RetentionPolicy,

@@ -2,7 +2,7 @@
 
 A pure function with no I/O, so the property tests can prove every rule over arbitrary
 repositories; it imports only pure modules (never the client, settings or ``requests``). The
-executor (:mod:`snapshot_sentinel.retention_apply`) only ever deletes what a plan marked ``delete``.
+executor (:mod:`snapshot_sentinel.retention.apply`) only ever deletes what a plan marked ``delete``.
 
 Which snapshots are this stack's (:data:`snapshot_sentinel.ownership.OWNERSHIP_RULE`):
 

@@ -9,8 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from snapshot_sentinel.drills.catalog import stored_sizes
+from snapshot_sentinel.drills.cleanup import clean_up, own_indices, restored_from
+from snapshot_sentinel.drills.input import validate_drill_input
 from snapshot_sentinel.drills.plan import drill_prefix, drill_target, is_drill_index
-from snapshot_sentinel.drills.steps import clean_up, own_indices, restore_body, restored_from, validate_drill_input
+from snapshot_sentinel.drills.steps import restore_body
 from snapshot_sentinel.errors import InvalidInputError
 from tests.support.fake_cluster import FakeCluster, FakeIndex, fake_client
 
@@ -123,3 +126,37 @@ def test_a_start_that_failed_after_it_may_have_sent_deletes_its_own_name_restore
     result = clean_up(fake_client(cluster), state, "nightly-backups")
 
     assert result["deleted"] == [drill_target(PREFIX, "orders")]
+
+
+class StatusOnly:
+    """A domain that answers one ``_snapshot/<repo>/<snap>/_status`` (what a recovery region can read)."""
+
+    def __init__(self, answer: dict[str, object]) -> None:
+        self.answer = answer
+        self.asked: list[tuple[str, dict[str, str] | None]] = []
+
+    def read(self, path: str, params: dict[str, str] | None = None) -> dict[str, object]:
+        self.asked.append((path, params))
+        return self.answer
+
+
+def test_an_index_neither_catalogued_nor_live_is_sized_from_the_snapshot_itself():
+    domain = StatusOnly(
+        {
+            "snapshots": [
+                {
+                    "indices": {
+                        "orders": {"shards_stats": {"total": 2}, "stats": {"total": {"size_in_bytes": 8_388_608}}},
+                        "empty": {"shards_stats": {"total": 0}, "stats": {}},
+                    }
+                }
+            ]
+        }
+    )
+
+    sizes = stored_sizes(domain, "nightly backups", "nightly-2026-11-28")  # type: ignore[arg-type]
+
+    assert sizes == {"orders": (2, 8_388_608)}
+    [(path, params)] = domain.asked
+    assert path == "/_snapshot/nightly%20backups/nightly-2026-11-28/_status"
+    assert params is not None and "snapshots.indices.*.shards_stats.total" in params["filter_path"]

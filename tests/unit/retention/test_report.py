@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from snapshot_sentinel.models import FAILED, SUCCESS, EngineVersion, SnapshotInfo
 from snapshot_sentinel.naming import managed_snapshot_name
 from snapshot_sentinel.ownership import snapshot_metadata
-from snapshot_sentinel.retention_apply import MAX_NAMES_CHARS, Deferred, RetentionReport, delete_batches
-from snapshot_sentinel.retention_plan import Decision, RetentionPolicy, Rule, plan_retention
+from snapshot_sentinel.retention.apply import MAX_NAMES_CHARS, delete_batches
+from snapshot_sentinel.retention.plan import Decision, RetentionPolicy, Rule, plan_retention
+from snapshot_sentinel.retention.report import Deferred, RetentionReport
 
 NOW = datetime(2024, 6, 1, 2, 0, tzinfo=UTC)
 POLICY = RetentionPolicy(prefix="nightly", stack_name="prod-backups", days=14, min_count=7)

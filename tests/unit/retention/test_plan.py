@@ -11,7 +11,7 @@ from snapshot_sentinel.errors import ConfigurationError
 from snapshot_sentinel.models import FAILED, IN_PROGRESS, INCOMPATIBLE, PARTIAL, SUCCESS, SnapshotInfo
 from snapshot_sentinel.naming import managed_snapshot_name
 from snapshot_sentinel.ownership import TAKEN_BY, snapshot_metadata
-from snapshot_sentinel.retention_plan import Action, RetentionPolicy, Rule, plan_retention
+from snapshot_sentinel.retention.plan import Action, RetentionPolicy, Rule, plan_retention
 
 NOW = datetime(2024, 6, 1, 2, 0, tzinfo=UTC)
 POLICY = RetentionPolicy(prefix="nightly", stack_name="prod-backups", days=14, min_count=7)
