@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+BACKUP = "BackupStateMachine"
+DRILL = "DrillStateMachine"
+LISTING_INPUT = {"retention_only": True, "retention_dry_run": True}
+"""A BackupStateMachine run that lists the repository and deletes and snapshots nothing (a retention
+dry run): how ``snapshots`` and ``doctor`` read the repository without calling the domain."""
+SUCCESS_SEARCH_LIMIT = 200
+"""Succeeded executions looked at to find the newest real backup (retention-only runs are skipped)."""
 RUNNING = "RUNNING"
 SUCCEEDED = "SUCCEEDED"
 FINISHED = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from sentinel_cli.app import cli
-from sentinel_cli.commands import Runtime
+from sentinel_cli.context import Runtime
 from sentinel_cli.errors import EXIT_NETWORK, EXIT_USAGE
 
 REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE")

@@ -1,6 +1,6 @@
 """ETA-driven polling through the real definition: few checks for a long snapshot, completion
 seen within the poll interval. (The longest run the parameters allow, about 600 checks, is
-proven by computation in tests/unit/test_polling.py and run whole by tests/bench/bench_polling.py.)"""
+proven by computation in tests/unit/test_clock.py and run whole by tests/bench/bench_polling.py.)"""
 
 from __future__ import annotations
 

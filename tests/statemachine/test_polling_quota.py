@@ -2,7 +2,7 @@
 quota enforced: a slow restore or drill at the smallest poll interval ends with its alert (and a drill
 with its clean-up) at the deadline, long before the quota; where progress is measurable, in a handful
 of checks. (Every machine's longest run over the whole parameter range is proven in
-tests/unit/test_polling.py.)"""
+tests/unit/test_clock.py.)"""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ import boto3
 from click.testing import CliRunner
 
 from sentinel_cli.app import cli
-from sentinel_cli.commands import Runtime
+from sentinel_cli.context import Runtime
 from sentinel_cli.gateway import AwsGateway
 from tests.support.stack import REGION, RehearsalStack
 from tests.support.template import Resolver

@@ -1,9 +1,13 @@
+"""Snapshot names as the domain accepts them, the managed name of a run, and counted nouns that agree
+with their count ("1 index", never "1 indices")."""
+
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snapshot_sentinel.naming import managed_snapshot_name, name_problem
+from snapshot_sentinel.naming import counted, managed_snapshot_name, name_problem
 
 
 def test_managed_name_is_prefix_and_lowercase_utc_timestamp():
@@ -37,3 +41,18 @@ def test_rules_report_the_first_problem_in_the_engines_order():
 
 def test_a_plain_lowercase_name_with_dots_and_colons_is_valid():
     assert name_problem("before-upgrade-2.11.0:final") is None
+
+
+@pytest.mark.parametrize(
+    ("count", "noun", "expected"),
+    [
+        (1, "index", "1 index"),
+        (4, "index", "4 indices"),
+        (0, "index", "0 indices"),
+        (1, "field", "1 field"),
+        (2, "blocker", "2 blockers"),
+        (3, "restored index", "3 restored indices"),
+    ],
+)
+def test_a_count_and_its_noun_agree(count, noun, expected):
+    assert counted(count, noun) == expected

@@ -18,7 +18,7 @@ turns it into the next wait:
 **The history quota.** AWS fails an execution whose history reaches 25,000 events, with no Catch
 and no alert. Each state machine has a :class:`HistoryBudget`: each check costs at most
 ``events_per_check`` events (the Wait, the Task with every retry its Retry allows, the Choice) and
-the rest of a run at most ``events_outside_checks``; ``tests/unit/test_polling.py`` derives both
+the rest of a run at most ``events_outside_checks``; ``tests/unit/test_clock.py`` derives both
 from each definition. Every wait but the last (cut at the deadline) is at least the floor, so a
 loop makes at most ``max_wait / floor + 1`` checks; the floor is chosen so that this many checks
 at their worst, in every loop a run may enter, stay within :data:`HISTORY_EVENTS_BUDGET` (20,000:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sentinel_cli.schedule import ScheduleExpressionError, next_run
+from sentinel_cli.cron import ScheduleExpressionError, next_run
 
 NOW = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)  # a Saturday
 

@@ -7,7 +7,7 @@ import json
 
 from rich.console import Console
 
-from sentinel_cli import views
+from sentinel_cli import following, render
 from sentinel_cli.runs import RunView
 
 CHECKED = {
@@ -35,12 +35,12 @@ def checked_view() -> RunView:
 def test_a_running_snapshot_shows_its_state_polls_shards_and_time_left():
     view = checked_view()
 
-    assert views.progress_words(view) == "Wait before checking · poll 3 · shards 7/20 · about 4 minutes left"
+    assert following.progress_words(view) == "Wait before checking · poll 3 · shards 7/20 · about 4 minutes left"
 
 
 def test_a_terminal_gets_a_live_bar_of_shards():
     screen = io.StringIO()
-    follower = views.LiveFollower(Console(file=screen, force_terminal=True, width=120), "Backup")
+    follower = following.LiveFollower(Console(file=screen, force_terminal=True, width=120), "Backup")
 
     follower.update(checked_view())
     follower.close()
@@ -51,7 +51,7 @@ def test_a_terminal_gets_a_live_bar_of_shards():
 
 def test_a_log_gets_one_line_per_change():
     log = io.StringIO()
-    follower = views.LineFollower(views.make_console(log))
+    follower = following.LineFollower(render.make_console(log))
 
     follower.update(checked_view())
     follower.update(checked_view())

@@ -14,16 +14,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import click
 
-from sentinel_cli.commands import Runtime, stack_options
+from sentinel_cli import render
+from sentinel_cli.alert_reach import TOKEN_DAYS, alert_reach
+from sentinel_cli.context import Runtime, stack_options
 from sentinel_cli.errors import EXIT_OK, AwsCallError, ConfirmationRefusedError
 from sentinel_cli.gateway import AwsGateway
-from sentinel_cli.subscriptions import TOKEN_DAYS, alert_reach
 
 REFUSED_CODES = {"InvalidParameter", "NotFound", "AuthorizationError"}
 """SNS's answers to a token it will not accept (expired, mistyped, another topic's)."""
-
-
-# -- sentinel confirm ------------------------------------------------------------------------------
 
 
 def parse_confirmation(link_or_token: str) -> tuple[str | None, str]:
@@ -91,19 +89,5 @@ def confirm(runtime: Runtime, gateway: Callable[[], AwsGateway], link_or_token: 
             }
         )
         return EXIT_OK
-    console = runtime.console
-    console.print(
-        f"✔ Confirmed: {subscription.endpoint or subscription.arn} ({subscription.protocol or 'subscription'}) "
-        "receives the stack's alerts",
-        style="bold green",
-    )
-    if subscription.authenticated_unsubscribe:
-        console.print("  Unsubscribing it needs AWS credentials of this account (authenticated unsubscribe).")
-    else:
-        console.print(
-            "  ! SNS reports the confirmation as unauthenticated: one click on unsubscribe still removes it.",
-            style="yellow",
-        )
-    if reach.subscriptions is not None:
-        console.print(f"  AlertTopic now has {len(reach.confirmed)} confirmed, {len(reach.pending)} pending.")
+    render.subscription_confirmed(runtime.console, subscription, reach)
     return EXIT_OK

@@ -3,8 +3,8 @@
 An email subscription is pending until someone confirms it from the link SNS mails; until then
 alerts reach nobody. A click on that link confirms it so that anyone holding an alert email (a
 forward, a mail scanner following links) can unsubscribe the endpoint with one more click, and
-the alarms fall silent with it; ``sentinel confirm`` (confirm.py) confirms with authenticated
-unsubscribe instead.
+the alarms fall silent with it; ``sentinel confirm`` (commands/confirm.py) confirms with
+authenticated unsubscribe instead. How it is shown: sentinel_cli.render.alert_subscriptions.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Console
-
-from sentinel_cli import views
 from sentinel_cli.errors import AccessDeniedError, AwsCallError
 from sentinel_cli.gateway import AwsGateway, Subscription
 
@@ -106,28 +103,3 @@ def alert_reach(stack: AwsGateway) -> AlertReach:
         return AlertReach(topic, stack.subscriptions(topic))
     except (AccessDeniedError, AwsCallError) as exc:
         return AlertReach(topic, None, f"the alert subscriptions are unknown: {exc}")
-
-
-def render_alert_reach(console: Console, alerts: dict[str, Any], fixes: list[str]) -> None:
-    subscriptions = alerts["subscriptions"]
-    if subscriptions is None:
-        return  # unknown: said with the other unknowns
-    if not subscriptions:
-        console.print("Alerts: AlertTopic has no subscriptions")
-    else:
-        rows = [
-            (
-                s["protocol"],
-                s["endpoint"],
-                s["state"],
-                "-"
-                if s["state"] != "confirmed"
-                else {True: "needs AWS credentials", False: "one click (not protected)"}.get(
-                    s["authenticated_unsubscribe"], "unknown"
-                ),
-            )
-            for s in subscriptions
-        ]
-        console.print(views.table("Alerts go to (AlertTopic)", ["Protocol", "Endpoint", "State", "Unsubscribe"], rows))
-    for fix in fixes:
-        console.print(f"  → {fix}")

@@ -15,65 +15,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from sentinel_cli.commands import (
-    LISTING_INPUT,
-    SUCCESS_SEARCH_LIMIT,
-    Runtime,
-    execution_name,
-    follow,
-    stack_options,
-)
+from sentinel_cli import render
+from sentinel_cli.alert_reach import alert_reach
+from sentinel_cli.checks import FAIL, OK, WARN, Check, exit_code
+from sentinel_cli.context import Runtime, stack_options
+from sentinel_cli.cron import ScheduleExpressionError, next_run
 from sentinel_cli.domain_advice import domain_refusal_fix
-from sentinel_cli.errors import (
-    EXIT_OK,
-    EXIT_RUN_FAILED,
-    EXIT_WARNINGS,
-    AccessDeniedError,
-    AwsCallError,
-    NotDeployedError,
-    StackNotFoundError,
-)
+from sentinel_cli.errors import AccessDeniedError, AwsCallError, NotDeployedError, StackNotFoundError
+from sentinel_cli.following import execution_name, follow
 from sentinel_cli.gateway import AwsGateway
-from sentinel_cli.runs import RunView
-from sentinel_cli.schedule import ScheduleExpressionError, next_run
-from sentinel_cli.subscriptions import alert_reach
+from sentinel_cli.runs import DRILL, LISTING_INPUT, SUCCESS_SEARCH_LIMIT, RunView
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions.literals import ExecutionStatusType
 
-OK, WARN, FAIL = "OK", "WARN", "FAIL"
-DRILL = "DrillStateMachine"
 EXPECTED_OUTPUTS = ("BackupStateMachineArn", "RestoreStateMachineArn", "DrillStateMachineArn", "AlertTopicArn")
 DEFAULT_RPO_HOURS = 26.0
 DEFAULT_DRILL_STALE_DAYS = 8.0
 RECENT_DRILLS = 20
 """Drill runs looked at for the newest finished one and the newest pass."""
-
-
-@dataclass(frozen=True)
-class Check:
-    item: str
-    status: str
-    detail: str
-    fix: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"check": self.item, "status": self.status, "detail": self.detail, "fix": self.fix}
-
-
-def exit_code(checks: list[Check]) -> int:
-    """0 every item OK; 1 any FAIL; 4 WARN items only."""
-    statuses = {c.status for c in checks}
-    if FAIL in statuses:
-        return EXIT_RUN_FAILED
-    return EXIT_WARNINGS if WARN in statuses else EXIT_OK
 
 
 def _number(stack: AwsGateway, parameter: str, default: float) -> float:
@@ -358,9 +325,6 @@ def run_checks(runtime: Runtime, stack: AwsGateway, *, repository: bool) -> list
     return checks
 
 
-STYLES = {OK: "green", WARN: "yellow", FAIL: "bold red"}
-
-
 @click.command()
 @click.option(
     "--no-run",
@@ -383,13 +347,5 @@ def doctor(runtime: Runtime, gateway: Callable[[], AwsGateway], no_run: bool) ->
     if runtime.as_json:
         runtime.emit_json({"stack": stack.stack_name, "region": stack.region, "checks": [c.to_dict() for c in checks]})
         return code
-    console = runtime.console
-    width = max(len(c.item) for c in checks)
-    for check in checks:
-        console.print(f"{check.status:<4}  {check.item:<{width}}  {check.detail}", style=STYLES[check.status])
-        if check.fix and check.status != OK:
-            console.print(f"      {'':<{width}}  → {check.fix}")
-    counts = {s: sum(c.status == s for c in checks) for s in (OK, WARN, FAIL)}
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    console.print(f"{summary}: " + {0: "ready.", 1: "fix the FAIL lines first.", 4: "finish the WARN lines."}[code])
+    render.checklist(runtime.console, checks, code)
     return code

@@ -8,26 +8,16 @@ anything became unsafe.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import click
 
-from sentinel_cli import views
-from sentinel_cli.commands import (
-    Runtime,
-    execution_name,
-    finish,
-    follow,
-    given,
-    stack_options,
-    started,
-    wait_option,
-)
+from sentinel_cli import render
+from sentinel_cli.context import Runtime, flags_set, stack_options, wait_option
 from sentinel_cli.errors import EXIT_OK, EXIT_RUN_FAILED, UnknownSnapshotError
+from sentinel_cli.following import execution_name, finish, follow, started
 from sentinel_cli.gateway import AwsGateway
 from sentinel_cli.runs import RunView
 from snapshot_sentinel.naming import counted
@@ -45,8 +35,8 @@ def restore_input(
     include_aliases: bool | None,
     replicas: int | None,
 ) -> dict[str, Any]:
-    """RestoreStateMachine's input (issue 10's keys) from the flags; unset flags are left out."""
-    return given(
+    """RestoreStateMachine's input from the flags; unset flags are left out."""
+    return flags_set(
         snapshot_name=snapshot,
         indices=indices,
         rename_prefix=rename_prefix,
@@ -61,63 +51,6 @@ def restore_input(
 def plan_of(view: RunView) -> dict[str, Any] | None:
     plan = view.data.get("plan") if isinstance(view.data, dict) else None
     return plan if isinstance(plan, dict) else None
-
-
-BLOCKED_INDEX = re.compile(r"^\[([^\]]+)\] (.+)$")
-"""A blocker about one index names it first: ``[orders] exists (open); restore under another name ...``."""
-
-
-def plan_rows(plan: dict[str, Any], *, renamed: bool = False) -> list[tuple[str, str, str, str]]:
-    """(index in the snapshot, restored as, action, why) for every index the plan's samples name,
-    and every index a blocker names (a refused plan restores nothing, so it has no other rows)."""
-    rows = [(str(r["source"]), str(r["target"]), "restore", "") for r in plan.get("restore_sample") or []]
-    for conflict in plan.get("replace_sample") or []:
-        if isinstance(conflict, dict):
-            source, target = str(conflict.get("source", "")), str(conflict.get("target", conflict.get("source", "")))
-        else:
-            source = target = str(conflict)
-        rows.append((source, target, "replace", "exists: saved in a safety snapshot, deleted, then restored"))
-    rows.extend((str(s.get("index")), "-", "skip", str(s.get("reason", ""))) for s in plan.get("skipped_sample") or [])
-    for blocker in plan.get("blockers") or []:
-        named = BLOCKED_INDEX.match(str(blocker))
-        if named:
-            rows.append(("-" if renamed else named.group(1), named.group(1), "refused", named.group(2)))
-    return rows
-
-
-def render_plan(runtime: Runtime, plan: dict[str, Any], *, renamed: bool = False) -> None:
-    console = runtime.console
-    snapshot = plan.get("snapshot") or {}
-    counts = plan.get("counts") or {}
-    blockers = [str(b) for b in plan.get("blockers") or []]
-    if snapshot:
-        console.print(
-            f"Snapshot {snapshot.get('name')} ({snapshot.get('state')}, {views.when(snapshot.get('start_time'))}) "
-            f"in {plan.get('repository')}: {snapshot.get('why', '')}"
-        )
-    rows = plan_rows(plan, renamed=renamed)
-    if rows:
-        console.print(views.table("Restore plan", ["Index in snapshot", "Restored as", "Action", "Why"], rows))
-    if blockers:
-        console.print(f"Nothing will be restored: {counted(len(blockers), 'blocker')}.")
-    else:
-        shown = len(rows)
-        total = sum(int(counts.get(k, 0)) for k in ("restore", "replace", "skip"))
-        console.print(
-            f"{counts.get('restore', 0)} to restore, {counts.get('replace', 0)} to replace, "
-            f"{counts.get('skip', 0)} skipped" + (f" ({total - shown} not listed)" if total > shown else "")
-        )
-    for reason, count in (plan.get("skipped_by_reason") or {}).items():
-        console.print(f"  skipped {count}: {reason}")
-    for warning in plan.get("warnings") or []:
-        console.print(f"! {warning}", style="yellow")
-    for advice in plan.get("advice") or []:
-        console.print(f"  advice: {advice if isinstance(advice, str) else json.dumps(advice)}")
-    if plan.get("safety_snapshot"):
-        console.print(f"Safety snapshot before replacing: {plan['safety_snapshot']}")
-    for blocker in blockers:
-        if not BLOCKED_INDEX.match(blocker):  # the ones about an index are rows of the table
-            console.print(f"✘ {blocker}", style="bold red")
 
 
 @click.command()
@@ -191,12 +124,9 @@ def restore(
     elif plan is None:
         return finish(runtime, planned)
     else:
-        render_plan(runtime, plan, renamed=bool(rename_prefix or rename_pattern))
+        render.restore_plan(runtime.console, plan, renamed=bool(rename_prefix or rename_pattern))
         if refused:
-            runtime.console.print("Refused: the plan is not safe; nothing on the domain was changed.", style="bold red")
-            runtime.console.print(f"  Plan run   {planned.name}")
-            if planned.cause:
-                runtime.console.print(f"  Cause      {planned.cause}")
+            render.restore_refused(runtime.console, planned)
             return EXIT_RUN_FAILED
         if dry_run:
             return EXIT_OK

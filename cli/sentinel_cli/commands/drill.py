@@ -7,13 +7,14 @@ from typing import Any
 
 import click
 
-from sentinel_cli.commands import Runtime, given, stack_options, start_and_follow, wait_option
+from sentinel_cli.context import Runtime, flags_set, stack_options, wait_option
+from sentinel_cli.following import start_and_follow
 from sentinel_cli.gateway import AwsGateway
 
 
 def drill_input(snapshot: str | None, indices: str | None, keep_restored: bool) -> dict[str, Any]:
     """The drill's input with only the keys given: the state machine fills in its defaults."""
-    return given(snapshot_name=snapshot or None, indices=indices or None, keep_restored=keep_restored or None)
+    return flags_set(snapshot_name=snapshot or None, indices=indices or None, keep_restored=keep_restored or None)
 
 
 @click.command()

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import click
 
-from sentinel_cli.commands import Runtime, stack_options
+from sentinel_cli import render
+from sentinel_cli.context import Runtime, stack_options
 from sentinel_cli.errors import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 from sentinel_cli.gateway import AwsGateway, vault_state
 from snapshot_sentinel.vault.errors import VaultIncompleteError, VaultUnreadableError
@@ -47,21 +48,6 @@ def vault(runtime: Runtime, gateway: Callable[[], AwsGateway]) -> int:
 def _show(runtime: Runtime, report: dict[str, object], code: int) -> int:
     if runtime.as_json:
         runtime.emit_json(report)
-        return code
-    lines = [f"vault           s3://{report['bucket']} ({report['region']})"]
-    if "generation" in report:
-        lag = report.get("lag_hours")
-        lines += [
-            f"newest snapshot {report['newest_snapshot'] or '(none)'}",
-            f"lag             {'unknown' if lag is None else f'{lag} h'}",
-            (
-                f"snapshots       {report['snapshots']} (generation {report['generation']}, "
-                f"{report['referenced_files']} metadata files, all there)"
-            ),
-            f"retention       {report['retention_mode'] or 'no Object Lock'}"
-            + (f", {report['retention_days']} days" if report.get("retention_days") else ""),
-        ]
-    if "problem" in report:
-        lines.append(f"problem         {report['problem']}")
-    click.echo("\n".join(lines), file=runtime.out)
+    else:
+        render.vault_report(runtime.out, report)
     return code
