@@ -15,8 +15,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from snapshot_sentinel.observability import logger, tracer
+from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.restore.publish import report_restore
+from snapshot_sentinel.restore.report import restore_metrics
 from snapshot_sentinel.settings import AlertSettings
 from snapshot_sentinel.wiring import sns_client
 
@@ -31,4 +32,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         sns_client(alert.region), alert.topic_arn, event, domain=alert.domain_name, region=alert.region
     )
     logger.info("restore report published", extra={"outcome": report.outcome, "message_id": result["message_id"]})
+    publish_metrics(alert.domain_name, restore_metrics(report))
     return result

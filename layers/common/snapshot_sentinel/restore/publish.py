@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts.sns import publish
-from snapshot_sentinel.observability import logger, publish_metrics
+from snapshot_sentinel.observability import logger
 from snapshot_sentinel.restore.outcome import RestoreReport
-from snapshot_sentinel.restore.report import render_report, restore_metrics
+from snapshot_sentinel.restore.report import render_report
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -34,13 +34,10 @@ def publish_report(sns: SNSClient, topic_arn: str, report: RestoreReport) -> dic
 def report_restore(
     sns: SNSClient, topic_arn: str, event: Mapping[str, Any], *, domain: str, region: str
 ) -> tuple[RestoreReport, dict[str, Any]]:
-    """Render and publish the report of the run in ``event`` (``path`` and ``run``), then write its
-    metrics (RestoreSucceeded / RestoreFailed...); the report and the step's output, which keeps the
-    facts but the long per-index list."""
+    """Render and publish the report of the run in ``event`` (``path`` and ``run``); the report and the
+    step's output, which keeps the facts but the long per-index list."""
     run = event.get("run") or {}
     if run.get("measure_error"):
         logger.warning("index stats unavailable for the report", extra={"error": run["measure_error"]})
     report = render_report(str(event.get("path", "failed")), run, domain=domain, region=region)
-    result = {**publish_report(sns, topic_arn, report), "facts": report.bounded_facts()}
-    publish_metrics(domain, restore_metrics(report))
-    return report, result
+    return report, {**publish_report(sns, topic_arn, report), "facts": report.bounded_facts()}
