@@ -1,4 +1,4 @@
-"""The ``sentinel`` console script: the one group every command is on, and where a SentinelError
+"""The ``sentinel`` console script: the one group every command is on, and where a CliError
 becomes its message and exit code (sentinel_cli.errors)."""
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from sentinel_cli.commands.status import status
 from sentinel_cli.commands.vault import vault
 from sentinel_cli.commands.watch import watch
 from sentinel_cli.context import Runtime
-from sentinel_cli.errors import SentinelError
+from sentinel_cli.errors import CliError
 
 
 class SentinelGroup(click.Group):
-    """Turns a SentinelError into its message on stderr (and a JSON error with --json) and its exit code."""
+    """Turns a CliError into its message on stderr (and a JSON error with --json) and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except SentinelError as exc:
+        except CliError as exc:
             runtime = ctx.find_object(Runtime)
             if runtime is not None and runtime.as_json:
                 runtime.emit_json({"error": type(exc).__name__, "message": str(exc)})

@@ -14,37 +14,37 @@ EXIT_WARNINGS = 4
 """``doctor`` found nothing failing but something to finish (a WARN line)."""
 
 
-class SentinelError(Exception):
+class CliError(Exception):
     """A problem the user must act on; ``str()`` says what happened and what to do."""
 
     exit_code = EXIT_USAGE
 
 
-class StackNotFoundError(SentinelError):
+class StackNotFoundError(CliError):
     """The stack named by --stack does not exist in the region."""
 
 
-class CredentialsError(SentinelError):
+class CredentialsError(CliError):
     """No usable AWS credentials or region."""
 
 
-class AccessDeniedError(SentinelError):
+class AccessDeniedError(CliError):
     """The credentials work but may not call an API the command needs."""
 
 
-class NotDeployedError(SentinelError):
+class NotDeployedError(CliError):
     """The stack exists but lacks what the command needs (an output, a state machine)."""
 
 
-class UnknownExecutionError(SentinelError):
+class UnknownExecutionError(CliError):
     """``watch`` was given a name or ARN that no state machine of the stack knows."""
 
 
-class UnknownSnapshotError(SentinelError):
+class UnknownSnapshotError(CliError):
     """The snapshot asked for is not in the repository."""
 
 
-class AwsCallError(SentinelError):
+class AwsCallError(CliError):
     """An AWS API call failed for a reason the user did not cause."""
 
     exit_code = EXIT_RUN_FAILED
@@ -55,11 +55,11 @@ class AwsCallError(SentinelError):
         """AWS's error code (``InvalidParameter``), "" when there was no answer."""
 
 
-class ConfirmationRefusedError(SentinelError):
+class ConfirmationRefusedError(CliError):
     """SNS did not accept the confirmation link or token (expired, mistyped, another topic's)."""
 
 
-class NetworkError(SentinelError):
+class NetworkError(CliError):
     """No answer from AWS's endpoint: connection refused or reset, DNS, TLS, a timeout."""
 
     exit_code = EXIT_NETWORK

@@ -3,7 +3,7 @@
 Everything the commands know about a deployed stack comes through here: its CloudFormation
 outputs and parameters, its resources (alarms, schedule), Step Functions executions, CloudWatch
 alarm states and the EventBridge Scheduler schedule. botocore's errors become
-:class:`~sentinel_cli.errors.SentinelError` subclasses whose message says what to do.
+:class:`~sentinel_cli.errors.CliError` subclasses whose message says what to do.
 """
 
 from __future__ import annotations
