@@ -41,7 +41,12 @@ if TYPE_CHECKING:
     from mypy_boto3_sns.type_defs import ListSubscriptionsByTopicInputTypeDef
     from mypy_boto3_stepfunctions import SFNClient
     from mypy_boto3_stepfunctions.literals import ExecutionStatusType
-    from mypy_boto3_stepfunctions.type_defs import ListExecutionsInputTypeDef
+    from mypy_boto3_stepfunctions.type_defs import (
+        DescribeExecutionOutputTypeDef,
+        ExecutionListItemTypeDef,
+        HistoryEventTypeDef,
+        ListExecutionsInputTypeDef,
+    )
 
 STATE_MACHINE_OUTPUT_SUFFIX = "StateMachineArn"
 ALARM_RESOURCE_TYPE = "AWS::CloudWatch::Alarm"
@@ -255,22 +260,22 @@ class AwsGateway:
             )
         return str(started["executionArn"])
 
-    def describe_execution(self, execution_arn: str) -> dict[str, Any]:
+    def describe_execution(self, execution_arn: str) -> DescribeExecutionOutputTypeDef:
         with self._errors("stepfunctions describe_execution"):
-            return dict(self._stepfunctions.describe_execution(executionArn=execution_arn))
+            return self._stepfunctions.describe_execution(executionArn=execution_arn)
 
-    def recent_events(self, execution_arn: str, limit: int = 200) -> list[dict[str, Any]]:
+    def recent_events(self, execution_arn: str, limit: int = 200) -> list[HistoryEventTypeDef]:
         """The last ``limit`` history events, oldest first."""
         with self._errors("stepfunctions get_execution_history"):
             events = self._stepfunctions.get_execution_history(
                 executionArn=execution_arn, reverseOrder=True, maxResults=limit, includeExecutionData=True
             )["events"]
         # Newest first from AWS; sorting by id also copes with a service that ignores reverseOrder.
-        return [dict(event) for event in sorted(events, key=lambda event: event["id"])[-limit:]]
+        return sorted(events, key=lambda event: event["id"])[-limit:]
 
     def executions(
         self, state_machine_arn: str, *, status: ExecutionStatusType | None = None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ExecutionListItemTypeDef]:
         """Executions newest first, page by page, as long as the caller keeps reading."""
         request: ListExecutionsInputTypeDef = {"stateMachineArn": state_machine_arn, "maxResults": 50}
         if status:
@@ -278,7 +283,7 @@ class AwsGateway:
         while True:
             with self._errors("stepfunctions list_executions"):
                 page = self._stepfunctions.list_executions(**request)
-            yield from (dict(execution) for execution in page.get("executions", []))
+            yield from page.get("executions", [])
             token = page.get("nextToken")
             if not token:
                 return
