@@ -34,14 +34,18 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudformation.type_defs import StackTypeDef
     from mypy_boto3_cloudwatch import CloudWatchClient
-    from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_scheduler.type_defs import ListSchedulesInputTypeDef
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sns.type_defs import ListSubscriptionsByTopicInputTypeDef
     from mypy_boto3_stepfunctions import SFNClient
     from mypy_boto3_stepfunctions.literals import ExecutionStatusType
-    from mypy_boto3_stepfunctions.type_defs import ListExecutionsInputTypeDef
+    from mypy_boto3_stepfunctions.type_defs import (
+        DescribeExecutionOutputTypeDef,
+        ExecutionListItemTypeDef,
+        HistoryEventTypeDef,
+        ListExecutionsInputTypeDef,
+    )
 
 STATE_MACHINE_OUTPUT_SUFFIX = "StateMachineArn"
 ALARM_RESOURCE_TYPE = "AWS::CloudWatch::Alarm"
@@ -255,22 +259,22 @@ class AwsGateway:
             )
         return str(started["executionArn"])
 
-    def describe_execution(self, execution_arn: str) -> dict[str, Any]:
+    def describe_execution(self, execution_arn: str) -> DescribeExecutionOutputTypeDef:
         with self._errors("stepfunctions describe_execution"):
-            return dict(self._stepfunctions.describe_execution(executionArn=execution_arn))
+            return self._stepfunctions.describe_execution(executionArn=execution_arn)
 
-    def recent_events(self, execution_arn: str, limit: int = 200) -> list[dict[str, Any]]:
+    def recent_events(self, execution_arn: str, limit: int = 200) -> list[HistoryEventTypeDef]:
         """The last ``limit`` history events, oldest first."""
         with self._errors("stepfunctions get_execution_history"):
             events = self._stepfunctions.get_execution_history(
                 executionArn=execution_arn, reverseOrder=True, maxResults=limit, includeExecutionData=True
             )["events"]
         # Newest first from AWS; sorting by id also copes with a service that ignores reverseOrder.
-        return [dict(event) for event in sorted(events, key=lambda event: event["id"])[-limit:]]
+        return sorted(events, key=lambda event: event["id"])[-limit:]
 
     def executions(
         self, state_machine_arn: str, *, status: ExecutionStatusType | None = None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ExecutionListItemTypeDef]:
         """Executions newest first, page by page, as long as the caller keeps reading."""
         request: ListExecutionsInputTypeDef = {"stateMachineArn": state_machine_arn, "maxResults": 50}
         if status:
@@ -278,7 +282,7 @@ class AwsGateway:
         while True:
             with self._errors("stepfunctions list_executions"):
                 page = self._stepfunctions.list_executions(**request)
-            yield from (dict(execution) for execution in page.get("executions", []))
+            yield from page.get("executions", [])
             token = page.get("nextToken")
             if not token:
                 return
@@ -398,29 +402,3 @@ class AwsGateway:
                 break
             request["NextToken"] = page["NextToken"]
         return found
-
-
-def vault_state(session: boto3.session.Session, bucket: str, region: str, base_path: str) -> dict[str, Any]:
-    """What the vault holds (its verified generation, newest snapshots, when the newest ended, how many
-    files that generation references) and its Object Lock retention, read with the caller's credentials
-    in the vault's region, as the copy verifies it: the root listed, the metadata asked about, the data
-    never listed (a vault of millions of objects answers in seconds)."""
-    from snapshot_sentinel.vault.steps import Location, vault_generation
-
-    with aws_errors(f"reading the vault s3://{bucket}", region=region):
-        s3: S3Client = session.client("s3", region_name=region, config=CLIENT_CONFIG)
-        generation = vault_generation(s3, Location(bucket, base_path))
-        try:
-            rule = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"].get("Rule", {})
-        except s3.exceptions.ClientError:
-            rule = {}
-    retention = rule.get("DefaultRetention", {})
-    return {
-        "referenced_files": generation.referenced_files,
-        "generation": generation.generation,
-        "snapshots": len(generation.snapshots),
-        "newest_snapshot": generation.snapshots[-1] if generation.snapshots else None,
-        "newest_end_millis": generation.newest_end_millis,
-        "retention_mode": retention.get("Mode"),
-        "retention_days": retention.get("Days") or (retention.get("Years", 0) * 365 or None),
-    }

@@ -8,9 +8,13 @@ and the alert step's result (``$.alert``) names the alert that was sent.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.type_defs import DescribeExecutionOutputTypeDef, HistoryEventTypeDef
 
 BACKUP = "BackupStateMachine"
 DRILL = "DrillStateMachine"
@@ -141,7 +145,10 @@ class RunView:
 
     @classmethod
     def build(
-        cls, described: dict[str, Any], events: list[dict[str, Any]], machines: dict[str, str] | None = None
+        cls,
+        described: DescribeExecutionOutputTypeDef,
+        events: Sequence[HistoryEventTypeDef],
+        machines: dict[str, str] | None = None,
     ) -> RunView:
         """From ``DescribeExecution`` and the last history events (oldest first); ``machines`` maps
         a state machine ARN to its logical name (``BackupStateMachine``) in the stack."""

@@ -10,22 +10,19 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from snapshot_sentinel.backup.settings import SnapshotSettings
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.restore.steps import reopen_set_aside, restore_run, set_aside_conflicts
+from snapshot_sentinel.restore.safety import set_aside_step
+from snapshot_sentinel.restore.settings import RestoreSettings
+from snapshot_sentinel.restore.steps import restore_run
 from snapshot_sentinel.wiring import domain_client
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = SnapshotSettings.from_env(os.environ)
+    settings = RestoreSettings.from_env(os.environ)
     run = restore_run(domain_client(settings.domain, os.environ), settings, event["config"])
     logger.append_keys(domain=settings.domain.name, execution=run.config.execution_id)
-    if event.get("reopen"):
-        result = reopen_set_aside(run, event["plan"])
-        logger.info("set-aside indices opened again", extra=result)
-        return result
-    result = set_aside_conflicts(run, event["plan"], event["safety"])
-    logger.info("conflicting indices set aside (closed)", extra=result)
+    result = set_aside_step(run, event)
+    logger.info("conflicting indices set aside or opened again", extra=result)
     return result

@@ -9,8 +9,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
-from snapshot_sentinel.backup.settings import SnapshotSettings
 from snapshot_sentinel.observability import logger, tracer
+from snapshot_sentinel.restore.settings import RestoreSettings
 from snapshot_sentinel.restore.steps import plan_step, restore_run
 from snapshot_sentinel.wiring import domain_client, dynamodb_client
 
@@ -18,7 +18,7 @@ from snapshot_sentinel.wiring import domain_client, dynamodb_client
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = SnapshotSettings.from_env(os.environ)
+    settings = RestoreSettings.from_env(os.environ)
     dynamodb = dynamodb_client(settings.domain.region) if settings.catalog_table else None
     run = restore_run(domain_client(settings.domain, os.environ), settings, event["config"], dynamodb)
     logger.append_keys(domain=settings.domain.name, repository=run.repository, execution=run.config.execution_id)

@@ -10,9 +10,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
-from snapshot_sentinel.drills.freshness import publish_drill_freshness
+from snapshot_sentinel.drills.freshness import read_drill_freshness
 from snapshot_sentinel.drills.settings import DrillFreshnessSettings
-from snapshot_sentinel.observability import logger, tracer
+from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.wiring import stepfunctions_client
 
 
@@ -21,13 +21,10 @@ from snapshot_sentinel.wiring import stepfunctions_client
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = DrillFreshnessSettings.from_env(os.environ)
     logger.append_keys(domain=settings.domain.name)
-    result = publish_drill_freshness(
-        stepfunctions_client(settings.domain.region),
-        settings.domain.name,
-        settings.state_machine_arn,
-        settings.stale_days,
-        now=clock.utc_now(),
-    )
+    stepfunctions = stepfunctions_client(settings.domain.region)
+    freshness = read_drill_freshness(stepfunctions, settings.state_machine_arn, now=clock.utc_now())
+    publish_metrics(settings.domain.name, freshness.metrics())
+    result = freshness.result(settings.stale_days)
     if result["stale"]:
         logger.warning("no drill passed within DrillStaleDays", extra=result)
     else:

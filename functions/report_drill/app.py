@@ -9,7 +9,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.drills.publish import report_drill
-from snapshot_sentinel.observability import logger, tracer
+from snapshot_sentinel.drills.report import drill_metrics
+from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.settings import AlertSettings
 from snapshot_sentinel.wiring import sns_client
 
@@ -22,5 +23,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     report, result = report_drill(
         sns_client(alert.region), alert.topic_arn, event, domain=alert.domain_name, region=alert.region
     )
+    publish_metrics(alert.domain_name, drill_metrics(report))
     logger.info("drill report published", extra={"outcome": report.outcome, "message_id": result["message_id"]})
     return result

@@ -8,15 +8,15 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from snapshot_sentinel.backup.settings import SnapshotSettings
 from snapshot_sentinel.observability import logger, tracer
+from snapshot_sentinel.restore.settings import RestoreSettings
 from snapshot_sentinel.restore.validation import validate_restore_input
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = SnapshotSettings.from_env(os.environ)
+    settings = RestoreSettings.from_env(os.environ)
     logger.append_keys(execution=event.get("execution_id"), domain=settings.domain.name)
     config = validate_restore_input(
         event.get("input"),

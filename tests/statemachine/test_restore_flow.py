@@ -221,7 +221,7 @@ def test_a_read_only_stack_on_a_new_domain_restores_the_other_stacks_newest_snap
         ({"rename_prefix": "r-", "include_aliases": True}, "include_aliases"),
     ],
 )
-def test_invalid_input_alerts_naming_the_field_and_touches_nothing(  # every case: test_restore_validation.py
+def test_invalid_input_alerts_naming_the_field_and_touches_nothing(  # every case: tests/unit/restore/test_validation.py
     stack, backed_up, run_input, field
 ):
     run = restore(stack, run_input)

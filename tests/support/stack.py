@@ -169,8 +169,10 @@ class RehearsalStack:
         self.stack_name = stack_name
         self.payload_limit = payload_limit
         self.history_limit = history_limit
-        self.join_timeout = 60.0
-        """Seconds a run may take in real time before :meth:`run` gives up on it."""
+        self.join_timeout = 600.0
+        """Seconds a run may take in real (wall-clock) time before :meth:`run` gives up on it: a guard
+        against a hung execution only, so generous: a run of virtual hours takes seconds, but a loaded
+        2-core machine (CI, parallel work) has stretched a slow restore's past a minute."""
         self.invocations: list[Invocation] = []
         self.metric_lines: list[str] = []
         self._runs = 0
@@ -460,7 +462,10 @@ class RehearsalStack:
         for arn in arns:
             described = sfn.describe_execution(executionArn=arn)
             if described["status"] == "RUNNING":
-                raise AssertionError(f"execution {arn} still running after its worker thread ended")
+                raise AssertionError(
+                    f"execution {arn} still running after {self.join_timeout:.0f} s of real time: hung, or a"
+                    " machine too loaded for join_timeout"
+                )
             events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
             results.append(
                 RunResult(

@@ -35,6 +35,7 @@ from sentinel_cli.runs import DRILL, LISTING_INPUT, SUCCESS_SEARCH_LIMIT, RunVie
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions.literals import ExecutionStatusType
+    from mypy_boto3_stepfunctions.type_defs import DescribeExecutionOutputTypeDef
 
 EXPECTED_OUTPUTS = ("BackupStateMachineArn", "RestoreStateMachineArn", "DrillStateMachineArn", "AlertTopicArn")
 DEFAULT_RPO_HOURS = 26.0
@@ -194,8 +195,12 @@ def is_full_backup(run_input: Any) -> bool:
 
 
 def _newest(
-    stack: AwsGateway, arn: str, wanted: Callable[[dict[str, Any]], bool], *, status: ExecutionStatusType | None = None
-) -> Iterator[dict[str, Any]]:
+    stack: AwsGateway,
+    arn: str,
+    wanted: Callable[[DescribeExecutionOutputTypeDef], bool],
+    *,
+    status: ExecutionStatusType | None = None,
+) -> Iterator[DescribeExecutionOutputTypeDef]:
     for summary in islice(stack.executions(arn, status=status), SUCCESS_SEARCH_LIMIT):
         described = stack.describe_execution(summary["executionArn"])
         if wanted(described):

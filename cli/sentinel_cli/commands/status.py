@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,9 @@ from sentinel_cli.errors import EXIT_OK, EXIT_RUN_FAILED, AccessDeniedError, Aws
 from sentinel_cli.gateway import AwsGateway
 from sentinel_cli.runs import BACKUP, SUCCESS_SEARCH_LIMIT, did_the_job, run_kind
 
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions.type_defs import ExecutionListItemTypeDef
+
 RECENT_RUNS = 5
 
 
@@ -26,7 +29,7 @@ def _hours(since: datetime | None, now: datetime) -> float | None:
     return None if since is None else round((now - since).total_seconds() / 3600, 1)
 
 
-def _last_success(stack: AwsGateway, arn: str) -> dict[str, Any] | None:
+def _last_success(stack: AwsGateway, arn: str) -> ExecutionListItemTypeDef | None:
     """The newest succeeded run that did the state machine's real job (a backup that took a
     snapshot, a restore that restored): dry runs and retention-only runs are skipped."""
     for summary in islice(stack.executions(arn, status="SUCCEEDED"), SUCCESS_SEARCH_LIMIT):

@@ -15,8 +15,7 @@ grace instead of an alarm on its first day. Step Functions keeps a closed execut
 an older success is forgotten and the age falls back to the (older still) creation date: the
 figure only grows, never hides staleness, and DrillStaleDays stops at 90.
 
-Pure but for :func:`publish_drill_freshness`, which reads through the Step Functions client the
-handler injects and writes the metric.
+Pure: the executions and the clock come in; the Step Functions client is injected by the handler.
 """
 
 from __future__ import annotations
@@ -25,8 +24,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-
-from snapshot_sentinel.observability import publish_metrics
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -106,13 +103,3 @@ def read_drill_freshness(stepfunctions: SFNClient, state_machine_arn: str, now: 
     if not executions:
         created = stepfunctions.describe_state_machine(stateMachineArn=state_machine_arn)["creationDate"]
     return drill_freshness(executions, now, created=created)
-
-
-def publish_drill_freshness(
-    stepfunctions: SFNClient, domain: str, state_machine_arn: str, stale_days: int, *, now: datetime
-) -> dict[str, Any]:
-    """Read the freshness of ``domain``'s drills and write DaysSinceDrillSucceeded; the step's result
-    (``stale`` when no drill passed within ``stale_days``)."""
-    freshness = read_drill_freshness(stepfunctions, state_machine_arn, now=now)
-    publish_metrics(domain, freshness.metrics())
-    return freshness.result(stale_days)

@@ -11,7 +11,7 @@ from snapshot_sentinel.restore import errors as restore_errors
 from tests.support.asl import error_names, our_error_names
 from tests.support.template import load_template
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFINITION = json.loads((ROOT / "statemachine" / "restore.asl.json").read_text())
 STATES = DEFINITION["States"]
 REPORTING = {"Send restore alert", "Measure restored indices", "Report the restore", "Report the plan"}

@@ -15,15 +15,11 @@ from snapshot_sentinel.restore.errors import (
     RestoreTargetExistsError,
     SafetySnapshotFailedError,
 )
-from snapshot_sentinel.restore.steps import (
-    RestoreRun,
-    check_restore,
-    plan_step,
-    set_aside_conflicts,
-    start_restore,
-    take_safety_snapshot,
-)
+from snapshot_sentinel.restore.safety import set_aside_conflicts, take_safety_snapshot
+from snapshot_sentinel.restore.start import start_restore
+from snapshot_sentinel.restore.steps import RestoreRun, plan_step
 from snapshot_sentinel.restore.validation import validate_restore_input
+from snapshot_sentinel.restore.watch import check_restore
 from tests.support.fake_cluster import FakeCluster, FakeIndex, FakeSnapshot, fake_client
 
 REPO = "nightly-backups"

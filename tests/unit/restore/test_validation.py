@@ -121,7 +121,7 @@ def test_an_input_that_is_not_an_object_is_refused():
         validate(["orders"])
 
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
+EVENTS = Path(__file__).resolve().parents[3] / "events"
 
 
 @pytest.mark.parametrize("path", sorted(p.name for p in (EVENTS / "restore_state_machine").glob("*.json")))
