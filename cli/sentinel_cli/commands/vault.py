@@ -9,7 +9,8 @@ import click
 from sentinel_cli import render
 from sentinel_cli.context import Runtime, stack_options
 from sentinel_cli.errors import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
-from sentinel_cli.gateway import AwsGateway, vault_state
+from sentinel_cli.gateway import AwsGateway
+from sentinel_cli.vault_bucket import vault_state
 from snapshot_sentinel.vault.errors import VaultIncompleteError, VaultUnreadableError
 from snapshot_sentinel.vault.report import lag_hours
 
