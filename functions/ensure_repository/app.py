@@ -11,14 +11,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.repository.healing import ensure_registered
-from snapshot_sentinel.repository.settings import BACKUP, HealSettings
+from snapshot_sentinel.repository.settings import HealSettings
 from snapshot_sentinel.wiring import domain_client
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = HealSettings.from_env(os.environ, target=str(event.get("domain") or BACKUP))
+    settings = HealSettings.for_event(os.environ, event)
     logger.append_keys(domain=settings.domain.name, repository=settings.registration.repository)
     ensured = ensure_registered(domain_client(settings.domain, os.environ), settings)
     logger.info(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.emulator import EmulatedDomain, Fault, S3Store, SnapshotProgress, serve
-from tests.emulator.actions.restore import filter_indices, rename
+from tests.emulator.actions.restore_names import filter_indices, rename
 from tests.emulator.rest import Emulated, RestCaller, emulated
 
 REPO = "nightly-backups"

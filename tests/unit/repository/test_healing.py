@@ -164,3 +164,9 @@ def test_a_registration_elsewhere_says_how_to_point_it_back():
     text = alert_text("RepositoryElsewhereError", "registered with s3://other")
 
     assert "DELETE _snapshot/nightly-backups" in text and "never re-pointed" in text
+
+
+def test_the_step_event_names_the_domain_to_heal_and_the_backed_up_one_is_the_default():
+    assert HealSettings.for_event(ENVIRON, {}) == HealSettings.from_env(ENVIRON, target="backup")
+    assert HealSettings.for_event(ENVIRON, {"domain": None}).target == "backup"
+    assert HealSettings.for_event(DRILLS, {"domain": "drill"}) == HealSettings.from_env(DRILLS, target="drill")

@@ -103,6 +103,11 @@ class HealSettings:
     registration: RepositoryRegistration
 
     @classmethod
+    def for_event(cls, environ: Mapping[str, str], event: Mapping[str, object]) -> HealSettings:
+        """The settings for the domain a step's event names (``{"domain": "drill"}``), the backed-up one when unset."""
+        return cls.from_env(environ, target=str(event.get("domain") or BACKUP))
+
+    @classmethod
     def from_env(cls, environ: Mapping[str, str], *, target: str) -> HealSettings:
         if target not in TARGETS:
             raise errors.InvalidInputError(f'"domain" must be one of {", ".join(TARGETS)}, got {target!r}')
