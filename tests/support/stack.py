@@ -50,6 +50,8 @@ from tests.support.template import ROOT, Resolver, function_code_dir, function_e
 
 STATE_MACHINE = "BackupStateMachine"
 VAULT_MANIFEST_BUCKET = "sentinel-vault-manifests"
+_VALIDATED_DEFINITIONS: set[str] = set()
+"""The state machine definitions moto has validated in this session (see ``validate_once``)."""
 """The snapshot bucket the stack creates (SnapshotBucket) in a rehearsal: register the domain's
 repository in it, or set SnapshotBucketName, as a deployed stack's repository would be."""
 
@@ -182,6 +184,7 @@ class RehearsalStack:
         self._environments: dict[str, dict[str, str]] = {}
         self._timeouts: dict[str, int] = {}
         self._invocation_lock = threading.RLock()
+        self._client_lock = threading.Lock()
         """Held by a whole Lambda invocation: moto's client for it, then the handler (re-entered there)."""
         self._stack = ExitStack()
 
@@ -231,6 +234,28 @@ class RehearsalStack:
         def moto_utcnow() -> datetime:
             return clock.now().astimezone(UTC).replace(tzinfo=None)
 
+        make_client = lambda_eval_utils.boto_client_for
+        clients: dict[tuple[str, str], Any] = {}
+
+        def one_client_per_service(*, region: str, service: str, state_credentials: Any = None) -> Any:
+            # moto builds a new boto3 client for every Lambda task (a fifth of a run's time); the
+            # clients are alike (no state credentials in our definitions), so one serves the stack.
+            if state_credentials is not None:
+                return make_client(region=region, service=service, state_credentials=state_credentials)
+            with harness._client_lock:
+                if (region, service) not in clients:
+                    clients[region, service] = make_client(region=region, service=service)
+                return clients[region, service]
+
+        validate = sfn_models.StepFunctionsParserBackend._validate_definition
+
+        def validate_once(definition: str) -> None:
+            # moto parses a definition to validate it each time a machine is created (four per stack);
+            # one that parsed once parses again, so each is validated once a session (runs still parse it).
+            if definition not in _VALIDATED_DEFINITIONS:
+                validate(definition)
+                _VALIDATED_DEFINITIONS.add(definition)
+
         class RecordedThread(threading.Thread):
             def start(self) -> None:
                 harness._threads.append(self)
@@ -245,6 +270,10 @@ class RehearsalStack:
             mock.patch.object(LambdaFunction, "_invoke_lambda", dispatch),
             mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", one_invocation_at_a_time),
             mock.patch.object(execution_worker, "Thread", RecordedThread),
+            mock.patch.object(lambda_eval_utils, "boto_client_for", one_client_per_service),
+            mock.patch.object(
+                sfn_models.StepFunctionsParserBackend, "_validate_definition", staticmethod(validate_once)
+            ),
             mock.patch.object(
                 sfn_models, "datetime", types.SimpleNamespace(datetime=VirtualDatetime, timezone=timezone)
             ),
