@@ -105,35 +105,6 @@ def drill_domain_settings(source: DomainSettings, environ: Mapping[str, str]) ->
 
 
 @dataclass(frozen=True)
-class AlertSettings:
-    topic_arn: str
-    domain_name: str
-    endpoint: str
-    repository: str
-    region: str
-    domain: DomainSettings
-    prefix: str
-    stack_name: str
-    reads_domain: bool
-    """False when the domain is in a VPC: the alert function runs outside it (template.yaml)."""
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> AlertSettings:
-        domain = DomainSettings.from_env(environ)
-        return cls(
-            topic_arn=read_text(environ, "ALERT_TOPIC_ARN"),
-            domain_name=domain.name,
-            endpoint=domain.endpoint,
-            repository=domain.repository,
-            region=domain.region,
-            domain=domain,
-            prefix=read_text(environ, "SNAPSHOT_PREFIX", "nightly"),
-            stack_name=read_text(environ, "STACK_NAME", "snapshot-sentinel"),
-            reads_domain=environ.get("ALERT_READS_DOMAIN", "true").strip().lower() != "false",
-        )
-
-
-@dataclass(frozen=True)
 class VaultSettings:
     """The vault copy's functions: the source repository, the vault, and where the copy's manifests go."""
 
