@@ -28,10 +28,10 @@ from snapshot_sentinel.naming import counted
 from snapshot_sentinel.ownership import snapshot_metadata
 from tests.emulator import EmulatedDomain, EmulatorCredentials, RecoveryProgress, SnapshotProgress, serve
 from tests.support.cli import Sentinel, publish_schedule, publish_stack
+from tests.support.constants import REGION, REPOSITORY
 from tests.support.sns_confirmation import EmailConfirmations
-from tests.support.stack import REGION, Invocation, RehearsalStack, RunResult, VirtualClock
+from tests.support.stack import Invocation, RehearsalStack, RunResult, VirtualClock
 
-REPOSITORY = "nightly-backups"
 LOG_INDICES = ("logs-2026.11.26", "logs-2026.11.27", "logs-2026.11.28")
 INDICES = (*LOG_INDICES, "orders", ".kibana_1")
 WIDTH = 96

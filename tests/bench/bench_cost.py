@@ -36,9 +36,9 @@ from tests.bench.cost_model import (
     scoped_metric_names,
 )
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
-from tests.support.stack import REHEARSAL_BUCKET, RehearsalStack, VirtualClock
+from tests.support.constants import BUCKET, REPOSITORY
+from tests.support.stack import RehearsalStack, VirtualClock
 
-REPOSITORY = "nightly-backups"
 NIGHTS = 30
 POLL_SECONDS = 60
 MAX_WAIT_MINUTES = 540  # the default 480 would end a 480-minute snapshot with a deadline alert
@@ -54,7 +54,7 @@ def measure(minutes: int) -> dict[str, float]:
     domain = EmulatedDomain(
         engine="opensearch", version="2.11.0", region="us-east-1", credentials=credentials, clock=clock.now
     )
-    domain.register_repository(REPOSITORY, bucket=REHEARSAL_BUCKET)
+    domain.register_repository(REPOSITORY, bucket=BUCKET)
     domain.progress = SnapshotProgress(duration_seconds=minutes * 60, outcome="SUCCESS")
     with (
         serve(domain, port=0) as server,

@@ -28,9 +28,9 @@ from snapshot_sentinel.models import SnapshotInfo
 from snapshot_sentinel.retention.apply import apply_retention
 from snapshot_sentinel.retention.plan import RetentionPolicy
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
-from tests.support.stack import REHEARSAL_BUCKET, RehearsalStack, RunResult, VirtualClock
+from tests.support.constants import BUCKET, REPOSITORY
+from tests.support.stack import RehearsalStack, RunResult, VirtualClock
 
-REPOSITORY = "nightly-backups"
 START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 
 
@@ -45,7 +45,7 @@ def domain_and_clock(indices: list[str]) -> tuple[EmulatedDomain, VirtualClock, 
         indices=indices,
         clock=clock.now,
     )
-    domain.register_repository(REPOSITORY, bucket=REHEARSAL_BUCKET)
+    domain.register_repository(REPOSITORY, bucket=BUCKET)
     return domain, clock, credentials
 
 

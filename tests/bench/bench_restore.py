@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 
 from tests.emulator import EmulatedDomain, EmulatorCredentials, serve
 from tests.emulator.indices import RecoveryProgress
-from tests.support.stack import REHEARSAL_BUCKET, RehearsalStack, VirtualClock
+from tests.support.constants import BUCKET, REPOSITORY
+from tests.support.stack import RehearsalStack, VirtualClock
 
-REPOSITORY = "nightly-backups"
 FULL = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:x", "scope": "full"}
 
 
@@ -54,7 +54,7 @@ def measure(count: int, *, replace: bool) -> dict[str, object]:
         clock=clock.now,
         recovery=RecoveryProgress(polls=2),
     )
-    domain.register_repository(REPOSITORY, bucket=REHEARSAL_BUCKET)
+    domain.register_repository(REPOSITORY, bucket=BUCKET)
     domain.set_cluster_setting("cluster.max_shards_per_node", 100_000)
     for name in names:
         domain.create_index(name, shards=1, replicas=0, docs=3)

@@ -12,9 +12,8 @@ import time
 from collections import Counter
 
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
-from tests.support.stack import REHEARSAL_BUCKET, RehearsalStack, VirtualClock
-
-REPOSITORY = "nightly-backups"
+from tests.support.constants import BUCKET, REPOSITORY
+from tests.support.stack import RehearsalStack, VirtualClock
 
 
 def classify(method: str, path: str) -> str:
@@ -42,7 +41,7 @@ def measure(polls: int, *, skip_retention: bool) -> dict[str, object]:
         indices=("logs-1", "logs-2"),
         clock=clock.now,
     )
-    domain.register_repository(REPOSITORY, bucket=REHEARSAL_BUCKET)
+    domain.register_repository(REPOSITORY, bucket=BUCKET)
     domain.progress = SnapshotProgress(polls=polls, outcome="SUCCESS")
     with (
         serve(domain, port=0) as server,

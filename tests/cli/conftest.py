@@ -1,20 +1,13 @@
-"""The CLI is tested against the same rehearsal as the state machines: real ASL in moto, real
-handlers, an emulated domain, virtual time; plus the stack's CloudFormation outputs in moto."""
+"""The CLI is tested against the same rehearsal as the state machines (the ``stack`` and ``domain``
+fixtures of tests/support/fixtures.py: real ASL in moto, real handlers, an emulated domain, virtual
+time), plus the stack's CloudFormation outputs in moto."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.statemachine import conftest as statemachine
 from tests.support.cli import Sentinel, publish_schedule, publish_stack
 from tests.support.stack import RehearsalStack
-
-clock = statemachine.clock
-engine = statemachine.engine
-credentials = statemachine.credentials
-domain = statemachine.domain
-parameters = statemachine.parameters
-stack = statemachine.stack
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from sentinel_cli.errors import AccessDeniedError
 from sentinel_cli.gateway import AwsGateway
 from tests.emulator import SnapshotProgress
+from tests.support.constants import REGION
 from tests.support.sns_confirmation import EmailConfirmations
-from tests.support.stack import REGION
 
 TEAM = "backups-oncall@example.com"
 

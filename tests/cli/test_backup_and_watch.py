@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sentinel_cli.runs import RunView
 from tests.emulator import SnapshotProgress
-from tests.statemachine.conftest import REPOSITORY
+from tests.support.constants import REPOSITORY
 
 
 def managed(domain):

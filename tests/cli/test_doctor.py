@@ -7,10 +7,9 @@ import pytest
 
 from tests.emulator import SnapshotProgress
 from tests.emulator.model import Fault
-from tests.statemachine.conftest import REPOSITORY
 from tests.support.cli import Sentinel, publish_schedule, publish_stack
+from tests.support.constants import REGION, REPOSITORY
 from tests.support.sns_confirmation import EmailConfirmations
-from tests.support.stack import REGION
 
 ALARM = "snapshot-sentinel-NoRecentBackupAlarm-XYZ"
 ITEMS = ["Stack", "Alerts", "Repository", "Schedule", "Last backup", "RPO alarm", "Last drill"]

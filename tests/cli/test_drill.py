@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.emulator import SnapshotProgress
-from tests.statemachine.conftest import REPOSITORY
+from tests.support.constants import REPOSITORY
 
 
 def backed_up(sentinel, domain):

@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 from tests.emulator import SnapshotProgress
-from tests.support.stack import REGION
+from tests.support.constants import REGION
 
 LOST = "logs-2026.11.27"
 LIVE = "logs-2026.11.26"

@@ -10,9 +10,8 @@ import boto3
 from sentinel_cli.errors import AccessDeniedError
 from sentinel_cli.gateway import AwsGateway
 from tests.emulator import SnapshotProgress
-from tests.statemachine.conftest import REPOSITORY
 from tests.support.cli import Sentinel, publish_stack
-from tests.support.stack import REGION
+from tests.support.constants import REGION, REPOSITORY
 
 OURS = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:earlier"}
 

@@ -7,10 +7,9 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from tests.statemachine.conftest import NIGHTLY_START
 from tests.support.cli import publish_stack
+from tests.support.constants import BUCKET, NIGHTLY_START
 from tests.support.repository import RepositoryWriter
-from tests.support.stack import REHEARSAL_BUCKET
 
 VAULT = "sentinel-vault"
 VAULT_REGION = "us-west-2"
@@ -25,12 +24,12 @@ def parameters() -> dict[str, object]:
 def copied(stack):
     """A repository of two nightly snapshots, copied into a locked vault by the real VaultCopyStateMachine."""
     source = boto3.client("s3", region_name="us-east-1")
-    source.create_bucket(Bucket=REHEARSAL_BUCKET)
+    source.create_bucket(Bucket=BUCKET)
     vault = boto3.client("s3", region_name=VAULT_REGION)
     vault.create_bucket(
         Bucket=VAULT, CreateBucketConfiguration={"LocationConstraint": VAULT_REGION}, ObjectLockEnabledForBucket=True
     )
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     for night in (2, 1):
         started = NIGHTLY_START - timedelta(days=night - 1, hours=1)
         repository.snapshot(f"nightly-night-{night}", {"logs": 2}, started_millis=int(started.timestamp() * 1000))

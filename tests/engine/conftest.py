@@ -5,7 +5,8 @@ against a domain that is either the emulator or the real engine behind Amazon's 
 a difference between the two shows as one variant failing. Every test here is marked ``engine``:
 ``make test-engine`` runs them, ``make test`` leaves them out (the emulator's own scenarios are in
 tests/statemachine). The engine is one JVM for the whole session (started by the first test that
-needs it), emptied between tests.
+needs it), emptied between tests. ``credentials`` and ``parameters`` are the suite's
+(tests/support/fixtures.py).
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ import pytest
 from tests.emulator import EmulatedDomain, EmulatorCredentials
 from tests.engine.domains import EmulatorDomain, EngineDomain, ScenarioDomain
 from tests.engine.launcher import EngineProcess
+from tests.support.constants import BUCKET, REPOSITORY
 from tests.support.stack import RehearsalStack, VirtualClock
-
-REPOSITORY = "nightly-backups"
-BUCKET = "sentinel-backups"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -58,11 +57,6 @@ def clock() -> SettlingClock:
     return SettlingClock(datetime.now(UTC).replace(microsecond=0))
 
 
-@pytest.fixture
-def credentials() -> EmulatorCredentials:
-    return EmulatorCredentials.testing()
-
-
 @pytest.fixture(params=["engine", "emulator"])
 def domain(
     request: pytest.FixtureRequest, clock: SettlingClock, credentials: EmulatorCredentials
@@ -79,11 +73,6 @@ def domain(
     with EmulatorDomain(emulated) as emulator:
         emulator.register_repository(REPOSITORY, bucket=BUCKET)
         yield emulator
-
-
-@pytest.fixture
-def parameters() -> dict[str, object]:
-    return {}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.conftest import REPOSITORY
+from tests.support.constants import REPOSITORY
 
 DAY = 24 * 3600
 

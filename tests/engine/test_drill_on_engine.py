@@ -4,7 +4,7 @@ own indices. Each test reads from the domain what it then holds."""
 
 from __future__ import annotations
 
-from tests.engine.conftest import REPOSITORY
+from tests.support.constants import REPOSITORY
 
 DRILL = "DrillStateMachine"
 

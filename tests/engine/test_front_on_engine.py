@@ -7,7 +7,7 @@ import requests
 
 from snapshot_sentinel.client import Credentials, signed_session
 from tests.emulator import EmulatorCredentials, Fault
-from tests.engine.conftest import BUCKET, REPOSITORY
+from tests.support.constants import BUCKET, REPOSITORY
 
 
 @pytest.fixture

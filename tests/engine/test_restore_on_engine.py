@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from tests.engine.conftest import REPOSITORY
+from tests.support.constants import REPOSITORY
 
 RESTORE = "RestoreStateMachine"
 

@@ -15,7 +15,7 @@ import pytest
 
 from snapshot_sentinel.vault.plan import Batch, StoredObject, Tier, plan_copy
 from snapshot_sentinel.vault.verify import verify_vault
-from tests.engine.conftest import BUCKET, REPOSITORY
+from tests.support.constants import BUCKET, REPOSITORY
 from tests.support.stack import RehearsalStack
 
 

@@ -17,7 +17,8 @@ from moto import mock_aws
 from functions.publish_drill_freshness import app
 from snapshot_sentinel.errors import ConfigurationError
 from snapshot_sentinel.wiring import stepfunctions_client
-from tests.support.lambda_runtime import ACCOUNT, REGION, FakeLambdaContext
+from tests.support.constants import ACCOUNT, REGION
+from tests.support.lambda_runtime import FakeLambdaContext
 
 # Passes or fails on its input, as DrillStateMachine's "Did the drill pass?" ends in Succeed or Fail.
 DEFINITION = {

@@ -19,16 +19,14 @@ from snapshot_sentinel.retention.apply import apply_retention
 from snapshot_sentinel.retention.plan import RetentionPolicy
 from snapshot_sentinel.retention.report import RetentionReport
 from tests.emulator import FAILED, IN_PROGRESS, SUCCESS, EmulatedDomain, Fault, serve
+from tests.support import snapshots
+from tests.support.snapshots import nightly
 
 REPO = "sentinel"
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 STACK = "prod-backups"
 POLICY = RetentionPolicy(prefix="nightly", stack_name=STACK, days=14, min_count=7)
 OURS = {"taken_by": TAKEN_BY, "stack": STACK, "execution_id": "arn:aws:states:us-east-1:123456789012:execution:b:x"}
-
-
-def nightly(days_ago: int) -> str:
-    return f"nightly-{NOW - timedelta(days=days_ago):%Y-%m-%dt%H-%M-%Sz}"
 
 
 def new_domain(engine: str = "opensearch", version: str = "2.11.0") -> EmulatedDomain:
@@ -38,7 +36,7 @@ def new_domain(engine: str = "opensearch", version: str = "2.11.0") -> EmulatedD
 
 
 def seed_nightlies(domain: EmulatedDomain, days: range, state: str = SUCCESS) -> list[str]:
-    names = [nightly(d) for d in days]
+    names = [nightly(NOW, d)[0] for d in days]
     for d, name in zip(days, names, strict=True):
         domain.add_snapshot(REPO, name, state=state, start_time=NOW - timedelta(days=d, minutes=1), metadata=OURS)
     return names
@@ -103,7 +101,7 @@ class Run:
         )
 
     def names(self, repository: str = REPO) -> set[str]:
-        return {s.name for s in self.domain.snapshots(repository)}
+        return snapshots.names(self.domain, repository)
 
     def requests(self, method: str) -> list[str]:
         return [r.path for r in self.domain.requests if r.method == method]
@@ -132,9 +130,9 @@ def test_thirty_nightlies_among_strangers_lose_only_the_expired_ones(opensearch:
     # Amazon's automated snapshot running in its own repository
     domain = opensearch.domain
     ours = seed_nightlies(domain, range(30))
-    stuck = nightly(40)
+    stuck = nightly(NOW, 40)[0]
     domain.add_snapshot(REPO, stuck, state=IN_PROGRESS, start_time=NOW - timedelta(days=40), metadata=OURS)
-    staging, by_hand = nightly(300), nightly(301)
+    staging, by_hand = nightly(NOW, 300)[0], nightly(NOW, 301)[0]
     strangers = {
         "weekly-2026-01-01": OURS,
         "nightly2-2026-01-01": OURS,
@@ -411,7 +409,7 @@ def test_managed_names_without_metadata_are_ours_only_where_the_engine_stores_no
     """Elasticsearch before 7.3 drops metadata, so there the exact name decides; elsewhere a snapshot
     without metadata was not taken by this stack. The listing's version_id tells them apart."""
     domain = new_domain(engine, version)
-    names = [nightly(d) for d in range(30)]
+    names = [nightly(NOW, d)[0] for d in range(30)]
     for d, name in enumerate(names):
         domain.add_snapshot(REPO, name, start_time=NOW - timedelta(days=d, minutes=1))
     with running(domain) as run:

@@ -12,13 +12,13 @@ import pytest
 
 from functions.apply_retention import app
 from snapshot_sentinel.errors import InvalidInputError
-from snapshot_sentinel.naming import managed_snapshot_name
 from snapshot_sentinel.ownership import TAKEN_BY
 from snapshot_sentinel.retention.apply import RESERVE_SECONDS
 from tests.emulator import SUCCESS, EmulatedDomain, EmulatorCredentials, serve
+from tests.support.constants import REGION
 from tests.support.lambda_runtime import FakeLambdaContext
+from tests.support.snapshots import names, nightly
 
-REGION = "us-east-1"
 REPO = "sentinel"
 STACK = "prod-backups"
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "apply_retention"
@@ -40,7 +40,11 @@ def domain(handler_env: Callable[..., dict[str, str]]) -> Iterator[EmulatedDomai
     metadata = {"taken_by": TAKEN_BY, "stack": STACK, "execution_id": "arn:aws:states:::execution:x"}
     for day in range(1, 31):
         emulated.add_snapshot(
-            REPO, day_name(now, day), state=SUCCESS, start_time=now - timedelta(days=day, hours=-1), metadata=metadata
+            REPO,
+            nightly(now, day, hour=3)[0],
+            state=SUCCESS,
+            start_time=now - timedelta(days=day, hours=-1),
+            metadata=metadata,
         )
     emulated.add_snapshot(REPO, TAKEN, start_time=now - timedelta(days=400), metadata=metadata)
     with serve(emulated, port=0) as server:
@@ -58,18 +62,9 @@ def domain(handler_env: Callable[..., dict[str, str]]) -> Iterator[EmulatedDomai
         yield emulated
 
 
-def day_name(now: datetime, day: int) -> str:
-    """The managed name of the nightly ``day`` days before ``now`` (at 03:00, whatever the time now)."""
-    return managed_snapshot_name("nightly", (now - timedelta(days=day)).replace(hour=3, minute=0, second=0))
-
-
 def sample(name: str) -> dict[str, Any]:
     event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
     return event
-
-
-def names(domain: EmulatedDomain) -> set[str]:
-    return {s.name for s in domain.snapshots(REPO)}
 
 
 def test_after_a_snapshot_the_handler_prunes_and_returns_the_report(
@@ -81,9 +76,9 @@ def test_after_a_snapshot_the_handler_prunes_and_returns_the_report(
 
     # Then the 16 snapshots older than 14 days are deleted, this run's snapshot is protected,
     # and the result is a plain JSON document
-    assert TAKEN in names(domain)
+    assert TAKEN in names(domain, REPO)
     now = datetime.now(UTC)
-    assert names(domain) - {TAKEN} == {day_name(now, d) for d in range(1, 15)}
+    assert names(domain, REPO) - {TAKEN} == {nightly(now, d, hour=3)[0] for d in range(1, 15)}
     assert result["totals"]["deleted"] == 16
     assert result["protected"] == [TAKEN]
     assert json.loads(json.dumps(result)) == result
@@ -95,16 +90,16 @@ def test_a_retention_only_run_protects_nothing_but_the_rules(
     result = app.lambda_handler(sample("retention_only"), lambda_context)
 
     assert result["protected"] == []
-    assert TAKEN not in names(domain)
+    assert TAKEN not in names(domain, REPO)
     assert result["totals"]["deleted"] == 17
 
 
 def test_a_dry_run_event_deletes_nothing(lambda_context: FakeLambdaContext, domain: EmulatedDomain) -> None:
-    before = names(domain)
+    before = names(domain, REPO)
 
     result = app.lambda_handler(sample("dry_run"), lambda_context)
 
-    assert names(domain) == before
+    assert names(domain, REPO) == before
     assert result["dry_run"] is True
     assert len(result["would_delete"]) == 16
     assert not any(r.method == "DELETE" for r in domain.requests)

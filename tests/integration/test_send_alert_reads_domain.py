@@ -16,9 +16,9 @@ from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, FACTS_SEPARATOR, SNS_
 from snapshot_sentinel.ownership import TAKEN_BY
 from snapshot_sentinel.wiring import sns_client
 from tests.emulator import PARTIAL, SUCCESS, EmulatedDomain, EmulatorCredentials, serve
+from tests.support.constants import REGION
 from tests.support.lambda_runtime import FakeLambdaContext
 
-REGION = "us-east-1"
 REPO = "nightly-backups"
 STACK = "prod-backups"
 TONIGHT = "nightly-2026-11-28t02-00-00z"

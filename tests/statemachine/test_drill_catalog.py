@@ -9,7 +9,7 @@ import pytest
 
 from snapshot_sentinel.drills.catalog import Catalog
 from tests.emulator import Fault, SnapshotProgress
-from tests.support.stack import REGION
+from tests.support.constants import REGION
 
 
 @pytest.fixture

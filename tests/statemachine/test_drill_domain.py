@@ -1,6 +1,7 @@
 """DrillStateMachine with DrillDomainEndpoint set: the drill restores on a separate scratch domain
-that shares the snapshot bucket (the emulator's S3Store) and holds the repository read-only, as
-the stack's DrillSnapshotRepository registers it. The backed-up domain is only ever read."""
+that shares the snapshot bucket (the ``store`` fixture, the emulator's S3Store, which the ``domain``
+fixture's production domain writes to) and holds the repository read-only, as the stack's
+DrillSnapshotRepository registers it. The backed-up domain is only ever read."""
 
 from __future__ import annotations
 
@@ -11,23 +12,9 @@ import pytest
 
 from snapshot_sentinel.drills.plan import drill_stamp
 from tests.emulator import EmulatedDomain, EmulatorCredentials, S3Store, serve
-from tests.statemachine.conftest import INDICES, REPOSITORY
-from tests.statemachine.test_drill_flow import backed_up, drill, drill_indices, restore_bodies
+from tests.support.constants import BUCKET, REPOSITORY
+from tests.support.drills import backed_up, drill, drill_indices, restore_bodies
 from tests.support.stack import RehearsalStack, VirtualClock
-
-BUCKET = "sentinel-backups"
-
-
-@pytest.fixture
-def store() -> S3Store:
-    return S3Store()
-
-
-@pytest.fixture
-def domain(clock: VirtualClock, credentials: EmulatorCredentials, store: S3Store) -> EmulatedDomain:
-    production = EmulatedDomain(region="us-east-1", credentials=credentials, indices=INDICES, clock=clock.now, s3=store)
-    production.register_repository(REPOSITORY, bucket=BUCKET)
-    return production
 
 
 @pytest.fixture

@@ -10,17 +10,12 @@ import pytest
 
 from snapshot_sentinel.drills.plan import drill_prefix, drill_stamp
 from tests.emulator import Fault, RecoveryProgress
-from tests.statemachine.conftest import REPOSITORY
-from tests.support.drills import backed_up, drill_indices
+from tests.support.constants import REPOSITORY
+from tests.support.drills import DRILL, backed_up, drill, drill_indices, restore_bodies
 from tests.support.stack import _load_handler
 from tests.support.template import function_code_dir
 
-DRILL = "DrillStateMachine"
 FULL = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:x", "scope": "full"}
-
-
-def drill(stack, run_input=None, *, name=None):
-    return stack.run(run_input or {}, state_machine=DRILL, name=name)
 
 
 def names_of(stack, snapshot, execution_name):
@@ -28,10 +23,6 @@ def names_of(stack, snapshot, execution_name):
     machine = stack.state_machine_arns[DRILL]
     execution = machine.replace(":stateMachine:", ":execution:") + f":{execution_name}"
     return drill_prefix(snapshot.start_time, execution)
-
-
-def restore_bodies(domain):
-    return [r.body for r in domain.requests if r.method == "POST" and r.path.endswith("/_restore")]
 
 
 def test_a_passing_drill_restores_verifies_and_cleans_up(stack, domain):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.statemachine.test_drill_flow import backed_up, drill
+from tests.support.drills import backed_up, drill
 from tests.support.stack import RehearsalStack
 
 DAY = 86_400

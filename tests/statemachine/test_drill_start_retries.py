@@ -5,7 +5,7 @@ again and the drill goes on; nothing is restored twice."""
 from __future__ import annotations
 
 from tests.emulator import Fault
-from tests.statemachine.test_drill_flow import DRILL, backed_up, drill_indices, restore_bodies
+from tests.support.drills import DRILL, backed_up, drill_indices, restore_bodies
 
 
 def test_a_throttled_drill_restore_is_sent_again_and_the_drill_passes(stack, domain):

@@ -9,7 +9,7 @@ import boto3
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, FACTS_SEPARATOR
 from tests.emulator import SnapshotProgress
-from tests.support.stack import REGION
+from tests.support.constants import REGION
 
 
 def facts_of(alert: dict) -> dict:

@@ -6,68 +6,18 @@ readable alert reaches AlertTopic's subscriber."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import boto3
-from moto.events.models import EventPattern
 
 from tests.emulator import SnapshotProgress
-from tests.support.stack import REGION
-
-
-def status_change_event(execution_arn: str) -> dict[str, Any]:
-    """The "Step Functions Execution Status Change" event AWS sends for this execution's end."""
-    described = boto3.client("stepfunctions", region_name=REGION).describe_execution(executionArn=execution_arn)
-    detail = {
-        "executionArn": described["executionArn"],
-        "stateMachineArn": described["stateMachineArn"],
-        "name": described["name"],
-        "status": described["status"],
-        "startDate": int(described["startDate"].timestamp() * 1000),
-        "stopDate": int(described["stopDate"].timestamp() * 1000),
-        "input": described.get("input"),
-        "inputDetails": {"included": True},
-        "output": described.get("output"),
-        "outputDetails": {"included": True} if described.get("output") else None,
-    }
-    for key in ("error", "cause"):
-        if described.get(key) is not None:
-            detail[key] = described[key]
-    return {
-        "version": "0",
-        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
-        "detail-type": "Step Functions Execution Status Change",
-        "source": "aws.states",
-        "account": "123456789012",
-        "time": described["stopDate"].strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": REGION,
-        "resources": [execution_arn],
-        "detail": detail,
-    }
-
-
-def the_rule(stack) -> EventPattern:
-    [event] = stack.template["Resources"]["LastResortAlertFunction"]["Properties"]["Events"].values()
-    resolver = stack.resolver
-    resolver.attributes = {
-        **resolver.attributes,
-        **stack.state_machine_arns,
-    }
-    return EventPattern.load(json.dumps(resolver.resolve(event["Properties"]["Pattern"])))
+from tests.support.constants import REGION
+from tests.support.last_resort import deliver, status_change_event, the_rule
 
 
 def last_execution(stack) -> str:
     sfn = boto3.client("stepfunctions", region_name=REGION)
     executions = sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"]
     return max(executions, key=lambda e: e["startDate"])["executionArn"]
-
-
-def deliver(stack, event: dict[str, Any]) -> dict[str, Any]:
-    """What EventBridge does with a matching event: invoke the function with it."""
-    payload, failed, _ = stack._invoke("LastResortAlertFunction", event)
-    assert not failed, payload
-    result: dict[str, Any] = json.loads(payload)
-    return result
 
 
 def test_a_run_whose_alert_cannot_be_published_is_reported_by_the_last_resort(stack, domain):

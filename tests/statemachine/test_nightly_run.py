@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.emulator import Fault, SnapshotProgress
-from tests.statemachine.conftest import REPOSITORY
+from tests.support.constants import REPOSITORY
 
 SNAPSHOT_PATH = rf"^/_snapshot/{REPOSITORY}/[^/_][^/]*$"
 

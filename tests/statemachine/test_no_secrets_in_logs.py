@@ -8,7 +8,7 @@ import pytest
 
 from snapshot_sentinel.observability import logger as sentinel_logger
 from tests.emulator import Fault, SnapshotProgress
-from tests.statemachine.conftest import REPOSITORY
+from tests.support.constants import REPOSITORY
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.emulator import EmulatedDomain, RecoveryProgress, SnapshotProgress
-from tests.statemachine.conftest import NIGHTLY_START, REPOSITORY
+from tests.support.constants import NIGHTLY_START, REPOSITORY
 
 pytestmark = pytest.mark.skipif(
     not hasattr(EmulatedDomain, "create_index"), reason="needs the emulator's index, recovery and restore endpoints"

@@ -8,9 +8,7 @@ import json
 
 from tests.emulator import EmulatedDomain, Fault, SnapshotProgress
 from tests.emulator.rest import RestCaller
-from tests.statemachine.conftest import REPOSITORY
-from tests.support.lambda_runtime import ACCOUNT
-from tests.support.stack import REHEARSAL_BUCKET
+from tests.support.constants import ACCOUNT, BUCKET, REPOSITORY
 
 SNAPSHOT_ROLE = f"arn:aws:iam::{ACCOUNT}:role/snapshot-sentinel-SnapshotRole-Rehearsal"
 STEP = "Make sure the repository is registered"
@@ -41,7 +39,7 @@ def test_a_nightly_run_after_the_repository_was_unregistered_registers_it_again_
     assert registered == {
         "type": "s3",
         "settings": {
-            "bucket": REHEARSAL_BUCKET,
+            "bucket": BUCKET,
             "region": "us-east-1",
             "role_arn": SNAPSHOT_ROLE,
             "server_side_encryption": "true",
@@ -60,7 +58,7 @@ def test_a_nightly_run_after_the_repository_was_unregistered_registers_it_again_
     assert notice["subject"].endswith(f": repository {REPOSITORY} registered again")
     assert notice["attributes"]["outcome"]["Value"] == "REGISTERED_AGAIN"
     facts = json.loads(notice["message"])
-    assert facts["repository"] == REPOSITORY and facts["location"] == f"s3://{REHEARSAL_BUCKET}"
+    assert facts["repository"] == REPOSITORY and facts["location"] == f"s3://{BUCKET}"
     assert facts["settings"]["role_arn"] == SNAPSHOT_ROLE
     assert f"DELETE _snapshot/{REPOSITORY}" in notice["email"]
     assert run.states_entered.index("Say the repository was registered again") < run.states_entered.index(
@@ -90,7 +88,7 @@ def test_a_registration_whose_answer_was_lost_is_still_reported_as_registered_ag
 
     # Then the run looked, found its registration in place, said so, and backed up
     assert run.status == "SUCCEEDED", run.cause
-    assert domain.repository(REPOSITORY)["settings"]["bucket"] == REHEARSAL_BUCKET
+    assert domain.repository(REPOSITORY)["settings"]["bucket"] == BUCKET
     [notice] = run.alerts
     assert notice["subject"].startswith("[REGISTERED_AGAIN] ")
     assert "not confirmed" in notice["email"]
@@ -112,7 +110,7 @@ def test_a_registration_that_points_elsewhere_is_never_overwritten_and_alerts(st
     [alert] = run.alerts
     assert "RepositoryElsewhereError" in alert["subject"]
     text = alert["email"]
-    assert "s3://someone-elses-backups" in text and f"s3://{REHEARSAL_BUCKET}" in text
+    assert "s3://someone-elses-backups" in text and f"s3://{BUCKET}" in text
     assert f"DELETE _snapshot/{REPOSITORY}" in text
 
 

@@ -10,8 +10,8 @@ import boto3
 import pytest
 
 from tests.emulator import EmulatedDomain, Fault
-from tests.statemachine.conftest import NIGHTLY_START, REPOSITORY
-from tests.support.stack import REGION
+from tests.support.constants import NIGHTLY_START, REGION, REPOSITORY
+from tests.support.last_resort import deliver, status_change_event, the_rule
 
 pytestmark = pytest.mark.skipif(
     not hasattr(EmulatedDomain, "create_index"),
@@ -234,8 +234,6 @@ def test_invalid_input_alerts_naming_the_field_and_touches_nothing(  # every cas
 
 
 def test_a_restore_whose_alert_cannot_be_published_reaches_the_last_resort(stack, backed_up):
-    from tests.statemachine.test_last_resort_alert import deliver, status_change_event, the_rule
-
     def publish_refused(event, context):
         raise RuntimeError("KMS.KMSAccessDeniedException: not authorized to use AlertTopicKey")
 

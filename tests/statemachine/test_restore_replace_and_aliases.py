@@ -11,7 +11,7 @@ import pytest
 
 from tests.emulator import EmulatedDomain, Fault
 from tests.emulator.rest import RestCaller
-from tests.statemachine.conftest import NIGHTLY_START, REPOSITORY
+from tests.support.constants import NIGHTLY_START, REPOSITORY
 
 RESTORE = "RestoreStateMachine"
 FULL = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:x", "scope": "full"}

@@ -10,15 +10,11 @@ from datetime import timedelta
 import pytest
 
 from tests.emulator import Fault, SnapshotProgress
-from tests.statemachine.conftest import REPOSITORY
+from tests.support.constants import REPOSITORY
+from tests.support.snapshots import names, nightly
 
 OURS = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:earlier"}
 DELETE_PATH = rf"^/_snapshot/{REPOSITORY}/nightly-"
-
-
-def nightly(now, days_ago, hour=2):
-    start = (now - timedelta(days=days_ago)).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return f"nightly-{start:%Y-%m-%dt%H-%M-%Sz}", start
 
 
 def seed_daily(domain, now, days, state="SUCCESS", metadata=OURS):
@@ -29,10 +25,6 @@ def seed_daily(domain, now, days, state="SUCCESS", metadata=OURS):
         domain.add_snapshot(REPOSITORY, name, state=state, start_time=start, metadata=metadata)
         seeded[name] = start
     return seeded
-
-
-def names(domain):
-    return {s.name for s in domain.snapshots(REPOSITORY)}
 
 
 def test_thirty_nights_prune_to_the_window_and_spare_everything_else(stack, domain):

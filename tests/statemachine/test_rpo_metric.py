@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests.emulator import EmulatedDomain, SnapshotProgress
-from tests.statemachine.conftest import NIGHTLY_START, REPOSITORY
+from tests.support.constants import NIGHTLY_START, REPOSITORY
 from tests.support.template import load_template
 
 pytestmark = pytest.mark.skipif(

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 from tests.emulator import SnapshotProgress
-from tests.statemachine.conftest import REPOSITORY
+from tests.support.constants import REPOSITORY
 
 OURS = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:earlier"}
 

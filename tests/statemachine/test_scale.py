@@ -16,8 +16,8 @@ from snapshot_sentinel.naming import managed_snapshot_name
 from snapshot_sentinel.retention.apply import apply_retention
 from snapshot_sentinel.retention.plan import RetentionPolicy
 from tests.emulator import EmulatedDomain, EmulatorCredentials, SnapshotProgress, serve
-from tests.statemachine.conftest import NIGHTLY_START, REPOSITORY
 from tests.support.aws_limits import MAX_PAYLOAD_BYTES, payload_bytes
+from tests.support.constants import NIGHTLY_START, REPOSITORY
 from tests.support.stack import RehearsalStack, VirtualClock
 
 STATE_TARGET_BYTES = 32 * 1024

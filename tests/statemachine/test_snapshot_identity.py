@@ -10,19 +10,11 @@ from datetime import timedelta
 import pytest
 
 from tests.emulator import Fault, SnapshotProgress
-from tests.statemachine.conftest import REPOSITORY
+from tests.support.constants import REPOSITORY
+from tests.support.snapshots import names, nightly
 
 OURS = {"taken_by": "snapshot-sentinel", "stack": "snapshot-sentinel", "execution_id": "arn:earlier", "scope": "full"}
 SNAPSHOT_PATH = rf"^/_snapshot/{REPOSITORY}/nightly-[^/]*$"
-
-
-def nightly(now, days_ago, hour=2):
-    start = (now - timedelta(days=days_ago)).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return f"nightly-{start:%Y-%m-%dt%H-%M-%Sz}", start
-
-
-def names(domain):
-    return {s.name for s in domain.snapshots(REPOSITORY)}
 
 
 def alerts_text(run):

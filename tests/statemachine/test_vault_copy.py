@@ -15,8 +15,9 @@ from snapshot_sentinel.vault.verify import verify_vault
 from tests.emulator import SnapshotProgress
 from tests.support.asl import run_history
 from tests.support.aws_limits import MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES
+from tests.support.constants import BUCKET
 from tests.support.repository import RepositoryWriter
-from tests.support.stack import REHEARSAL_BUCKET, VAULT_MANIFEST_BUCKET
+from tests.support.stack import VAULT_MANIFEST_BUCKET
 from tests.support.template import ROOT
 
 VAULT = "sentinel-vault"
@@ -33,7 +34,7 @@ def parameters() -> dict[str, object]:
 @pytest.fixture
 def buckets(stack: Any) -> tuple[Any, Any]:
     source = boto3.client("s3", region_name="us-east-1")
-    source.create_bucket(Bucket=REHEARSAL_BUCKET)
+    source.create_bucket(Bucket=BUCKET)
     vault = boto3.client("s3", region_name=VAULT_REGION)
     vault.create_bucket(Bucket=VAULT, CreateBucketConfiguration={"LocationConstraint": VAULT_REGION})
     return source, vault
@@ -92,7 +93,7 @@ def test_a_nightly_success_is_followed_by_a_copy_that_leaves_the_vault_a_whole_r
     domain.progress = SnapshotProgress(polls=1, outcome="SUCCESS")
     backup = stack.run({})
     assert backup.status == "SUCCEEDED", backup.cause
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs-2026.11.28": 2, ".kibana_1": 1})
 
     copy = stack.run({}, state_machine=COPY)
@@ -111,7 +112,7 @@ def test_a_nightly_success_is_followed_by_a_copy_that_leaves_the_vault_a_whole_r
 
 def test_a_copy_killed_after_a_batch_keeps_the_previous_generation_and_converges_when_started_again(stack, buckets):
     source, vault = buckets
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     repository.snapshot("nightly-2026-11-27t02-00-00z", {"logs": 2})
     assert stack.run({}, state_machine=COPY).status == "SUCCEEDED"
     repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs": 3, "orders": 2})
@@ -145,7 +146,7 @@ def test_a_copy_killed_after_a_batch_keeps_the_previous_generation_and_converges
 
 def test_a_copy_records_the_history_its_shape_computes_and_ten_million_objects_stay_within_the_quotas(stack, buckets):
     source, _ = buckets
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     repository.snapshot("nightly-2026-11-28t02-00-00z", {f"logs-{n}": 2 for n in range(12)})
     small_batches(stack, objects=3)
     definition = json.loads((ROOT / "statemachine" / "vault_copy.asl.json").read_text())
@@ -187,7 +188,7 @@ def the_ending_event(stack: Any, run: Any) -> dict[str, Any]:
 
 def test_one_failed_data_batch_fails_the_copy_with_its_own_alert_and_the_last_resort_stays_quiet(stack, buckets):
     source, vault = buckets
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     repository.snapshot("nightly-2026-11-27t02-00-00z", {"logs": 2})
     assert stack.run({}, state_machine=COPY).status == "SUCCEEDED"
     stack.read_alerts()
@@ -227,7 +228,7 @@ def test_one_failed_data_batch_fails_the_copy_with_its_own_alert_and_the_last_re
 
 def test_a_vault_missing_a_file_fails_the_copy_with_an_alert_naming_the_file(stack, buckets):
     source, _ = buckets
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs": 1})
     copy_batch = stack.handler("CopyVaultBatchFunction")
 
@@ -249,7 +250,7 @@ def test_a_vault_missing_a_file_fails_the_copy_with_an_alert_naming_the_file(sta
 
 def test_a_listing_job_that_fails_stops_the_copy_before_any_file_is_copied_and_the_next_copy_converges(stack, buckets):
     source, vault = buckets
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     repository.snapshot("nightly-2026-11-28t02-00-00z", {"logs": 2, "orders": 1})
     plan_prefix = stack.handler("PlanVaultPrefixFunction")
 
@@ -281,7 +282,7 @@ def test_a_listing_job_that_fails_stops_the_copy_before_any_file_is_copied_and_t
 
 def test_a_repository_whose_snapshots_hold_no_index_copies_its_root_alone(stack, buckets):
     source, vault = buckets
-    repository = RepositoryWriter(source, REHEARSAL_BUCKET)
+    repository = RepositoryWriter(source, BUCKET)
     repository.snapshot("nightly-2026-11-28t02-00-00z", {})
 
     copy = stack.run({}, state_machine=COPY)

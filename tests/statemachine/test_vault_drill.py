@@ -21,26 +21,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import boto3
-import pytest
 
 from snapshot_sentinel.vault.steps import read_blob
 from snapshot_sentinel.vault.verify import verify_vault
 from tests.emulator import EmulatedDomain, EmulatorCredentials, S3Store, SnapshotProgress, serve
+from tests.support.constants import BUCKET, REPOSITORY
 from tests.support.repository import RepositoryWriter
-from tests.support.stack import REHEARSAL_BUCKET, RehearsalStack, VirtualClock
+from tests.support.stack import RehearsalStack, VirtualClock
 
-REPOSITORY = "nightly-backups"
 VAULT = "sentinel-vault"
 VAULT_REGION = "us-west-2"
 DRILL = "DrillStateMachine"
 COPY = "VaultCopyStateMachine"
 RESTORE = "RestoreStateMachine"
-
-
-@pytest.fixture
-def store() -> S3Store:
-    """The buckets the emulated domains' repositories live in (production's and, later, the vault)."""
-    return S3Store()
 
 
 def copied_into_the_vault(stack: RehearsalStack, production: EmulatedDomain, store: S3Store) -> tuple[str, ...]:
@@ -49,8 +42,8 @@ def copied_into_the_vault(stack: RehearsalStack, production: EmulatedDomain, sto
     source = boto3.client("s3", region_name="us-east-1")
     vault = boto3.client("s3", region_name=VAULT_REGION)
     vault.create_bucket(Bucket=VAULT, CreateBucketConfiguration={"LocationConstraint": VAULT_REGION})
-    source.create_bucket(Bucket=REHEARSAL_BUCKET)
-    writer = RepositoryWriter(source, REHEARSAL_BUCKET)
+    source.create_bucket(Bucket=BUCKET)
+    writer = RepositoryWriter(source, BUCKET)
     records = production.snapshots(REPOSITORY)
     for record in records:
         contents = production.snapshot_contents(REPOSITORY, record.name)
@@ -78,7 +71,7 @@ def recovery_from_the_vault(
     a fresh domain pointed at the vault, read-only, under the source's stack name (and default prefix), its
     repository registered as CloudFormation would. Yields the recovery domain, its stack and the backup."""
     production = EmulatedDomain(region="us-east-1", credentials=credentials, indices=(), clock=clock.now, s3=store)
-    production.register_repository(REPOSITORY, bucket=REHEARSAL_BUCKET)
+    production.register_repository(REPOSITORY, bucket=BUCKET)
     production.create_index("orders", shards=2, docs=1_000, mapping={"properties": {"total": {"type": "double"}}})
     production.create_index("logs-2026.11.28", docs=300)
     with (

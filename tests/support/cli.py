@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from sentinel_cli.app import cli
 from sentinel_cli.context import Runtime
 from sentinel_cli.gateway import AwsGateway
-from tests.support.stack import REGION, RehearsalStack
+from tests.support.constants import REGION
+from tests.support.stack import RehearsalStack
 from tests.support.template import Resolver
 
 PLACEHOLDER = "<"

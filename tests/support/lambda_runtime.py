@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tests.emulator import EmulatorCredentials
-
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
+from tests.support.constants import ACCOUNT, REGION
 
 
 @dataclass

@@ -24,7 +24,7 @@ from moto.sns.exceptions import SNSInvalidParameter, SNSNotFoundError
 from moto.sns.models import Subscription, sns_backends
 from moto.sns.responses import SNSResponse
 
-from tests.support.lambda_runtime import ACCOUNT, REGION
+from tests.support.constants import ACCOUNT, REGION
 
 PENDING = "PendingConfirmation"
 

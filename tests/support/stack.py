@@ -44,11 +44,11 @@ from moto import mock_aws
 from tests.emulator import EmulatorCredentials
 from tests.support.aws_limits import MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES, aws_limit_patches
 from tests.support.cfn_inbox import cloudformation_inbox
-from tests.support.lambda_runtime import ACCOUNT, REGION, FakeLambdaContext
+from tests.support.constants import ACCOUNT, BUCKET, REGION
+from tests.support.lambda_runtime import FakeLambdaContext
 from tests.support.template import ROOT, Resolver, function_code_dir, function_environment, load_template
 
 STATE_MACHINE = "BackupStateMachine"
-REHEARSAL_BUCKET = "sentinel-backups"
 VAULT_MANIFEST_BUCKET = "sentinel-vault-manifests"
 """The snapshot bucket the stack creates (SnapshotBucket) in a rehearsal: register the domain's
 repository in it, or set SnapshotBucketName, as a deployed stack's repository would be."""
@@ -285,8 +285,8 @@ class RehearsalStack:
             "AlertTopic": self.topic_arn,
             "AlertTopic.TopicArn": self.topic_arn,
             # What CloudFormation would name them: the repository a run registers (again) is the stack's.
-            "SnapshotBucket": REHEARSAL_BUCKET,
-            "SnapshotBucket.Arn": f"arn:aws:s3:::{REHEARSAL_BUCKET}",
+            "SnapshotBucket": BUCKET,
+            "SnapshotBucket.Arn": f"arn:aws:s3:::{BUCKET}",
             "SnapshotRole.Arn": f"arn:aws:iam::{ACCOUNT}:role/{self.stack_name}-SnapshotRole-Rehearsal",
             "DrillSnapshotRole.Arn": f"arn:aws:iam::{ACCOUNT}:role/{self.stack_name}-DrillSnapshotRole-Rehearsal",
             "VaultManifestBucket": VAULT_MANIFEST_BUCKET,

@@ -1,5 +1,10 @@
 """template.yaml as data: load it with CloudFormation's short tags, and resolve the
-intrinsic functions the stack uses so tests can build each function's real environment."""
+intrinsic functions the stack uses so tests can build each function's real environment.
+
+The template tests share one deployment (:data:`ATTRIBUTES`, :func:`resolver`, the domain of
+:data:`tests.support.constants.ENDPOINT`) and read the functions' inline policies through
+:func:`function_statements` and :func:`granted`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from cfnlint.decode import decode_str
+
+from tests.support.constants import ACCOUNT, ENDPOINT, REGION
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -40,8 +47,8 @@ class Resolver:
         parameters: dict[str, Any],
         attributes: dict[str, str],
         *,
-        region: str = "us-east-1",
-        account: str = "123456789012",
+        region: str = REGION,
+        account: str = ACCOUNT,
         stack_name: str = "snapshot-sentinel",
     ) -> None:
         self.template = template
@@ -144,3 +151,46 @@ def function_environment(resolver: Resolver, logical_id: str) -> dict[str, str]:
 def function_code_dir(template: dict[str, Any], logical_id: str) -> Path:
     code_uri = template["Resources"][logical_id]["Properties"]["CodeUri"]
     return ROOT / str(code_uri)
+
+
+ATTRIBUTES = {
+    "SnapshotBucket": "sentinel-snapshotbucket-1a2b3c",
+    "SnapshotBucket.Arn": "arn:aws:s3:::sentinel-snapshotbucket-1a2b3c",
+    "SnapshotRole.Arn": "arn:aws:iam::123456789012:role/sentinel-SnapshotRole-X",
+    "AlertTopic": "arn:aws:sns:us-east-1:123456789012:sentinel-AlertTopic-X",
+    "AlertTopicKey.Arn": "arn:aws:kms:us-east-1:123456789012:key/1234",
+    "ScheduleDeadLetterQueue.Arn": "arn:aws:sqs:us-east-1:123456789012:sentinel-dlq",
+    "ScheduleDeadLetterQueue.QueueName": "sentinel-dlq",
+}
+"""What CloudFormation would answer for the resources the template tests' policies name."""
+
+
+def resolver(template: dict[str, Any], **parameters: Any) -> Resolver:
+    """The stack deployed for the domain at ENDPOINT, with ``parameters`` over the defaults."""
+    return Resolver(template, {"DomainEndpoint": ENDPOINT, **parameters}, ATTRIBUTES)
+
+
+def resource(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = template["Resources"][logical_id]
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def function_statements(template: dict[str, Any], logical_id: str, **parameters: Any) -> list[dict[str, Any]]:
+    """The inline statements of a function's SAM ``Policies`` (policy templates excluded)."""
+    policies = resource(template, logical_id)["Properties"].get("Policies", [])
+    resolved = resolver(template, **parameters).resolve(policies)
+    return [statement for policy in resolved if isinstance(policy, dict) for statement in policy.get("Statement", [])]
+
+
+def granted(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Action -> the resources it is allowed on."""
+    grants: dict[str, set[str]] = {}
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            grants.setdefault(action, set()).update(as_list(statement["Resource"]))
+    return grants

@@ -13,21 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.template import ROOT, Resolver, load_template
+from tests.support.constants import DOMAIN_ARN, ENDPOINT
+from tests.support.template import ATTRIBUTES, ROOT, as_list, function_statements, granted, resolver, resource
 
-DOMAIN_ARN = "arn:aws:es:us-east-1:123456789012:domain/logs-prod"
 ACCOUNT_DOMAINS = "arn:aws:es:us-east-1:123456789012:domain/*"
-ENDPOINT = "https://search-logs-prod-abcdefghijklmnopqrstuvwxyz.us-east-1.es.amazonaws.com"
-ATTRIBUTES = {
-    "SnapshotBucket": "sentinel-snapshotbucket-1a2b3c",
-    "SnapshotBucket.Arn": "arn:aws:s3:::sentinel-snapshotbucket-1a2b3c",
-    "SnapshotRole.Arn": "arn:aws:iam::123456789012:role/sentinel-SnapshotRole-X",
-    "AlertTopic": "arn:aws:sns:us-east-1:123456789012:sentinel-AlertTopic-X",
-    "AlertTopicKey.Arn": "arn:aws:kms:us-east-1:123456789012:key/1234",
-    "ScheduleDeadLetterQueue.Arn": "arn:aws:sqs:us-east-1:123456789012:sentinel-dlq",
-    "ScheduleDeadLetterQueue.QueueName": "sentinel-dlq",
-}
-
 DOMAIN_FUNCTIONS = {
     "TakeSnapshotFunction",
     "CheckSnapshotFunction",
@@ -37,41 +26,6 @@ DOMAIN_FUNCTIONS = {
     "EnsureRepositoryFunction",
 }
 ALL_FUNCTIONS = DOMAIN_FUNCTIONS | {"ValidateInputFunction", "SendAlertFunction"}
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template()
-
-
-def resolver(template: dict[str, Any], **parameters: Any) -> Resolver:
-    return Resolver(template, {"DomainEndpoint": ENDPOINT, **parameters}, ATTRIBUTES)
-
-
-def resource(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = template["Resources"][logical_id]
-    return found
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def function_statements(template: dict[str, Any], logical_id: str, **parameters: Any) -> list[dict[str, Any]]:
-    """The inline statements of a function's SAM ``Policies`` (policy templates excluded)."""
-    policies = resource(template, logical_id)["Properties"].get("Policies", [])
-    resolved = resolver(template, **parameters).resolve(policies)
-    return [statement for policy in resolved if isinstance(policy, dict) for statement in policy.get("Statement", [])]
-
-
-def granted(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Action -> the resources it is allowed on."""
-    grants: dict[str, set[str]] = {}
-    for statement in statements:
-        assert statement["Effect"] == "Allow"
-        for action in as_list(statement["Action"]):
-            grants.setdefault(action, set()).update(as_list(statement["Resource"]))
-    return grants
 
 
 def all_policy_statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -6,21 +6,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import pytest
 
 from snapshot_sentinel.drills.freshness import DAYS_SINCE_DRILL_SUCCEEDED
 from snapshot_sentinel.observability import DOMAIN_DIMENSION, METRICS_NAMESPACE
-from tests.support.template import ROOT, Resolver, load_template
-from tests.unit.test_template import ATTRIBUTES, DOMAIN_ARN, ENDPOINT, as_list, function_statements, granted, resolver
+from tests.support.constants import DOMAIN_ARN, ENDPOINT
+from tests.support.template import ATTRIBUTES, ROOT, Resolver, as_list, function_statements, granted, resolver
 
 HOURLY_EVENT = ROOT / "events" / "publish_drill_freshness" / "hourly.json"
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template()
 
 
 def test_the_drill_parameters_keep_their_contract_names_and_defaults(template):

@@ -6,21 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from snapshot_sentinel import observability
 from snapshot_sentinel.drills.freshness import DAYS_SINCE_DRILL_SUCCEEDED
 from snapshot_sentinel.observability import DOMAIN_DIMENSION, METRICS_NAMESPACE
-from tests.support.template import load_template
-from tests.unit.test_template import ATTRIBUTES, resolver, resource
+from tests.support.template import ATTRIBUTES, resolver, resource
 
 DOMAIN = "logs-prod"
 WITH_DOMAIN = {**ATTRIBUTES, "SnapshotRepository.DomainName": DOMAIN, "BackupStateMachine": "arn:sm"}
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template()
 
 
 def resolved(template: dict[str, Any], logical_id: str, **parameters: Any) -> dict[str, Any]:

@@ -20,9 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.support.template import ROOT, Resolver, function_code_dir, load_template
+from tests.support.template import ROOT, Resolver, function_code_dir
 
 LAYER = ROOT / "layers" / "common"
 DOMAIN = "es"
@@ -35,11 +33,6 @@ CFN_ANSWER = "snapshot_sentinel.repository.cfn_response"
 
 VPC = {"SubnetIds": "subnet-1,subnet-2", "SecurityGroupIds": "sg-1"}
 ROUTES = {**VPC, "VpcId": "vpc-0abc", "RouteTableIds": "rtb-1,rtb-2"}
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template()
 
 
 def resolver(template: dict[str, Any], **parameters: str) -> Resolver:

@@ -13,10 +13,9 @@ from moto.events.models import EventPattern
 
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX
 from snapshot_sentinel.alerts.last_resort import Ending, message_attributes, render_ending, sns_message
-from tests.support.template import load_template
-from tests.unit.test_template import resolver
+from tests.support.constants import ACCOUNT
+from tests.support.template import resolver
 
-ACCOUNT = "123456789012"
 BACKUP = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:BackupStateMachine-Xq2Pz7cVb1Lk"
 RESTORE = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:RestoreStateMachine-Ab12Cd34Ef56"
 EXECUTION = f"arn:aws:states:us-east-1:{ACCOUNT}:execution:BackupStateMachine-Xq2Pz7cVb1Lk:nightly-2026-11-28"
@@ -50,8 +49,7 @@ def status_change(status: str, *, machine: str = BACKUP, **detail: Any) -> dict[
 
 
 @pytest.fixture(scope="module")
-def rule() -> EventPattern:
-    template = load_template()
+def rule(template: dict[str, Any]) -> EventPattern:
     events = template["Resources"]["LastResortAlertFunction"]["Properties"]["Events"]
     [event] = events.values()
     assert event["Type"] == "EventBridgeRule"

@@ -16,9 +16,9 @@ from functions.send_alert import app
 from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX, FACTS_SEPARATOR
 from snapshot_sentinel.errors import AlertNotSentError, ConfigurationError
 from snapshot_sentinel.wiring import sns_client
+from tests.support.constants import REGION
 from tests.support.lambda_runtime import FakeLambdaContext
 
-REGION = "us-east-1"
 EVENTS = Path(__file__).resolve().parents[3] / "events" / "send_alert"
 
 

@@ -15,7 +15,7 @@ from snapshot_sentinel.drills.input import validate_drill_input
 from snapshot_sentinel.drills.plan import drill_prefix, drill_target, is_drill_index
 from snapshot_sentinel.drills.steps import restore_body
 from snapshot_sentinel.errors import InvalidInputError
-from tests.unit.restore_fake import FakeCluster, FakeIndex, fake_client
+from tests.support.fake_cluster import FakeCluster, FakeIndex, fake_client
 
 START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:DrillStateMachine:weekly"

@@ -20,7 +20,7 @@ from snapshot_sentinel.restore.start import start_restore
 from snapshot_sentinel.restore.steps import RestoreRun, plan_step
 from snapshot_sentinel.restore.validation import validate_restore_input
 from snapshot_sentinel.restore.watch import check_restore
-from tests.unit.restore_fake import FakeCluster, FakeIndex, FakeSnapshot, fake_client
+from tests.support.fake_cluster import FakeCluster, FakeIndex, FakeSnapshot, fake_client
 
 REPO = "nightly-backups"
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

@@ -16,8 +16,7 @@ from urllib.parse import unquote
 import requests
 
 from snapshot_sentinel.client import DomainClient
-
-ENDPOINT = "https://search-test-abcdefghijklmnopqrstuvwxyz.us-east-1.es.amazonaws.com"
+from tests.support.constants import ENDPOINT
 
 
 @dataclass
