@@ -14,8 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.settings import VaultSettings
 from snapshot_sentinel.vault.listing import Manifests, gather_plan
+from snapshot_sentinel.vault.settings import VaultSettings
 from snapshot_sentinel.wiring import s3_client
 
 

@@ -13,8 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
 from snapshot_sentinel.observability import logger, publish_metrics, tracer
-from snapshot_sentinel.settings import VaultSettings
 from snapshot_sentinel.vault.report import vault_metrics
+from snapshot_sentinel.vault.settings import VaultSettings
 from snapshot_sentinel.vault.steps import Location, verify_copy
 from snapshot_sentinel.wiring import s3_client
 

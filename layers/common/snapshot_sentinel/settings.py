@@ -102,33 +102,3 @@ def drill_domain_settings(source: DomainSettings, environ: Mapping[str, str]) ->
         repository=source.repository,
         name=domain_name(endpoint, environ.get("DRILL_DOMAIN_ARN", "")),
     )
-
-
-@dataclass(frozen=True)
-class VaultSettings:
-    """The vault copy's functions: the source repository, the vault, and where the copy's manifests go."""
-
-    source_bucket: str
-    base_path: str
-    vault_bucket: str
-    vault_region: str
-    manifest_bucket: str
-    region: str
-    domain_name: str
-    batch_objects: int
-    batch_bytes: int
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> VaultSettings:
-        region = read_text(environ, "AWS_REGION")
-        return cls(
-            source_bucket=read_text(environ, "SNAPSHOT_BUCKET"),
-            base_path=environ.get("SNAPSHOT_BASE_PATH", "").strip(),
-            vault_bucket=read_text(environ, "VAULT_BUCKET"),
-            vault_region=read_text(environ, "VAULT_REGION", region),
-            manifest_bucket=read_text(environ, "VAULT_MANIFEST_BUCKET"),
-            region=region,
-            domain_name=domain_name(environ.get("DOMAIN_ENDPOINT", ""), environ.get("DOMAIN_ARN", "")),
-            batch_objects=read_number(environ, "VAULT_BATCH_OBJECTS", 1000, minimum=1),
-            batch_bytes=read_number(environ, "VAULT_BATCH_BYTES", 20 * 1024**3, minimum=1),
-        )
