@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from sentinel_cli.gateway import CLIENT_CONFIG, aws_errors
+from sentinel_cli.aws_calls import CLIENT_CONFIG, aws_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

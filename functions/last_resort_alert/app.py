@@ -11,8 +11,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel.alerts.last_resort import last_resort_alert
+from snapshot_sentinel.alerts.settings import AlertSettings
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.settings import AlertSettings
 from snapshot_sentinel.wiring import sns_client
 
 

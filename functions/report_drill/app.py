@@ -8,10 +8,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from snapshot_sentinel.alerts.settings import AlertSettings
 from snapshot_sentinel.drills.publish import report_drill
 from snapshot_sentinel.drills.report import drill_metrics
 from snapshot_sentinel.observability import logger, publish_metrics, tracer
-from snapshot_sentinel.settings import AlertSettings
 from snapshot_sentinel.wiring import sns_client
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from snapshot_sentinel.alerts.settings import AlertSettings
 from snapshot_sentinel.observability import logger, publish_metrics, tracer
 from snapshot_sentinel.restore.publish import report_restore
 from snapshot_sentinel.restore.report import restore_metrics
-from snapshot_sentinel.settings import AlertSettings
 from snapshot_sentinel.wiring import sns_client
 
 

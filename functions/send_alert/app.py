@@ -25,9 +25,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from snapshot_sentinel.alerts.settings import AlertSettings
 from snapshot_sentinel.alerts.steps import send_alert
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.settings import AlertSettings
 from snapshot_sentinel.wiring import alert_domain_client, sns_client
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from snapshot_sentinel.alerts.settings import AlertSettings
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.settings import AlertSettings, VaultSettings
 from snapshot_sentinel.vault.publish import alert_copy_failure
+from snapshot_sentinel.vault.settings import VaultSettings
 from snapshot_sentinel.vault.steps import Location
 from snapshot_sentinel.wiring import sns_client
 

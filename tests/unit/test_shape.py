@@ -47,18 +47,13 @@ STILL_BEING_RESHAPED = {
     "publish_drill_freshness",
     "start_restore",
     "verify_drill",
-    # vaultscale, vaultdr (vault/): the input checked and unpacked in the handler.
-    "copy_vault_batch",
-    "gather_vault_plan",
-    "plan_vault_copy",
-    "plan_vault_prefix",
-    "verify_vault",
 }
 # Temporary, as above: long modules their owners are splitting while this guard lands.
 STILL_BEING_SPLIT = {
-    "cli/sentinel_cli/gateway.py",  # clisplit
     "layers/common/snapshot_sentinel/restore/plan.py",  # layerrd
 }
+# Temporary, as above: settings classes still in the flat settings.py (none left).
+SETTINGS_STILL_FLAT: set[str] = set()
 
 
 def _imported_modules(tree: ast.AST) -> set[str]:
@@ -288,5 +283,57 @@ def test_the_allow_lists_name_only_what_still_needs_them():
     )
     short = sorted(name for name in STILL_BEING_SPLIT if len((ROOT / name).read_text().splitlines()) <= MAX_LINES)
 
+    flat_settings = {n.name for n in ast.parse((LAYER / "settings.py").read_text()).body if isinstance(n, ast.ClassDef)}
+    moved = sorted(SETTINGS_STILL_FLAT - flat_settings)
+
     assert not thin, f"thin now, remove from STILL_BEING_RESHAPED in tests/unit/test_shape.py: {thin}"
     assert not short, f"short now, remove from STILL_BEING_SPLIT in tests/unit/test_shape.py: {short}"
+    assert not moved, f"moved now, remove from SETTINGS_STILL_FLAT in tests/unit/test_shape.py: {moved}"
+
+
+def _is_frozen_dataclass(node: ast.ClassDef) -> bool:
+    return any(
+        isinstance(decorator, ast.Call)
+        and ast.unparse(decorator.func) == "dataclass"
+        and any(
+            k.arg == "frozen" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in decorator.keywords
+        )
+        for decorator in node.decorator_list
+    )
+
+
+def test_each_family_reads_its_settings_through_a_frozen_class_in_its_capability_folder():
+    misplaced = {}
+    for path in sorted(LAYER.rglob("*.py")):
+        where = path.relative_to(LAYER)
+        for node in ast.parse(path.read_text(), filename=str(path)).body:
+            if not (isinstance(node, ast.ClassDef) and node.name.endswith("Settings")):
+                continue
+            shared = str(where) == "settings.py" and node.name == "DomainSettings"
+            in_its_folder = len(where.parts) == 2 and where.name == "settings.py"
+            if not _is_frozen_dataclass(node):
+                misplaced[node.name] = f"{where}: not a frozen dataclass"
+            elif not (shared or in_its_folder or node.name in SETTINGS_STILL_FLAT):
+                misplaced[node.name] = f"{where}: belongs in <capability>/settings.py"
+
+    assert not misplaced, (
+        f"settings classes (class: where, what): {misplaced}; one frozen dataclass per function family in its "
+        "capability's settings.py (the flat settings.py keeps the readers and DomainSettings)"
+    )
+
+
+def test_handlers_read_the_environment_only_through_settings_classes():
+    reads = {}
+    for path in _handlers():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        passed_on = {id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call) for arg in node.args}
+        for node in ast.walk(tree):
+            environ = isinstance(node, ast.Attribute) and ast.unparse(node) in ("os.environ", "os.getenv")
+            if environ and id(node) not in passed_on:
+                reads.setdefault(str(path.relative_to(ROOT)), []).append(f"line {node.lineno}")
+
+    assert not reads, (
+        f"handlers reading os.environ themselves (handler: where): {reads}; read the variable in the family's "
+        "settings class and pass os.environ to its from_env"
+    )

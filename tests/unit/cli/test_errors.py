@@ -5,6 +5,7 @@ from __future__ import annotations
 import botocore.exceptions
 import pytest
 
+from sentinel_cli.aws_calls import aws_errors
 from sentinel_cli.errors import (
     EXIT_NETWORK,
     EXIT_RUN_FAILED,
@@ -15,7 +16,6 @@ from sentinel_cli.errors import (
     NetworkError,
     StackNotFoundError,
 )
-from sentinel_cli.gateway import aws_errors
 
 
 def client_error(code: str, message: str) -> botocore.exceptions.ClientError:

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from snapshot_sentinel.alerts.console import console_url
 from snapshot_sentinel.alerts.facts import ALERTED_CAUSE_SUFFIX
+from snapshot_sentinel.alerts.settings import AlertSettings
 from snapshot_sentinel.alerts.sns import envelope, publish, string_attributes
 from snapshot_sentinel.alerts.text import human_duration, safe_subject
 from snapshot_sentinel.observability import logger
-from snapshot_sentinel.settings import AlertSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient

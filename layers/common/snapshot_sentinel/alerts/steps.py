@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from snapshot_sentinel.alerts.facts import Domain
 from snapshot_sentinel.alerts.lookup import alert_for
 from snapshot_sentinel.alerts.notice import publish_notice, render_registered_again
+from snapshot_sentinel.alerts.settings import AlertSettings
 from snapshot_sentinel.alerts.sns import publish_alert
 from snapshot_sentinel.client import DomainClient
 from snapshot_sentinel.observability import logger
-from snapshot_sentinel.settings import AlertSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
