@@ -10,7 +10,8 @@
 - Thin handlers (``functions/*/app.py``): the module is its docstring, its imports and one
   ``lambda_handler``; the handler is at most seven statements (settings, clients, log keys, the call,
   a log line, metrics, the return), without branches, loops, raises, comprehensions, conditional
-  expressions or ``and``/``or`` (a log call's arguments may choose their words), one ``try`` at most
+  expressions or ``and``/``or`` (a log call's arguments may choose their words, and an ``if`` whose
+  branches only log may choose the level), one ``try`` at most
   whose every ``except`` logs and raises again; and it makes one call into the layer: a call of a
   function imported from a capability folder, not counting a call whose result only feeds another
   such call (``restore_run`` building the run the step takes) nor one inside ``publish_metrics(...)``
@@ -39,14 +40,6 @@ PLUMBING = {"settings", "wiring", "clock", "observability"}
 # Temporary: handlers another engineer is reshaping while this guard lands. Remove each entry as its
 # owner makes the handler thin; the list must only shrink.
 STILL_BEING_RESHAPED = {
-    # layerrd (restore/, drills/): an optional client chosen by a conditional, an input default (`or {}`),
-    # a log level chosen by an if.
-    "clean_up_drill",
-    "plan_drill",
-    "plan_restore",
-    "publish_drill_freshness",
-    "start_restore",
-    "verify_drill",
     # vaultscale, vaultdr (vault/): the input checked and unpacked in the handler.
     "copy_vault_batch",
     "gather_vault_plan",
@@ -58,8 +51,6 @@ STILL_BEING_RESHAPED = {
 STILL_BEING_SPLIT = {
     "layers/common/snapshot_sentinel/restore/plan.py",  # layerrd
 }
-# Temporary, as above: settings classes still in the flat settings.py (none left).
-SETTINGS_STILL_FLAT: set[str] = set()
 
 
 def _imported_modules(tree: ast.AST) -> set[str]:
@@ -183,6 +174,10 @@ def _logic_in(handler: ast.FunctionDef) -> list[str]:
         node = pending.pop()
         if _is_log_call(node):
             continue
+        if isinstance(node, ast.If) and all(
+            isinstance(branch, ast.Expr) and _is_log_call(branch.value) for branch in [*node.body, *node.orelse]
+        ):
+            continue
         if isinstance(node, ast.Try):
             tries += 1
             reraises = all(isinstance(h.body[-1], ast.Raise) and h.body[-1].exc is None for h in node.handlers)
@@ -289,12 +284,8 @@ def test_the_allow_lists_name_only_what_still_needs_them():
     )
     short = sorted(name for name in STILL_BEING_SPLIT if len((ROOT / name).read_text().splitlines()) <= MAX_LINES)
 
-    flat_settings = {n.name for n in ast.parse((LAYER / "settings.py").read_text()).body if isinstance(n, ast.ClassDef)}
-    moved = sorted(SETTINGS_STILL_FLAT - flat_settings)
-
     assert not thin, f"thin now, remove from STILL_BEING_RESHAPED in tests/unit/test_shape.py: {thin}"
     assert not short, f"short now, remove from STILL_BEING_SPLIT in tests/unit/test_shape.py: {short}"
-    assert not moved, f"moved now, remove from SETTINGS_STILL_FLAT in tests/unit/test_shape.py: {moved}"
 
 
 def _is_frozen_dataclass(node: ast.ClassDef) -> bool:
@@ -320,7 +311,7 @@ def test_each_family_reads_its_settings_through_a_frozen_class_in_its_capability
             in_its_folder = len(where.parts) == 2 and where.name == "settings.py"
             if not _is_frozen_dataclass(node):
                 misplaced[node.name] = f"{where}: not a frozen dataclass"
-            elif not (shared or in_its_folder or node.name in SETTINGS_STILL_FLAT):
+            elif not (shared or in_its_folder):
                 misplaced[node.name] = f"{where}: belongs in <capability>/settings.py"
 
     assert not misplaced, (
