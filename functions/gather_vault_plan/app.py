@@ -12,9 +12,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.vault.listing import Manifests, gather_plan
+from snapshot_sentinel.vault.input import gather_copy_plan
 from snapshot_sentinel.vault.settings import VaultSettings
 from snapshot_sentinel.wiring import s3_client
 
@@ -23,14 +22,7 @@ from snapshot_sentinel.wiring import s3_client
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = VaultSettings.from_env(os.environ)
-    listing = event.get("listing")
-    if not isinstance(listing, dict) or not isinstance(listing.get("run"), str):
-        raise InvalidInputError(f"expected {{'listing': <Plan the copy's result>}}, got {event!r}")
-    logger.append_keys(domain=settings.domain_name, vault=settings.vault_bucket, execution=listing["run"])
-    plan = gather_plan(
-        Manifests(s3_client(settings.region), settings.manifest_bucket, listing["run"]),
-        listing,
-        {"max_batch_objects": settings.batch_objects, "max_batch_bytes": settings.batch_bytes},
-    )
-    logger.info("vault copy planned", extra={k: v for k, v in plan.items() if k != "tiers"})
+    logger.append_keys(domain=settings.domain_name, vault=settings.vault_bucket)
+    plan = gather_copy_plan(s3_client(settings.region), settings, event)
+    logger.info("vault copy planned", extra={"objects": plan["objects"], "batches": plan["batches"]})
     return plan

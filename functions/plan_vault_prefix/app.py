@@ -12,11 +12,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from snapshot_sentinel.errors import InvalidInputError
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.vault.listing import Manifests, plan_prefix
+from snapshot_sentinel.vault.input import plan_listing_job
 from snapshot_sentinel.vault.settings import VaultSettings
-from snapshot_sentinel.vault.steps import Location
 from snapshot_sentinel.wiring import s3_client
 
 
@@ -24,19 +22,9 @@ from snapshot_sentinel.wiring import s3_client
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = VaultSettings.from_env(os.environ)
-    run, job, prefix = event.get("run"), event.get("job"), event.get("prefix")
-    if not all(isinstance(value, str) and value for value in (run, job, prefix)):
-        raise InvalidInputError(f"expected a listing job {{'run', 'job', 'prefix'}}, got {event!r}")
-    logger.append_keys(domain=settings.domain_name, vault=settings.vault_bucket, execution=run, prefix=prefix)
-    planned = plan_prefix(
-        s3_client(settings.region),
-        s3_client(settings.vault_region),
-        Manifests(s3_client(settings.region), settings.manifest_bucket, str(run)),
-        Location(settings.source_bucket, settings.base_path),
-        Location(settings.vault_bucket, settings.base_path),
-        str(job),
-        str(prefix),
-        {"max_batch_objects": settings.batch_objects, "max_batch_bytes": settings.batch_bytes},
+    logger.append_keys(
+        domain=settings.domain_name, vault=settings.vault_bucket, execution=event.get("run"), prefix=event.get("prefix")
     )
+    planned = plan_listing_job(s3_client(settings.region), s3_client(settings.vault_region), settings, event)
     logger.info("vault copy planned under a prefix", extra=planned)
     return planned

@@ -13,9 +13,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from snapshot_sentinel import clock
 from snapshot_sentinel.observability import logger, publish_metrics, tracer
+from snapshot_sentinel.vault.input import verify_copy_run
 from snapshot_sentinel.vault.report import vault_metrics
 from snapshot_sentinel.vault.settings import VaultSettings
-from snapshot_sentinel.vault.steps import Location, verify_copy
 from snapshot_sentinel.wiring import s3_client
 
 
@@ -24,14 +24,7 @@ from snapshot_sentinel.wiring import s3_client
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = VaultSettings.from_env(os.environ)
     logger.append_keys(domain=settings.domain_name, vault=settings.vault_bucket)
-    plan = event.get("plan") or {}
-    brought = plan.get("generation")
-    verified = verify_copy(
-        s3_client(settings.vault_region),
-        Location(settings.vault_bucket, settings.base_path),
-        clock.utc_now(),
-        brought=brought if isinstance(brought, int) else None,
-    )
+    verified = verify_copy_run(s3_client(settings.vault_region), settings, event, clock.utc_now())
     logger.info("vault verified", extra=verified)
-    publish_metrics(settings.domain_name, vault_metrics(plan, verified))
+    publish_metrics(settings.domain_name, vault_metrics(event.get("plan", {}), verified))
     return verified

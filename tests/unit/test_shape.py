@@ -37,21 +37,6 @@ LONG_MODULE_REASON = "over 400 lines because"
 MAX_HANDLER_STATEMENTS = 7
 PLUMBING = {"settings", "wiring", "clock", "observability"}
 
-# Temporary: handlers another engineer is reshaping while this guard lands. Remove each entry as its
-# owner makes the handler thin; the list must only shrink.
-STILL_BEING_RESHAPED = {
-    # vaultscale, vaultdr (vault/): the input checked and unpacked in the handler.
-    "copy_vault_batch",
-    "gather_vault_plan",
-    "plan_vault_copy",
-    "plan_vault_prefix",
-    "verify_vault",
-}
-# Temporary, as above: long modules their owners are splitting while this guard lands.
-STILL_BEING_SPLIT = {
-    "layers/common/snapshot_sentinel/restore/plan.py",  # layerrd
-}
-
 
 def _imported_modules(tree: ast.AST) -> set[str]:
     """Every snapshot_sentinel module a file imports, ``from snapshot_sentinel import clock`` included."""
@@ -128,11 +113,7 @@ def test_no_module_is_over_400_lines_without_saying_why():
         lines = len(text.splitlines())
         docstring = ast.get_docstring(ast.parse(text, filename=str(path))) or ""
         name = str(path.relative_to(ROOT))
-        if (
-            lines > MAX_LINES
-            and LONG_MODULE_REASON not in " ".join(docstring.split())
-            and name not in STILL_BEING_SPLIT
-        ):
+        if lines > MAX_LINES and LONG_MODULE_REASON not in " ".join(docstring.split()):
             too_long[name] = lines
 
     assert not too_long, (
@@ -269,23 +250,13 @@ def test_handlers_hold_settings_one_call_into_the_layer_and_logging_only():
     thick = {}
     for path in _handlers():
         problems = _what_makes_it_thick(path)
-        if problems and path.parent.name not in STILL_BEING_RESHAPED:
+        if problems:
             thick[str(path.relative_to(ROOT))] = problems
 
     assert not thick, (
         "handlers holding more than settings, one call into the layer and logging (handler: what): "
         f"{thick}; move the logic into layers/common/snapshot_sentinel/<capability>/"
     )
-
-
-def test_the_allow_lists_name_only_what_still_needs_them():
-    thin = sorted(
-        name for name in STILL_BEING_RESHAPED if not _what_makes_it_thick(ROOT / "functions" / name / "app.py")
-    )
-    short = sorted(name for name in STILL_BEING_SPLIT if len((ROOT / name).read_text().splitlines()) <= MAX_LINES)
-
-    assert not thin, f"thin now, remove from STILL_BEING_RESHAPED in tests/unit/test_shape.py: {thin}"
-    assert not short, f"short now, remove from STILL_BEING_SPLIT in tests/unit/test_shape.py: {short}"
 
 
 def _is_frozen_dataclass(node: ast.ClassDef) -> bool:

@@ -11,10 +11,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from snapshot_sentinel.errors import InvalidInputError
+from snapshot_sentinel.vault import input as vault_input
 from snapshot_sentinel.vault import steps
 from snapshot_sentinel.vault.errors import VaultIncompleteError, VaultPlanIncompleteError
 from snapshot_sentinel.vault.listing import Manifests, gather_plan, plan_prefix, plan_root
 from snapshot_sentinel.vault.plan import plan_copy
+from snapshot_sentinel.vault.settings import VaultSettings
 from snapshot_sentinel.vault.steps import Location, copy_batch, list_repository, read_blob, verify_copy
 from tests.support.repository import RepositoryWriter
 
@@ -134,3 +137,24 @@ def test_verifying_a_vault_reads_its_root_and_asks_about_metadata_never_listing_
     s3.delete_object(Bucket="vault", Key="dr/indices/I-logs/1/index-GU1ly-1-1")
     with pytest.raises(VaultIncompleteError, match="indices/I-logs/1/index-GU1ly-1-1"):
         verify_copy(s3, Location("vault", "dr"), datetime.now(UTC))
+
+
+@pytest.mark.parametrize(
+    ("step", "event", "named"),
+    [
+        ("plan_copy_run", {}, "'run'"),
+        ("plan_listing_job", {"run": "r", "job": "000001"}, "'prefix'"),
+        ("gather_copy_plan", {"listing": None}, "'listing'"),
+        ("copy_manifest_item", {"keys": ["index-1"]}, "'batch_keys'"),
+    ],
+)
+def test_an_event_the_state_machine_would_never_send_is_refused_naming_what_is_missing(
+    s3: Any, step: str, event: dict[str, Any], named: str
+) -> None:
+    settings = VaultSettings("source", "", "vault", "us-east-1", "manifests", "us-east-1", "d", 1000, 10**9)
+    clients = {"plan_copy_run": 2, "plan_listing_job": 2, "gather_copy_plan": 1, "copy_manifest_item": 2}[step]
+
+    with pytest.raises(InvalidInputError, match=named):
+        getattr(vault_input, step)(*[s3] * clients, settings, event)
+
+    assert s3.list_objects_v2(Bucket="vault").get("KeyCount") == 0
