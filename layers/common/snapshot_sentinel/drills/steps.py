@@ -34,7 +34,7 @@ from snapshot_sentinel.models import SUCCESS, iso
 from snapshot_sentinel.naming import counted
 from snapshot_sentinel.observability import logger
 from snapshot_sentinel.restore.cluster import RestoreDomain, allocation_reason
-from snapshot_sentinel.restore.plan import choose_default_snapshot
+from snapshot_sentinel.restore.snapshots import choose_default_snapshot
 
 WAITING_SAMPLE = 10
 EXPLAINS_PER_CHECK = 3
