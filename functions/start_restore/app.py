@@ -13,7 +13,7 @@ from snapshot_sentinel.observability import logger, tracer
 from snapshot_sentinel.restore.settings import RestoreSettings
 from snapshot_sentinel.restore.start import start_restore
 from snapshot_sentinel.restore.steps import restore_run
-from snapshot_sentinel.wiring import catalog_client, domain_client
+from snapshot_sentinel.wiring import domain_client, dynamodb_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -24,7 +24,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         domain_client(settings.domain, os.environ),
         settings,
         event["config"],
-        catalog_client(settings.catalog_table, settings.domain.region),
+        dynamodb_client(settings.domain.region),
     )
     logger.append_keys(
         domain=settings.domain.name, snapshot=event["plan"].get("snapshot_name"), execution=run.config.execution_id

@@ -145,11 +145,6 @@ def test_every_service_the_code_calls_has_its_stubs_in_the_dev_dependencies() ->
     assert missing == {}, "add these services to boto3-stubs[...] in pyproject.toml"
 
 
-def test_a_stack_without_a_catalog_gets_no_dynamodb_client():
-    assert wiring.catalog_client("", "eu-west-1") is None
-    assert wiring.catalog_client("sentinel-catalog", "eu-west-1") is wiring.dynamodb_client("eu-west-1")
-
-
 def test_a_second_domain_client_only_for_another_domain():
     source = DomainSettings(endpoint="https://search-a.example", region="eu-west-1", repository="r", name="a")
     drills = DomainSettings(endpoint="https://search-b.example", region="eu-west-1", repository="r", name="b")

@@ -53,11 +53,6 @@ def stepfunctions_client(region: str) -> SFNClient:
     return boto3.client("stepfunctions", region_name=region)
 
 
-def catalog_client(table: str, region: str) -> DynamoDBClient | None:
-    """The catalog's DynamoDB client, or None (and no client made) when the stack keeps no catalog."""
-    return dynamodb_client(region) if table else None
-
-
 def other_domain_client(
     settings: DomainSettings, than: DomainSettings, environ: Mapping[str, str]
 ) -> DomainClient | None:
