@@ -19,6 +19,6 @@ from snapshot_sentinel.wiring import domain_client
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = DrillSettings.from_env(os.environ)
     logger.append_keys(domain=settings.domain.name, drill_domain=settings.target.name)
-    result = clean_up(domain_client(settings.target, os.environ), event.get("run") or {}, settings.target.repository)
+    result = clean_up(domain_client(settings.target, os.environ), event.get("run"), settings.target.repository)
     logger.info("drill cleaned up", extra={"deleted": result["deleted"], "note": result["note"]})
     return result

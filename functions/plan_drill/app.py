@@ -12,7 +12,7 @@ from snapshot_sentinel.drills.catalog import Catalog
 from snapshot_sentinel.drills.settings import DrillSettings
 from snapshot_sentinel.drills.steps import plan_drill
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.wiring import domain_client, dynamodb_client
+from snapshot_sentinel.wiring import domain_client, dynamodb_client, other_domain_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -28,8 +28,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         settings,
         event.get("input"),
         now=clock.utc_now(),
-        execution_id=str(event.get("execution_id") or ""),
-        target=domain_client(settings.target, os.environ) if settings.elsewhere else None,
+        execution_id=event.get("execution_id"),
+        target=other_domain_client(settings.target, settings.domain, os.environ),
     )
     logger.info("drill planned", extra={"snapshot": plan["snapshot_name"], "picks": len(plan["picks"])})
     return plan

@@ -21,8 +21,9 @@ from snapshot_sentinel.wiring import stepfunctions_client
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = DrillFreshnessSettings.from_env(os.environ)
     logger.append_keys(domain=settings.domain.name)
-    stepfunctions = stepfunctions_client(settings.domain.region)
-    freshness = read_drill_freshness(stepfunctions, settings.state_machine_arn, now=clock.utc_now())
+    freshness = read_drill_freshness(
+        stepfunctions_client(settings.domain.region), settings.state_machine_arn, now=clock.utc_now()
+    )
     publish_metrics(settings.domain.name, freshness.metrics())
     result = freshness.result(settings.stale_days)
     if result["stale"]:

@@ -20,8 +20,12 @@ from snapshot_sentinel.wiring import domain_client, dynamodb_client
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = RestoreSettings.from_env(os.environ)
-    dynamodb = dynamodb_client(settings.domain.region) if settings.catalog_table else None
-    run = restore_run(domain_client(settings.domain, os.environ), settings, event["config"], dynamodb)
+    run = restore_run(
+        domain_client(settings.domain, os.environ),
+        settings,
+        event["config"],
+        dynamodb_client(settings.domain.region),
+    )
     logger.append_keys(
         domain=settings.domain.name, snapshot=event["plan"].get("snapshot_name"), execution=run.config.execution_id
     )

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from snapshot_sentinel.drills.settings import DrillSettings
 from snapshot_sentinel.drills.verify import verify_drill
 from snapshot_sentinel.observability import logger, tracer
-from snapshot_sentinel.wiring import domain_client
+from snapshot_sentinel.wiring import domain_client, other_domain_client
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -25,7 +25,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     result = verify_drill(
         domain_client(settings.target, os.environ),
         event["plan"],
-        domain_client(settings.domain, os.environ) if settings.elsewhere else None,
+        other_domain_client(settings.domain, settings.target, os.environ),
     )
     logger.info("drill verified", extra={"passed": result["passed"], "problems": result["problems"]})
     return result

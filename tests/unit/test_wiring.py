@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from snapshot_sentinel import wiring
+from snapshot_sentinel.settings import DomainSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = [ROOT / "layers" / "common" / "snapshot_sentinel", ROOT / "functions", ROOT / "cli" / "sentinel_cli"]
@@ -142,3 +143,13 @@ def test_every_service_the_code_calls_has_its_stubs_in_the_dev_dependencies() ->
     assert set(built) >= {"s3", "sns", "dynamodb", "stepfunctions", "cloudformation", "cloudwatch", "scheduler"}
     missing = {service: where for service, where in built.items() if service not in stubs.group(1).split(",")}
     assert missing == {}, "add these services to boto3-stubs[...] in pyproject.toml"
+
+
+def test_a_second_domain_client_only_for_another_domain():
+    source = DomainSettings(endpoint="https://search-a.example", region="eu-west-1", repository="r", name="a")
+    drills = DomainSettings(endpoint="https://search-b.example", region="eu-west-1", repository="r", name="b")
+    environ = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"}
+
+    assert wiring.other_domain_client(source, source, environ) is None
+    other = wiring.other_domain_client(drills, source, environ)
+    assert other is not None and other.endpoint == drills.endpoint

@@ -53,6 +53,14 @@ def stepfunctions_client(region: str) -> SFNClient:
     return boto3.client("stepfunctions", region_name=region)
 
 
+def other_domain_client(
+    settings: DomainSettings, than: DomainSettings, environ: Mapping[str, str]
+) -> DomainClient | None:
+    """A client for ``settings`` when it is another domain than ``than`` (a drill on a drill domain reads
+    both), else None: the one client of ``than`` serves both."""
+    return None if settings == than else domain_client(settings, environ)
+
+
 def domain_client(settings: DomainSettings, environ: Mapping[str, str]) -> DomainClient:
     """A client signed with the function's own role credentials (session token included)."""
     session = signed_session(settings.region, Credentials.from_env(environ))

@@ -10,10 +10,10 @@ from snapshot_sentinel.restore.plan import (
     Action,
     ClusterFacts,
     RestoreOptions,
-    choose_default_snapshot,
     plan_restore,
 )
 from snapshot_sentinel.restore.selection import Rename
+from snapshot_sentinel.restore.snapshots import choose_default_snapshot
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 FULL = {"taken_by": "snapshot-sentinel", "stack": "sentinel", "execution_id": "arn:x", "scope": "full"}

@@ -44,7 +44,7 @@ REFUSED_BEFORE_SENDING = frozenset({"DrillTargetExistsError"})
 """Errors of the start step raised before its ``POST _restore``: the drill restored nothing."""
 
 
-def clean_up(client: DomainClient, state: Mapping[str, Any], repository: str) -> dict[str, Any]:
+def clean_up(client: DomainClient, state: Mapping[str, Any] | None, repository: str) -> dict[str, Any]:
     """Delete exactly this drill's indices: a name in its own picks, carrying its own execution's
     prefix (no other drill plans such a name), existing now, and only when this drill sent its
     restore (before that, a held name is someone else's). ``keep_restored`` leaves them and says so.
@@ -53,6 +53,7 @@ def clean_up(client: DomainClient, state: Mapping[str, Any], repository: str) ->
     a timeout after its POST), an own-named index counts as this drill's only if ``_recovery`` also
     shows every primary restored from this very snapshot; a start that refused before sending
     (``DrillTargetExistsError``) restored nothing, so nothing is deleted."""
+    state = state or {}
     plan = state.get("plan") or {}
     names = targets(plan)
     prefix = str(plan.get("name_prefix") or "")

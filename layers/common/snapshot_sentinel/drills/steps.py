@@ -34,7 +34,7 @@ from snapshot_sentinel.models import SUCCESS, iso
 from snapshot_sentinel.naming import counted
 from snapshot_sentinel.observability import logger
 from snapshot_sentinel.restore.cluster import RestoreDomain, allocation_reason
-from snapshot_sentinel.restore.plan import choose_default_snapshot
+from snapshot_sentinel.restore.snapshots import choose_default_snapshot
 
 WAITING_SAMPLE = 10
 EXPLAINS_PER_CHECK = 3
@@ -47,7 +47,7 @@ def plan_drill(
     raw_input: Any,
     *,
     now: datetime,
-    execution_id: str,
+    execution_id: str | None,
     target: DomainClient | None = None,
 ) -> dict[str, Any]:
     """Choose the snapshot and the sample; changes nothing.
@@ -102,7 +102,7 @@ def plan_drill(
         candidates += [IndexCandidate(name, *stored[name]) for name in unknown if name in stored]
         unknown = [name for name in unknown if name not in stored]
     patterns = config["indices"] or index_patterns(settings.indices, "DrillIndices")
-    prefix = drill_prefix(snapshot.start_time, execution_id)
+    prefix = drill_prefix(snapshot.start_time, execution_id or "")
     sample = sample_indices(
         candidates,
         settings.caps,

@@ -36,11 +36,11 @@ from snapshot_sentinel.restore.plan import (
     ClusterFacts,
     RestoreOptions,
     RestorePlan,
-    choose_default_snapshot,
     no_snapshot_plan,
     plan_restore,
 )
 from snapshot_sentinel.restore.settings import RestoreSettings
+from snapshot_sentinel.restore.snapshots import choose_default_snapshot
 from snapshot_sentinel.restore.validation import RestoreConfig
 
 if TYPE_CHECKING:
