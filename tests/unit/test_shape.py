@@ -11,13 +11,16 @@
   ``lambda_handler``; the handler is at most seven statements (settings, clients, log keys, the call,
   a log line, metrics, the return), without branches, loops, raises, comprehensions, conditional
   expressions or ``and``/``or`` (a log call's arguments may choose their words, and an ``if`` whose
-  branches only log may choose the level), one ``try`` at most
-  whose every ``except`` logs and raises again; and it makes one call into the layer: a call of a
+  branches only log may choose the level), one ``try`` at most whose every ``except`` logs and raises
+  again; and it makes one call into the layer: a call of a
   function imported from a capability folder, not counting a call whose result only feeds another
   such call (``restore_run`` building the run the step takes) nor one inside ``publish_metrics(...)``
   (a capability's metric builder: tests/bench/cost_model.py counts the handlers' metrics there).
   Constructing an injected dependency (a capitalised name), settings, clients, the clock and
   observability are not calls into the layer.
+- Settings: each function family's settings class is a frozen dataclass in its capability's
+  ``settings.py`` (the flat ``settings.py`` keeps the readers and the shared ``DomainSettings``), and
+  a handler touches ``os.environ`` only to pass it on (to ``from_env``, to a client factory).
 
 The one SNS publish is held by tests/unit/alerts/test_one_publish.py.
 """
@@ -133,7 +136,7 @@ def _layer_functions(tree: ast.Module) -> set[str]:
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(PACKAGE + "."):
             parts = node.module.split(".")
-            if parts[1] in capabilities and parts[-1] not in PLUMBING and parts[-1] != "settings":
+            if parts[1] in capabilities and parts[-1] not in PLUMBING:
                 names.update(alias.asname or alias.name for alias in node.names if alias.name[:1].islower())
     return names
 
