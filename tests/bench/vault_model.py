@@ -2,7 +2,7 @@
 the template and the definition (batch bounds, memory, the maps' concurrency), the per-request
 times are stated assumptions (not measured on AWS), the prices are tests.bench.cost_model's.
 
-docs/figures.md#the-vault-copy states these numbers; tests/unit/test_vault_figures.py fails when
+docs/figures.md#the-vault-copy states these numbers; tests/unit/vault/test_figures.py fails when
 they drift apart. ``python -m tests.bench.vault_model`` prints them.
 """
 

@@ -14,7 +14,7 @@ from snapshot_sentinel.alerts import ALERTED_CAUSE_SUFFIX
 from snapshot_sentinel.vault import errors as vault_errors
 from snapshot_sentinel.vault.report import CAUSE_MAX_CHARS, render_copy_failure
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFINITION = json.loads((ROOT / "statemachine" / "vault_copy.asl.json").read_text())
 EXECUTION = "arn:aws:states:eu-west-1:111122223333:execution:sentinel-vault-copy:run-7"
 
