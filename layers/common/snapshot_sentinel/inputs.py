@@ -35,6 +35,22 @@ def input_size(data: Any, what: str) -> None:
         )
 
 
+def input_object(data: Any, what: str, example: str, keys: Mapping[str, str]) -> Mapping[str, Any]:
+    """The ``what`` input as a JSON object of known fields: refuse one over :data:`MAX_INPUT_BYTES`, one
+    that is not an object (quoting ``example``), and any field not in ``keys`` (field: meaning), naming
+    the allowed ones."""
+    input_size(data, what)
+    if not isinstance(data, Mapping):
+        raise InvalidInputError(f"the input must be a JSON object such as {example}, got {data!r}")
+    unknown = sorted(set(data) - set(keys))
+    if unknown:
+        allowed = "; ".join(f"{key}: {meaning}" for key, meaning in keys.items())
+        raise InvalidInputError(
+            f"unknown input field(s) {', '.join(map(repr, unknown))}; the allowed fields are {allowed}"
+        )
+    return data
+
+
 def poll_interval(data: Mapping[str, Any], default: int) -> int:
     """``poll_interval_seconds``: a whole number of seconds within the bounds, ``default`` if absent."""
     value = data.get("poll_interval_seconds", default)

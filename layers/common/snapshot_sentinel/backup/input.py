@@ -19,7 +19,7 @@ from snapshot_sentinel.inputs import (
     MAX_POLL_SECONDS,
     MIN_POLL_SECONDS,
     index_parts,
-    input_size,
+    input_object,
     poll_interval,
 )
 from snapshot_sentinel.naming import name_problem, run_snapshot_name
@@ -102,17 +102,7 @@ def validate_run_input(
     read_only: bool = False,
 ) -> RunConfig:
     """Check a run's input and decide its snapshot name; raise InvalidInputError naming the field."""
-    input_size(data, "backup")
-    if not isinstance(data, Mapping):
-        raise InvalidInputError(
-            f'the input must be a JSON object such as {{}} or {{"skip_retention": true}}, got {data!r}'
-        )
-    unknown = sorted(set(data) - set(INPUT_KEYS))
-    if unknown:
-        allowed = "; ".join(f"{key}: {meaning}" for key, meaning in INPUT_KEYS.items())
-        raise InvalidInputError(
-            f"unknown input field(s) {', '.join(map(repr, unknown))}; the allowed fields are {allowed}"
-        )
+    data = input_object(data, "backup", '{} or {"skip_retention": true}', INPUT_KEYS)
     name = _snapshot_name(data)
     indices = _indices(data)
     poll = poll_interval(data, default_poll_seconds)

@@ -17,7 +17,7 @@ from snapshot_sentinel.inputs import (
     MAX_POLL_SECONDS,
     MIN_POLL_SECONDS,
     index_parts,
-    input_size,
+    input_object,
     poll_interval,
 )
 from snapshot_sentinel.naming import name_problem
@@ -235,17 +235,7 @@ def validate_restore_input(
     execution_start_time: str,
 ) -> RestoreConfig:
     """Check a restore's input; raise InvalidInputError naming the field and the fix."""
-    input_size(data, "restore")
-    if not isinstance(data, Mapping):
-        raise InvalidInputError(
-            f'the input must be a JSON object such as {{}} or {{"indices": "orders", "dry_run": true}}, got {data!r}'
-        )
-    unknown = sorted(set(data) - set(INPUT_KEYS))
-    if unknown:
-        allowed = "; ".join(f"{key}: {meaning}" for key, meaning in INPUT_KEYS.items())
-        raise InvalidInputError(
-            f"unknown input field(s) {', '.join(map(repr, unknown))}; the allowed fields are {allowed}"
-        )
+    data = input_object(data, "restore", '{} or {"indices": "orders", "dry_run": true}', INPUT_KEYS)
     on_conflict = data.get("on_conflict", "fail")
     if on_conflict not in ON_CONFLICT:
         raise InvalidInputError(f'input field \'on_conflict\' must be "fail" or "delete", got {on_conflict!r}')
