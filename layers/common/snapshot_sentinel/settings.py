@@ -43,6 +43,24 @@ def read_flag(environ: Mapping[str, str], name: str) -> bool:
     return environ.get(name, "").strip().lower() in {"1", "true", "yes"}
 
 
+# The variables several families read, each with its one default and bound.
+
+
+def read_stack_name(environ: Mapping[str, str]) -> str:
+    """STACK_NAME: the stack whose snapshots are managed (the ownership rule reads it)."""
+    return read_text(environ, "STACK_NAME", "snapshot-sentinel")
+
+
+def read_poll_seconds(environ: Mapping[str, str]) -> int:
+    """POLL_INTERVAL_SECONDS: the Waits' floor between two checks."""
+    return read_number(environ, "POLL_INTERVAL_SECONDS", 60, minimum=1)
+
+
+def read_max_wait_minutes(environ: Mapping[str, str]) -> int:
+    """MAX_WAIT_MINUTES: how long a snapshot or a restore may run before its run gives up and alerts."""
+    return read_number(environ, "MAX_WAIT_MINUTES", 480, minimum=1)
+
+
 def domain_name(endpoint: str, domain_arn: str = "") -> str:
     """A short name for people: the ARN's ``domain/<name>``, else the endpoint's host label."""
     if "domain/" in domain_arn:

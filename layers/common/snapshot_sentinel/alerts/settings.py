@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from snapshot_sentinel.settings import DomainSettings, read_text
+from snapshot_sentinel.settings import DomainSettings, read_stack_name, read_text
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,6 @@ class AlertSettings:
             region=domain.region,
             domain=domain,
             prefix=read_text(environ, "SNAPSHOT_PREFIX", "nightly"),
-            stack_name=read_text(environ, "STACK_NAME", "snapshot-sentinel"),
+            stack_name=read_stack_name(environ),
             reads_domain=environ.get("ALERT_READS_DOMAIN", "true").strip().lower() != "false",
         )

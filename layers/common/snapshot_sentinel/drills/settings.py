@@ -18,7 +18,15 @@ from datetime import timedelta
 
 from snapshot_sentinel.drills.plan import DrillCaps
 from snapshot_sentinel.errors import ConfigurationError
-from snapshot_sentinel.settings import DomainSettings, drill_domain_settings, read_number, read_text
+from snapshot_sentinel.settings import (
+    DomainSettings,
+    drill_domain_settings,
+    read_max_wait_minutes,
+    read_number,
+    read_poll_seconds,
+    read_stack_name,
+    read_text,
+)
 
 DEFAULT_MAX_SHARDS = 20
 DEFAULT_MAX_GIGABYTES = 20.0
@@ -81,9 +89,9 @@ class DrillSettings:
             domain=domain,
             target=drill_domain_settings(domain, environ),
             prefix=read_text(environ, "SNAPSHOT_PREFIX"),
-            stack_name=read_text(environ, "STACK_NAME", "snapshot-sentinel"),
-            max_wait=timedelta(minutes=read_number(environ, "MAX_WAIT_MINUTES", 480, minimum=1)),
-            poll_interval_seconds=read_number(environ, "POLL_INTERVAL_SECONDS", 60, minimum=1),
+            stack_name=read_stack_name(environ),
+            max_wait=timedelta(minutes=read_max_wait_minutes(environ)),
+            poll_interval_seconds=read_poll_seconds(environ),
             indices=environ.get("DRILL_INDICES", "").strip(),
             max_shards=read_number(environ, "DRILL_MAX_SHARDS", DEFAULT_MAX_SHARDS, minimum=1),
             max_gigabytes=_gigabytes(environ, "DRILL_MAX_GIGABYTES", DEFAULT_MAX_GIGABYTES),

@@ -14,7 +14,7 @@ from typing import Any
 
 from snapshot_sentinel import errors
 from snapshot_sentinel.repository.input import RepositoryRegistration
-from snapshot_sentinel.settings import DomainSettings, domain_name, drill_domain_settings, same_endpoint
+from snapshot_sentinel.settings import DomainSettings, domain_name, drill_domain_settings, read_text, same_endpoint
 
 BACKUP = "backup"
 DRILL = "drill"
@@ -83,13 +83,6 @@ class RegistrationSettings:
             return self.fallback_name
 
 
-def _required(environ: Mapping[str, str], name: str) -> str:
-    value = environ.get(name, "").strip()
-    if not value:
-        raise errors.ConfigurationError(f"environment variable {name} is not set; template.yaml sets it")
-    return value
-
-
 @dataclass(frozen=True)
 class HealSettings:
     """EnsureRepositoryFunction: the domain to look at and the registration the stack gives it there.
@@ -112,17 +105,17 @@ class HealSettings:
         if target not in TARGETS:
             raise errors.InvalidInputError(f'"domain" must be one of {", ".join(TARGETS)}, got {target!r}')
         domain = DomainSettings.from_env(environ)
-        role_arn = _required(environ, "SNAPSHOT_ROLE_ARN")
+        role_arn = read_text(environ, "SNAPSHOT_ROLE_ARN")
         read_only = environ.get("REPOSITORY_READ_ONLY", "false").strip().lower() or "false"
         if target == DRILL:
             drill = drill_domain_settings(domain, environ)
             if drill is not domain:
                 # One writer per repository: the drill domain only ever holds it read-only.
-                domain, role_arn, read_only = drill, _required(environ, "DRILL_SNAPSHOT_ROLE_ARN"), "true"
+                domain, role_arn, read_only = drill, read_text(environ, "DRILL_SNAPSHOT_ROLE_ARN"), "true"
         # The SnapshotRepository resource's own properties, read by its own parser.
         properties = {
             "RepositoryName": domain.repository,
-            "Bucket": _required(environ, "SNAPSHOT_BUCKET"),
+            "Bucket": read_text(environ, "SNAPSHOT_BUCKET"),
             "Region": domain.region,
             "RoleArn": role_arn,
             "BasePath": environ.get("SNAPSHOT_BASE_PATH", ""),

@@ -9,7 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from snapshot_sentinel.settings import DomainSettings, read_flag, read_number, read_text
+from snapshot_sentinel.settings import (
+    DomainSettings,
+    read_flag,
+    read_max_wait_minutes,
+    read_poll_seconds,
+    read_stack_name,
+    read_text,
+)
 
 
 @dataclass(frozen=True)
@@ -32,9 +39,9 @@ class RestoreSettings:
         return cls(
             domain=DomainSettings.from_env(environ),
             prefix=read_text(environ, "SNAPSHOT_PREFIX"),
-            stack_name=read_text(environ, "STACK_NAME", "snapshot-sentinel"),
-            poll_interval_seconds=read_number(environ, "POLL_INTERVAL_SECONDS", 60, minimum=1),
-            max_wait=timedelta(minutes=read_number(environ, "MAX_WAIT_MINUTES", 480, minimum=1)),
+            stack_name=read_stack_name(environ),
+            poll_interval_seconds=read_poll_seconds(environ),
+            max_wait=timedelta(minutes=read_max_wait_minutes(environ)),
             read_only=read_flag(environ, "REPOSITORY_READ_ONLY"),
             catalog_table=read_text(environ, "CATALOG_TABLE_NAME", ""),
         )

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from snapshot_sentinel.retention.plan import RetentionPolicy
-from snapshot_sentinel.settings import DomainSettings, read_number, read_text
+from snapshot_sentinel.settings import DomainSettings, read_number, read_stack_name, read_text
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class RetentionSettings:
         return cls(
             domain=DomainSettings.from_env(environ),
             prefix=read_text(environ, "SNAPSHOT_PREFIX"),
-            stack_name=read_text(environ, "STACK_NAME", "snapshot-sentinel"),
+            stack_name=read_stack_name(environ),
             days=read_number(environ, "RETENTION_DAYS", 14, minimum=1),
             min_count=read_number(environ, "RETENTION_MIN_COUNT", 7, minimum=1),
             max_count=read_number(environ, "RETENTION_MAX_COUNT", 0),
