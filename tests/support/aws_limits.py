@@ -95,20 +95,25 @@ def aws_limit_patches(*, payload_limit: int = MAX_PAYLOAD_BYTES, history_limit: 
             value = value["Payload"]
         return is_within_size_quota(value)
 
-    def data_limit_failure(env: Any, what: str) -> FailureEventException:
-        error = StatesErrorNameType.StatesStatesDataLimitExceeded
+    def states_failure(env: Any, error: Any, event_type: Any, cause: str) -> FailureEventException:
+        """A ``States.*`` failure of the state being run, as the service raises it."""
         return FailureEventException(
             failure_event=FailureEvent(
                 env=env,
                 error_name=StatesErrorName(typ=error),
-                event_type=HistoryEventType.TaskFailed,
+                event_type=event_type,
                 event_details=EventDetails(
-                    executionFailedEventDetails=ExecutionFailedEventDetails(
-                        error=error.to_name(),
-                        cause=f"{what} has a size exceeding the maximum number of bytes service limit.",
-                    )
+                    executionFailedEventDetails=ExecutionFailedEventDetails(error=error.to_name(), cause=cause)
                 ),
             )
+        )
+
+    def data_limit_failure(env: Any, what: str) -> FailureEventException:
+        return states_failure(
+            env,
+            StatesErrorNameType.StatesStatesDataLimitExceeded,
+            HistoryEventType.TaskFailed,
+            f"{what} has a size exceeding the maximum number of bytes service limit.",
         )
 
     original_eval_state_input = state_module.CommonStateField._eval_state_input
@@ -196,20 +201,11 @@ def aws_limit_patches(*, payload_limit: int = MAX_PAYLOAD_BYTES, history_limit: 
         percentage = 100.0 * failed / total if total else 0.0
         if failed > eval_input.tolerated_failure_count and percentage > eval_input.tolerated_failure_percentage:
             env.stack.pop()  # the results the map would have output
-            error = StatesErrorNameType.StatesExceedToleratedFailureThreshold
-            raise FailureEventException(
-                failure_event=FailureEvent(
-                    env=env,
-                    error_name=StatesErrorName(typ=error),
-                    event_type=HistoryEventType.MapStateFailed,
-                    event_details=EventDetails(
-                        executionFailedEventDetails=ExecutionFailedEventDetails(
-                            error=error.to_name(),
-                            cause=f"The specified tolerated failure threshold was exceeded: {failed} of {total} "
-                            "items failed.",
-                        )
-                    ),
-                )
+            raise states_failure(
+                env,
+                StatesErrorNameType.StatesExceedToleratedFailureThreshold,
+                HistoryEventType.MapStateFailed,
+                f"The specified tolerated failure threshold was exceeded: {failed} of {total} items failed.",
             )
 
     def iteration_error_name(error_name: str) -> Any:
